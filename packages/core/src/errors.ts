@@ -1,0 +1,121 @@
+/**
+ * One error base class for everything upstox-token throws. `code` is a stable string a caller can branch on,
+ * `hint` says what the user should do, `upstoxCode` carries Upstox's own code (e.g. "UDAPI100057", "1017106").
+ */
+export type ErrorCode =
+  | "CONFIG_INVALID"
+  | "NETWORK"
+  | "TIMEOUT"
+  | "UPSTOX_API"
+  | "UNEXPECTED_RESPONSE"
+  | "WRONG_PIN"
+  | "ACCOUNT_LOCKED"
+  | "WRONG_TOTP"
+  | "OTP_SESSION_EXPIRED"
+  | "RATE_LIMITED"
+  | "APP_VERSION_OUTDATED"
+  | "BAD_CLIENT_CREDENTIALS"
+  | "REDIRECT_MISMATCH"
+  | "INVALID_AUTH_CODE"
+  | "SEGMENTS_INACTIVE"
+  | "INVALID_TOKEN"
+  | "STATE_MISMATCH"
+  | "LOGIN_TIMEOUT"
+  | "LOGIN_ABORTED"
+  | "SINK_FAILED"
+  | "SINK_CHECK_FAILED"
+  | "SINK_NOT_FOUND"
+  | "LOCK_FAILED";
+
+export interface UpstoxTokenErrorOptions {
+  hint?: string;
+  cause?: unknown;
+  upstoxCode?: string;
+  httpStatus?: number;
+  /** false when retrying cannot help (wrong PIN, locked account, bad credentials, bad config). */
+  retryable?: boolean;
+}
+
+export class UpstoxTokenError extends Error {
+  override readonly name: string = "UpstoxTokenError";
+  readonly code: ErrorCode;
+  readonly hint: string | undefined;
+  readonly upstoxCode: string | undefined;
+  readonly httpStatus: number | undefined;
+  readonly retryable: boolean;
+
+  constructor(code: ErrorCode, message: string, options: UpstoxTokenErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.code = code;
+    this.hint = options.hint;
+    this.upstoxCode = options.upstoxCode;
+    this.httpStatus = options.httpStatus;
+    this.retryable = options.retryable ?? false;
+  }
+
+  toJSON(): Record<string, unknown> {
+    return {
+      name: this.name,
+      code: this.code,
+      message: this.message,
+      hint: this.hint,
+      upstoxCode: this.upstoxCode,
+      httpStatus: this.httpStatus,
+      retryable: this.retryable,
+    };
+  }
+}
+
+/** Bad configuration or input: exit code 2, never retried. */
+export class ConfigError extends UpstoxTokenError {
+  override readonly name = "ConfigError";
+  /** The file the bad value came from, when there is one. */
+  readonly file: string | undefined;
+  /** The variable or field path, e.g. "UPSTOX_USERNAME" or "accounts[2].pinFile". */
+  readonly field: string | undefined;
+  constructor(message: string, options: UpstoxTokenErrorOptions & { file?: string; field?: string } = {}) {
+    super("CONFIG_INVALID", message, { ...options, retryable: false });
+    this.file = options.file;
+    this.field = options.field;
+  }
+}
+
+/** Could not reach Upstox, or it did not answer in time. Retryable. */
+export class NetworkError extends UpstoxTokenError {
+  override readonly name = "NetworkError";
+  constructor(code: "NETWORK" | "TIMEOUT", message: string, options: UpstoxTokenErrorOptions = {}) {
+    super(code, message, { retryable: true, ...options });
+  }
+}
+
+/** Upstox answered with an error of its own; `upstoxCode` holds its code. */
+export class UpstoxApiError extends UpstoxTokenError {
+  override readonly name = "UpstoxApiError";
+}
+
+/** Upstox answered something we cannot read (HTML instead of JSON, a missing field). */
+export class UnexpectedResponseError extends UpstoxTokenError {
+  override readonly name = "UnexpectedResponseError";
+  constructor(message: string, options: UpstoxTokenErrorOptions = {}) {
+    super("UNEXPECTED_RESPONSE", message, { retryable: true, ...options });
+  }
+}
+
+/** A sink could not be checked or written. */
+export class SinkError extends UpstoxTokenError {
+  override readonly name = "SinkError";
+  readonly sink: string;
+  constructor(
+    code: "SINK_FAILED" | "SINK_CHECK_FAILED" | "SINK_NOT_FOUND",
+    sink: string,
+    message: string,
+    options: UpstoxTokenErrorOptions = {},
+  ) {
+    super(code, message, options);
+    this.sink = sink;
+  }
+}
+
+export function isUpstoxTokenError(error: unknown): error is UpstoxTokenError {
+  return error instanceof UpstoxTokenError;
+}
