@@ -1,0 +1,79 @@
+import { type BackoffPolicy, backoffDelay, defaultSleep } from "./backoff.js";
+import { SinkError, UpstoxTokenError } from "./errors.js";
+import type { Logger } from "./logger.js";
+import type { TokenRecord } from "./record.js";
+import type { SinkWriteResult, TokenSink } from "./sink.js";
+
+export type SinkOutcome =
+  | { sink: string; ok: true; result: SinkWriteResult; attempts: number }
+  | { sink: string; ok: false; error: UpstoxTokenError; attempts: number };
+
+export interface FanoutOptions {
+  retry: BackoffPolicy;
+  logger: Logger;
+  sleep?: (ms: number) => Promise<void>;
+  random?: () => number;
+}
+
+export const defaultSinkRetry: BackoffPolicy = { attempts: 4, baseMs: 250, maxMs: 5_000 };
+
+function asSinkError(sink: TokenSink, error: unknown): UpstoxTokenError {
+  if (error instanceof UpstoxTokenError) return error;
+  const message = error instanceof Error ? error.message : String(error);
+  return new SinkError("SINK_FAILED", sink.name, `sink ${sink.name} failed: ${message}`, { cause: error });
+}
+
+async function writeWithRetry(
+  sink: TokenSink,
+  record: TokenRecord,
+  options: FanoutOptions,
+): Promise<SinkOutcome> {
+  const sleep = options.sleep ?? defaultSleep;
+  let lastError: UpstoxTokenError | undefined;
+  for (let attempt = 1; attempt <= options.retry.attempts; attempt++) {
+    try {
+      const result = await sink.write(record);
+      return { sink: sink.name, ok: true, result, attempts: attempt };
+    } catch (error) {
+      lastError = asSinkError(sink, error);
+      const last = attempt === options.retry.attempts;
+      options.logger.warn(
+        { sink: sink.name, account: record.account, attempt, code: lastError.code, err: lastError.message },
+        last ? "sink write failed; giving up" : "sink write failed; retrying",
+      );
+      if (last) break;
+      await sleep(backoffDelay(attempt - 1, options.retry, options.random));
+    }
+  }
+  return { sink: sink.name, ok: false, error: lastError!, attempts: options.retry.attempts };
+}
+
+/**
+ * Writes one record to every sink in parallel. Each sink retries on its own (bounded, jittered); one failing
+ * sink never holds the token back from the others.
+ */
+export function writeToSinks(sinks: TokenSink[], record: TokenRecord, options: FanoutOptions) {
+  return Promise.all(sinks.map((sink) => writeWithRetry(sink, record, options)));
+}
+
+/** The freshest record across the readable sinks (highest generation). A sink that fails to read is skipped. */
+export async function readNewest(sinks: TokenSink[], account: string, logger: Logger) {
+  const readable = sinks.filter((s) => s.capabilities.read && s.read);
+  const results = await Promise.all(
+    readable.map(async (sink) => {
+      try {
+        return (await sink.read!(account)) ?? null;
+      } catch (error) {
+        logger.warn(
+          { sink: sink.name, account, err: asSinkError(sink, error).message },
+          "sink read failed; ignoring it",
+        );
+        return null;
+      }
+    }),
+  );
+  let newest: TokenRecord | null = null;
+  for (const record of results)
+    if (record && (!newest || record.generation > newest.generation)) newest = record;
+  return newest;
+}
