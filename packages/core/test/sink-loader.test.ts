@@ -1,0 +1,107 @@
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { z } from "zod";
+import {
+  type BuiltinSinks,
+  ConfigError,
+  createSinkFromSpec,
+  defineSink,
+  resolveSinkFactory,
+  SinkError,
+  silentLogger,
+  sinkSpecFromShorthand,
+} from "../src/index.js";
+import { MemorySink } from "./memory-sink.js";
+
+const memoryFactory = defineSink({
+  kind: "memory",
+  optionsSchema: z.object({ label: z.string().min(1) }),
+  fromShorthand: (label: string) => ({ label }),
+  create: (options) => new MemorySink(`memory:${options.label}`),
+});
+
+const builtins: BuiltinSinks = {
+  memory: { packageName: "@example/memory", load: async () => memoryFactory },
+  broken: {
+    packageName: "@upstox-token/sink-not-installed",
+    load: async () => {
+      throw new Error("Cannot find package '@upstox-token/sink-not-installed'");
+    },
+  },
+};
+
+let dir: string;
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), "sink-loader-"));
+  const coreEntry = new URL("../src/index.ts", import.meta.url).href;
+  // The temp folder has no node_modules: point the user's module at this package's zod.
+  const zodEntry = import.meta.resolve("zod");
+  await writeFile(
+    join(dir, "my-sink.ts"),
+    `import { defineSink } from ${JSON.stringify(coreEntry)};
+import { z } from ${JSON.stringify(zodEntry)};
+export default defineSink({ kind: "mine", optionsSchema: z.object({}), create: () => ({ name: "mine", capabilities: { read: false, ttl: false, publish: false }, check: async () => {}, write: async () => ({ status: "written" }), close: async () => {} }) });
+`,
+  );
+  await writeFile(join(dir, "not-a-sink.ts"), "export const nothing = 1;\n");
+});
+afterAll(() => rm(dir, { recursive: true, force: true }));
+
+describe("sink loader", () => {
+  test("resolves a built-in by its short name", async () => {
+    expect(await resolveSinkFactory("memory", { builtins, baseDir: dir })).toBe(memoryFactory);
+  });
+
+  test("a built-in whose package is missing says which package to install", async () => {
+    const error = await resolveSinkFactory("broken", { builtins, baseDir: dir }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(SinkError);
+    expect((error as SinkError).code).toBe("SINK_NOT_FOUND");
+    expect((error as SinkError).hint).toContain("bun add @upstox-token/sink-not-installed");
+  });
+
+  test("loads a user's sink from a module path relative to the config folder", async () => {
+    const factory = await resolveSinkFactory("./my-sink.ts", { builtins, baseDir: dir });
+    expect(factory.kind).toBe("mine");
+  });
+
+  test("an unknown name lists the built-ins", async () => {
+    const error = (await resolveSinkFactory("s3", { builtins, baseDir: dir }).catch(
+      (e: unknown) => e,
+    )) as SinkError;
+    expect(error.message).toContain('unknown sink "s3"');
+    expect(error.hint).toContain("memory, broken");
+  });
+
+  test("a module without a factory is refused with a hint", async () => {
+    const error = (await resolveSinkFactory("./not-a-sink.ts", { builtins, baseDir: dir }).catch(
+      (e: unknown) => e,
+    )) as SinkError;
+    expect(error.message).toContain("does not export a sink factory");
+    expect(error.hint).toContain("defineSink");
+  });
+
+  test("bad options name the config field", async () => {
+    const error = await createSinkFromSpec(
+      { use: "memory", options: { label: "" } },
+      { builtins, baseDir: dir, logger: silentLogger, field: "sinks[1].options", file: "/etc/u.json" },
+    ).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).message).toContain("sinks[1].options.label");
+    expect((error as ConfigError).file).toBe("/etc/u.json");
+  });
+
+  test("CLI shorthand goes through the factory's fromShorthand", async () => {
+    expect(await sinkSpecFromShorthand("memory:primary", { builtins, baseDir: dir })).toEqual({
+      use: "memory",
+      options: { label: "primary" },
+    });
+    expect(await sinkSpecFromShorthand("memory", { builtins, baseDir: dir })).toEqual({ use: "memory" });
+    const sink = await createSinkFromSpec(
+      await sinkSpecFromShorthand("memory:x", { builtins, baseDir: dir }),
+      { builtins, baseDir: dir, logger: silentLogger },
+    );
+    expect(sink.name).toBe("memory:x");
+  });
+});
