@@ -1,0 +1,24 @@
+import type { TokenSink } from "@upstox-token/core";
+import type { SinkSuiteExpect } from "./runner.js";
+
+/**
+ * Which fields a sink keeps. "full": every field of the record survives a round trip. "token": the fields a
+ * token consumer needs (account, generation, access and extended token, issue and expiry time, user id), for
+ * sinks like a .env file that store less.
+ */
+export type SinkSuiteRecordFields = "full" | "token";
+
+/** What one compliance test gets: the runner's `expect` and the test's fresh store. */
+export interface SinkSuiteContext {
+  expect: SinkSuiteExpect;
+  recordFields: SinkSuiteRecordFields;
+  /** Opens a sink on this test's store; it is closed after the test. */
+  open(): Promise<TokenSink>;
+  /** Opens a sink on a bad target; it is closed after the test. */
+  openBroken(): Promise<TokenSink>;
+}
+
+export interface SinkSuiteCase {
+  name: string;
+  run(context: SinkSuiteContext): Promise<void>;
+}

@@ -1,0 +1,98 @@
+import type { TokenSink } from "@upstox-token/core";
+import type { SinkSuiteCase, SinkSuiteContext, SinkSuiteRecordFields } from "./case.js";
+import { checkCases } from "./groups/check.js";
+import { closeCases } from "./groups/close.js";
+import { concurrencyCases } from "./groups/concurrency.js";
+import { multiAccountCases } from "./groups/multi-account.js";
+import { overwriteCases } from "./groups/overwrite.js";
+import { roundTripCases } from "./groups/round-trip.js";
+import { secretsCases } from "./groups/secrets.js";
+import { staleGenerationCases } from "./groups/stale-generation.js";
+import type { SinkSuiteRunner } from "./runner.js";
+import { type SinkSuiteGroup, type SinkSuiteStore, sinkSuiteGroups } from "./store.js";
+
+export interface SinkSuiteOptions {
+  /** Shown in the test names, e.g. "env". */
+  name: string;
+  /** Makes a fresh backing store for one test. */
+  store: () => Promise<SinkSuiteStore>;
+  /** Groups this sink cannot pass by design (say why in a comment beside the call). */
+  skip?: SinkSuiteGroup[];
+  /** "full" (default) or "token" for sinks that store only what a token consumer needs. */
+  recordFields?: SinkSuiteRecordFields;
+  /** Per-test timeout. Default 30 s: file locks and servers are slower than memory. */
+  timeoutMs?: number;
+}
+
+const casesByGroup: Record<SinkSuiteGroup, readonly SinkSuiteCase[]> = {
+  roundTrip: roundTripCases,
+  overwrite: overwriteCases,
+  staleGeneration: staleGenerationCases,
+  concurrency: concurrencyCases,
+  check: checkCases,
+  close: closeCases,
+  secrets: secretsCases,
+  multiAccount: multiAccountCases,
+};
+
+/**
+ * Registers the compliance tests with the given runner, one `describe` per group. Each test gets a fresh store
+ * from `options.store()`; every sink it opens is closed afterwards and the store cleaned up.
+ */
+export function runSinkComplianceSuite(runner: SinkSuiteRunner, options: SinkSuiteOptions): void {
+  const skip = new Set(options.skip ?? []);
+  for (const group of skip) {
+    if (!sinkSuiteGroups.includes(group)) throw new TypeError(`unknown sink suite group: ${String(group)}`);
+  }
+  const timeoutMs = options.timeoutMs ?? 30_000;
+  runner.describe(`${options.name} sink compliance`, () => {
+    for (const group of sinkSuiteGroups) {
+      if (skip.has(group)) continue;
+      runner.describe(group, () => registerGroup(runner, options, casesByGroup[group], timeoutMs));
+    }
+  });
+}
+
+function registerGroup(
+  runner: SinkSuiteRunner,
+  options: SinkSuiteOptions,
+  cases: readonly SinkSuiteCase[],
+  timeoutMs: number,
+): void {
+  let store: SinkSuiteStore | undefined;
+  let opened: TokenSink[] = [];
+
+  const currentStore = (): SinkSuiteStore => {
+    if (!store) throw new Error("sink suite: no store (did the runner skip beforeEach?)");
+    return store;
+  };
+  const track = (sink: TokenSink): TokenSink => {
+    opened.push(sink);
+    return sink;
+  };
+  const context: SinkSuiteContext = {
+    expect: runner.expect,
+    recordFields: options.recordFields ?? "full",
+    open: async () => track(await currentStore().open()),
+    openBroken: async () => track(await currentStore().openBroken()),
+  };
+
+  runner.beforeEach(async () => {
+    opened = [];
+    store = await options.store();
+  });
+  runner.afterEach(async () => {
+    const sinks = opened;
+    const finished = store;
+    opened = [];
+    store = undefined;
+    try {
+      for (const sink of sinks) await sink.close();
+    } finally {
+      await finished?.cleanup?.();
+    }
+  });
+  for (const testCase of cases) {
+    runner.test(testCase.name, () => testCase.run(context), timeoutMs);
+  }
+}

@@ -1,0 +1,71 @@
+import { afterEach, beforeEach, describe, expect, test } from "bun:test";
+import { runSinkComplianceSuite, type SinkSuiteGroup, sinkSuiteGroups } from "../src/index.js";
+import { type MemorySinkFault, memoryStore } from "./memory-sink.js";
+import { createRecordingRunner, type RecordedResult } from "./recording-runner.js";
+
+// The reference sink passes every group, run by bun:test itself.
+runSinkComplianceSuite(
+  { describe, test, expect, beforeEach, afterEach },
+  { name: "memory", store: memoryStore() },
+);
+
+async function runAgainst(faults: MemorySinkFault[]): Promise<RecordedResult[]> {
+  const runner = createRecordingRunner(expect);
+  runSinkComplianceSuite(runner, { name: "memory", store: memoryStore(faults) });
+  return runner.run();
+}
+
+function failedGroups(results: RecordedResult[]): Set<string> {
+  return new Set(results.filter((r) => r.error !== undefined).map((r) => r.path[1] as string));
+}
+
+describe("the recording runner", () => {
+  test("runs every registered test and reports none failed for the reference sink", async () => {
+    const results = await runAgainst([]);
+    expect(results.length).toBeGreaterThanOrEqual(25);
+    expect(new Set(results.map((r) => r.path[1]))).toEqual(new Set(sinkSuiteGroups));
+    expect(results.filter((r) => r.error !== undefined).map((r) => r.path.join(" > "))).toEqual([]);
+  });
+
+  test("honours skip", async () => {
+    const runner = createRecordingRunner(expect);
+    runSinkComplianceSuite(runner, {
+      name: "memory",
+      store: memoryStore(),
+      skip: ["concurrency", "secrets"],
+    });
+    const groups = new Set((await runner.run()).map((r) => r.path[1]));
+    expect(groups.has("concurrency")).toBe(false);
+    expect(groups.has("secrets")).toBe(false);
+    expect(groups.has("roundTrip")).toBe(true);
+  });
+
+  test("rejects an unknown group name in skip", () => {
+    const runner = createRecordingRunner(expect);
+    expect(() =>
+      runSinkComplianceSuite(runner, { name: "x", store: memoryStore(), skip: ["nope" as SinkSuiteGroup] }),
+    ).toThrow(/unknown sink suite group/);
+  });
+});
+
+// Each deliberately broken sink must fail at least the groups listed, and the reference sink none.
+const brokenSinks: Array<[MemorySinkFault, string, SinkSuiteGroup[]]> = [
+  ["ignoresGenerations", "ignores generations", ["staleGeneration", "concurrency", "check", "multiAccount"]],
+  ["racyReadModifyWrite", "reads, waits, then writes (lost updates)", ["concurrency"]],
+  ["leaksTokenInErrors", "puts the token in error messages", ["secrets"]],
+  ["checkAlwaysPasses", "passes check() on a broken target", ["check"]],
+  ["writesAfterClose", "accepts writes after close()", ["close", "secrets"]],
+  ["closeThrowsTwice", "throws on a second close()", ["close"]],
+  ["oneSlotForAllAccounts", "keeps one record for all accounts", ["multiAccount"]],
+  ["dropsExtendedToken", "drops the extended token", ["roundTrip", "overwrite", "staleGeneration"]],
+  ["readsUnknownAsEmptyRecord", "answers an unknown account with another's record", ["multiAccount"]],
+];
+
+describe("the suite catches broken sinks", () => {
+  for (const [fault, description, groups] of brokenSinks) {
+    test(`a sink that ${description} fails ${groups.join(", ")}`, async () => {
+      const failed = failedGroups(await runAgainst([fault]));
+      for (const group of groups) expect(failed.has(group), `${fault} should fail ${group}`).toBe(true);
+    }, 60_000);
+  }
+});
