@@ -19,6 +19,8 @@ export type ErrorCode =
   | "INVALID_AUTH_CODE"
   | "SEGMENTS_INACTIVE"
   | "INVALID_TOKEN"
+  | "APP_INACTIVE"
+  | "LOGIN_SESSION_EXPIRED"
   | "STATE_MISMATCH"
   | "LOGIN_TIMEOUT"
   | "LOGIN_ABORTED"
@@ -66,17 +68,29 @@ export class UpstoxTokenError extends Error {
   }
 }
 
+/** One bad or missing setting: the variable (or field path) and what is wrong with it. */
+export interface ConfigProblem {
+  field: string;
+  message: string;
+}
+
 /** Bad configuration or input: exit code 2, never retried. */
 export class ConfigError extends UpstoxTokenError {
   override readonly name = "ConfigError";
   /** The file the bad value came from, when there is one. */
   readonly file: string | undefined;
-  /** The variable or field path, e.g. "UPSTOX_USERNAME" or "accounts[2].pinFile". */
+  /** The variable or field path, e.g. "UPSTOX_USERNAME" or "accounts[2].pinFile". The first one when several. */
   readonly field: string | undefined;
-  constructor(message: string, options: UpstoxTokenErrorOptions & { file?: string; field?: string } = {}) {
+  /** Every problem found, so a user can fix them all at once. At least the one named by `field`. */
+  readonly problems: ConfigProblem[];
+  constructor(
+    message: string,
+    options: UpstoxTokenErrorOptions & { file?: string; field?: string; problems?: ConfigProblem[] } = {},
+  ) {
     super("CONFIG_INVALID", message, { ...options, retryable: false });
     this.file = options.file;
-    this.field = options.field;
+    this.field = options.field ?? options.problems?.[0]?.field;
+    this.problems = options.problems ?? (this.field ? [{ field: this.field, message }] : []);
   }
 }
 

@@ -1,0 +1,137 @@
+import { readFileSync } from "node:fs";
+import { resolve } from "node:path";
+import { parse as parseDotenv } from "dotenv";
+import { ConfigError } from "./errors.js";
+
+export interface ConfigVariable {
+  name: string;
+  /** What it is and what it is for, one line (the CLI's `check-env` and the README table use it). */
+  description: string;
+  /** Which flows need it; empty when it is optional everywhere. */
+  requiredFor: readonly ("totp" | "browser" | "token-request" | "exchange")[];
+  secret: boolean;
+  default?: string;
+}
+
+/** Every variable `loadConfig` reads. Names are compatible with the Python upstox-totp package. */
+export const CONFIG_VARIABLES: readonly ConfigVariable[] = [
+  {
+    name: "UPSTOX_USERNAME",
+    description: "Registered mobile number, 10 digits without +91",
+    requiredFor: ["totp"],
+    secret: false,
+  },
+  { name: "UPSTOX_PIN_CODE", description: "6-digit Upstox login PIN", requiredFor: ["totp"], secret: true },
+  {
+    name: "UPSTOX_TOTP_SECRET",
+    description: "TOTP key (base32, any case, spaces allowed) or the full otpauth:// URI",
+    requiredFor: ["totp"],
+    secret: true,
+  },
+  {
+    name: "UPSTOX_CLIENT_ID",
+    description: "API key of your Upstox app",
+    requiredFor: ["totp", "browser", "token-request", "exchange"],
+    secret: false,
+  },
+  {
+    name: "UPSTOX_CLIENT_SECRET",
+    description: "API secret of your Upstox app",
+    requiredFor: ["totp", "browser", "token-request", "exchange"],
+    secret: true,
+  },
+  {
+    name: "UPSTOX_REDIRECT_URI",
+    description: "Redirect URL registered for the app, exactly as registered (absolute http(s) URL)",
+    requiredFor: ["totp", "browser", "exchange"],
+    secret: false,
+  },
+  {
+    name: "UPSTOX_DEBUG",
+    description: "true to log every request (secrets redacted)",
+    requiredFor: [],
+    secret: false,
+    default: "false",
+  },
+  {
+    name: "UPSTOX_SLEEP_TIME",
+    description: "Milliseconds to wait between login requests",
+    requiredFor: [],
+    secret: false,
+    default: "0",
+  },
+  {
+    name: "UPSTOX_TIMEOUT_MS",
+    description: "Timeout of each HTTP request in milliseconds",
+    requiredFor: [],
+    secret: false,
+    default: "15000",
+  },
+  {
+    name: "UPSTOX_API_BASE",
+    description: "Public API base URL",
+    requiredFor: [],
+    secret: false,
+    default: "https://api.upstox.com",
+  },
+  {
+    name: "UPSTOX_SERVICE_BASE",
+    description: "Login service base URL",
+    requiredFor: [],
+    secret: false,
+    default: "https://service.upstox.com",
+  },
+  {
+    name: "UPSTOX_ENDPOINT_PROFILE",
+    description: "Login-service endpoint set: default or 2026-09",
+    requiredFor: [],
+    secret: false,
+    default: "default",
+  },
+  {
+    name: "UPSTOX_APP_VERSION",
+    description: "appVersion sent in X-Device-Details (raise it if Upstox answers 1017072)",
+    requiredFor: [],
+    secret: false,
+    default: "4.0.0",
+  },
+  {
+    name: "UPSTOX_PASSWORD",
+    description: "Accepted for upstox-totp compatibility and ignored: Upstox login has no password step",
+    requiredFor: [],
+    secret: true,
+  },
+];
+
+export type EnvSource = Record<string, string | undefined>;
+
+/**
+ * The environment to read: `env` (default process.env) over the .env file, so a real (non-empty) variable wins
+ * over the file. The file is parsed, never loaded into process.env. `envFile`: a path, false for none, or undefined for
+ * `./.env` if it exists.
+ */
+export function readEnvironment(env: EnvSource = process.env, envFile?: string | false): EnvSource {
+  if (envFile === false) return { ...env };
+  const path = resolve(envFile ?? ".env");
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (error) {
+    if (envFile === undefined && isNotFound(error)) return { ...env };
+    throw new ConfigError(`Cannot read the env file ${path}: ${(error as Error).message}`, {
+      file: path,
+      hint: "Check the path passed as envFile (or --env-file), or pass false to read no file.",
+      cause: error,
+    });
+  }
+  const fromFile = parseDotenv(text);
+  const merged: EnvSource = { ...fromFile };
+  for (const [key, value] of Object.entries(env)) {
+    if (value !== undefined && value !== "") merged[key] = value;
+  }
+  return merged;
+}
+
+function isNotFound(error: unknown): boolean {
+  return typeof error === "object" && error !== null && (error as { code?: unknown }).code === "ENOENT";
+}
