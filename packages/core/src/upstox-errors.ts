@@ -1,0 +1,223 @@
+import { type ErrorCode, UnexpectedResponseError, UpstoxApiError, type UpstoxTokenError } from "./errors.js";
+
+interface KnownCode {
+  code: ErrorCode;
+  retryable: boolean;
+  hint: string;
+}
+
+const PIN_HINT =
+  "Check UPSTOX_PIN_CODE: the 6-digit Upstox login PIN (not the TOTP). Upstox locks the account after about " +
+  "5 wrong PINs and this tool never retries the PIN step, so fix the PIN before the next login.";
+const CREDENTIALS_HINT =
+  "Check UPSTOX_CLIENT_ID (the app's API key) and UPSTOX_CLIENT_SECRET against the app in the Upstox developer console.";
+const RATE_HINT_OTP =
+  "Upstox blocks OTP requests for about 10 minutes after several attempts. Wait 10 minutes before the next login.";
+const SESSION_HINT = "The login session expired or was reset by Upstox. Start a new login.";
+const PROFILE_HINT =
+  "Upstox may have changed its login endpoints; try UPSTOX_ENDPOINT_PROFILE=2026-09 or override the endpoint profile.";
+
+/** Upstox's own codes (§5.3) and what they mean for the caller. */
+const KNOWN_CODES: Record<string, KnownCode> = {
+  "1017106": { code: "WRONG_PIN", retryable: false, hint: PIN_HINT },
+  "1017090": {
+    code: "ACCOUNT_LOCKED",
+    retryable: false,
+    hint: "The account is locked after too many wrong PINs. Reset the PIN in the Upstox app ('Forgot PIN'), then update UPSTOX_PIN_CODE.",
+  },
+  "1017076": {
+    code: "OTP_SESSION_EXPIRED",
+    retryable: true,
+    hint: "The OTP step took too long (or UPSTOX_SLEEP_TIME is too large). Start a new login.",
+  },
+  "1017069": { code: "RATE_LIMITED", retryable: true, hint: RATE_HINT_OTP },
+  "1017078": { code: "RATE_LIMITED", retryable: true, hint: RATE_HINT_OTP },
+  "1017125": { code: "RATE_LIMITED", retryable: true, hint: RATE_HINT_OTP },
+  "1017072": {
+    code: "APP_VERSION_OUTDATED",
+    retryable: false,
+    hint: "Upstox rejected the appVersion sent in X-Device-Details. Set a newer appVersion in the endpoint profile (UPSTOX_APP_VERSION, e.g. 8.0.0).",
+  },
+  "1017016": {
+    code: "UPSTOX_API",
+    retryable: false,
+    hint: `Upstox answered its generic error. Check that UPSTOX_USERNAME is the registered mobile number. ${PROFILE_HINT}`,
+  },
+  "1017074": {
+    code: "UPSTOX_API",
+    retryable: false,
+    hint: "Several accounts are linked to this mobile number; the headless login cannot choose. Use the browser login.",
+  },
+  "1017007": { code: "LOGIN_SESSION_EXPIRED", retryable: true, hint: SESSION_HINT },
+  "1017079": { code: "LOGIN_SESSION_EXPIRED", retryable: true, hint: SESSION_HINT },
+  "1017084": { code: "LOGIN_SESSION_EXPIRED", retryable: true, hint: SESSION_HINT },
+  "1017095": { code: "LOGIN_SESSION_EXPIRED", retryable: true, hint: SESSION_HINT },
+  "1017105": { code: "LOGIN_SESSION_EXPIRED", retryable: true, hint: SESSION_HINT },
+  "4000001": { code: "LOGIN_SESSION_EXPIRED", retryable: true, hint: SESSION_HINT },
+  UDAPI100069: { code: "BAD_CLIENT_CREDENTIALS", retryable: false, hint: CREDENTIALS_HINT },
+  UDAPI100016: { code: "BAD_CLIENT_CREDENTIALS", retryable: false, hint: CREDENTIALS_HINT },
+  UDAPI100068: {
+    code: "REDIRECT_MISMATCH",
+    retryable: false,
+    hint: "UPSTOX_REDIRECT_URI must equal the app's registered redirect URL exactly (scheme, host, port, path, trailing slash); also check UPSTOX_CLIENT_ID.",
+  },
+  UDAPI100073: {
+    code: "APP_INACTIVE",
+    retryable: false,
+    hint: "The app (UPSTOX_CLIENT_ID) is inactive. Reactivate it in the Upstox developer console or create a new app.",
+  },
+  UDAPI100057: {
+    code: "INVALID_AUTH_CODE",
+    retryable: false,
+    hint: "The authorization code was wrong, already used or expired. A code works once, for about 2 minutes: start a new login, and exchange each code exactly once.",
+  },
+  UDAPI100058: {
+    code: "SEGMENTS_INACTIVE",
+    retryable: false,
+    hint: "No trading segment is active for this user. Reactivate segments from the Upstox app or web, then log in again.",
+  },
+  UDAPI100050: {
+    code: "INVALID_TOKEN",
+    retryable: false,
+    hint: "The access token is expired (tokens end at 03:30 IST), revoked or wrong. Log in again for a new one.",
+  },
+  UDAPI10005: {
+    code: "RATE_LIMITED",
+    retryable: true,
+    hint: "Too many requests to Upstox. Wait a minute and try again.",
+  },
+  UDAPI100036: {
+    code: "UPSTOX_API",
+    retryable: false,
+    hint: `Upstox rejected the request as invalid input. ${PROFILE_HINT}`,
+  },
+  UDAPI100038: {
+    code: "UPSTOX_API",
+    retryable: false,
+    hint: `Upstox rejected the request as invalid input. ${PROFILE_HINT}`,
+  },
+  UDAPI100067: {
+    code: "INVALID_TOKEN",
+    retryable: false,
+    hint: "This API does not accept the extended token; use the access token.",
+  },
+  UDAPI100500: {
+    code: "UPSTOX_API",
+    retryable: true,
+    hint: "Upstox had an internal error. Try again in a minute.",
+  },
+};
+
+const WRONG_TOTP_HINT =
+  "Check UPSTOX_TOTP_SECRET and that this machine's clock is synchronised (NTP): the code changes every 30 s. " +
+  "Retrying helps only with the next 30 s code.";
+
+/** A wrong TOTP has no documented code; the service's message ("Invalid OTP … attempts left") is what tells it. */
+function isWrongTotpMessage(message: string): boolean {
+  return /attempts? left|invalid otp|incorrect otp|wrong otp|otp (is )?invalid/i.test(message);
+}
+
+export interface ErrorContext {
+  /** The login step or API call, e.g. "otp-verify" or "token"; it prefixes the message. */
+  step: string;
+  httpStatus: number;
+}
+
+/** Builds the typed error for an Upstox error code and message. Unknown codes are carried as they are. */
+export function upstoxError(upstoxCode: string, upstoxMessage: string, ctx: ErrorContext): UpstoxTokenError {
+  const known = KNOWN_CODES[upstoxCode];
+  const message = `${ctx.step}: Upstox answered "${upstoxMessage}" [${upstoxCode}]`;
+  if (known) {
+    return new UpstoxApiError(known.code, message, {
+      upstoxCode,
+      httpStatus: ctx.httpStatus,
+      hint: known.hint,
+      retryable: known.retryable,
+    });
+  }
+  if (isWrongTotpMessage(upstoxMessage)) {
+    return new UpstoxApiError("WRONG_TOTP", message, {
+      upstoxCode,
+      httpStatus: ctx.httpStatus,
+      hint: WRONG_TOTP_HINT,
+      retryable: true,
+    });
+  }
+  if (ctx.httpStatus === 429) return rateLimited(ctx, upstoxCode, message);
+  const serverSide = ctx.httpStatus >= 500;
+  return new UpstoxApiError("UPSTOX_API", message, {
+    upstoxCode,
+    httpStatus: ctx.httpStatus,
+    retryable: serverSide,
+    hint: serverSide
+      ? "Upstox had a server error. Try again in a minute."
+      : `Upstox rejected the request with a code this tool does not know. ${PROFILE_HINT}`,
+  });
+}
+
+const isRecord = (v: unknown): v is Record<string, unknown> =>
+  typeof v === "object" && v !== null && !Array.isArray(v);
+const asText = (v: unknown): string | undefined =>
+  typeof v === "string" && v !== "" ? v : typeof v === "number" ? String(v) : undefined;
+
+/**
+ * Reads Upstox's error envelopes from a parsed body, whatever the HTTP status: §5.1
+ * `{status:"error",errors:[{errorCode|error_code,message}]}` and §5.2 `{success:false,error:{code,message}}`.
+ * Returns null when the body is not an error.
+ */
+export function errorFromBody(body: unknown, ctx: ErrorContext): UpstoxTokenError | null {
+  if (!isRecord(body)) return null;
+  if (body.status === "error" || Array.isArray(body.errors)) {
+    const first = Array.isArray(body.errors) ? body.errors[0] : undefined;
+    const entry = isRecord(first) ? first : {};
+    const code = asText(entry.error_code) ?? asText(entry.errorCode) ?? "UNKNOWN";
+    return upstoxError(code, asText(entry.message) ?? "error without message", ctx);
+  }
+  if (body.success === false || (isRecord(body.error) && body.success !== true)) {
+    const error = isRecord(body.error) ? body.error : {};
+    const code = asText(error.code) ?? "UNKNOWN";
+    return upstoxError(code, asText(error.message) ?? "error without message", ctx);
+  }
+  return null;
+}
+
+/** The error for a response without an Upstox envelope that still failed (429, 5xx, other 4xx). */
+export function errorFromStatus(status: number, ctx: ErrorContext): UpstoxTokenError | null {
+  if (status === 429)
+    return rateLimited(ctx, undefined, `${ctx.step}: Upstox answered HTTP 429 Too Many Requests`);
+  if (status >= 500) {
+    return new UpstoxApiError("UPSTOX_API", `${ctx.step}: Upstox answered HTTP ${status}`, {
+      httpStatus: status,
+      retryable: true,
+      hint: "Upstox had a server error. Try again in a minute.",
+    });
+  }
+  if (status >= 400) {
+    return new UpstoxApiError("UPSTOX_API", `${ctx.step}: Upstox answered HTTP ${status}`, {
+      httpStatus: status,
+      retryable: false,
+      hint: PROFILE_HINT,
+    });
+  }
+  return null;
+}
+
+function rateLimited(ctx: ErrorContext, upstoxCode: string | undefined, message: string): UpstoxTokenError {
+  return new UpstoxApiError("RATE_LIMITED", message, {
+    upstoxCode,
+    httpStatus: ctx.httpStatus,
+    retryable: true,
+    hint: "Too many requests to Upstox. Wait a minute and try again.",
+  });
+}
+
+/** The body was not JSON, or a field the flow needs is missing. Never includes body text (it may hold secrets). */
+export function unexpectedResponse(ctx: ErrorContext, what: string): UpstoxTokenError {
+  return new UnexpectedResponseError(
+    `${ctx.step}: unexpected answer from Upstox (HTTP ${ctx.httpStatus}): ${what}`,
+    {
+      httpStatus: ctx.httpStatus,
+      hint: `Try again later. If it persists, Upstox may have changed its API: run with UPSTOX_DEBUG=true and report it. ${PROFILE_HINT}`,
+    },
+  );
+}
