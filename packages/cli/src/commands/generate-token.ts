@@ -1,0 +1,20 @@
+import type { Command } from "commander";
+import type { ActionFactory } from "../action.js";
+import type { DeliverOptions } from "../deliver-token.js";
+import { addDeliveryOptions } from "../sink-options.js";
+
+export function registerGenerateToken(program: Command, action: ActionFactory): void {
+  addDeliveryOptions(
+    program
+      .command("generate-token")
+      .description("log in headlessly (mobile, TOTP, PIN) and print a new access token; --sink stores it"),
+  ).action(
+    action<DeliverOptions>(async (ctx, options) => {
+      const { loginWithTotp } = await ctx.core();
+      const { deliverToken } = await import("../deliver-token.js");
+      const config = await ctx.config();
+      const deps = await ctx.flowDeps();
+      return deliverToken(ctx, options, () => loginWithTotp(config, deps));
+    }),
+  );
+}

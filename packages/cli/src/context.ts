@@ -1,0 +1,66 @@
+import { existsSync } from "node:fs";
+import { resolve } from "node:path";
+import type { FlowDeps, Logger, UpstoxConfig } from "@upstox-token/core";
+import type { GlobalOptions } from "./global-options.js";
+import type { CliIo } from "./io.js";
+import type { Output } from "./output.js";
+
+/**
+ * What a command's action gets. Core is imported on first use, not at start-up, so `--help` stays fast.
+ */
+export class CommandContext {
+  readonly io: CliIo;
+  readonly options: GlobalOptions;
+  readonly out: Output;
+  #logger: Logger | undefined;
+  #config: UpstoxConfig | undefined;
+
+  constructor(io: CliIo, options: GlobalOptions, out: Output) {
+    this.io = io;
+    this.options = options;
+    this.out = out;
+  }
+
+  core(): Promise<typeof import("@upstox-token/core")> {
+    return import("@upstox-token/core");
+  }
+
+  async logger(): Promise<Logger> {
+    if (!this.#logger) {
+      const { stderrLogger } = await import("./stderr-logger.js");
+      this.#logger = stderrLogger(this.out, { debug: this.options.debug });
+    }
+    return this.#logger;
+  }
+
+  /** The .env file to read: --env-file (must exist), else ./.env when present, else none. */
+  envFile(): string | false {
+    if (this.options.envFile !== undefined) return resolve(this.io.cwd, this.options.envFile);
+    const local = resolve(this.io.cwd, ".env");
+    return existsSync(local) ? local : false;
+  }
+
+  /** The environment merged with the .env file (the environment wins), for variables outside the config. */
+  async environment(): Promise<Record<string, string | undefined>> {
+    const { readEnvironment } = await this.core();
+    return readEnvironment(this.io.env, this.envFile());
+  }
+
+  async config(): Promise<UpstoxConfig> {
+    if (!this.#config) {
+      const { loadConfig } = await this.core();
+      this.#config = loadConfig({ env: this.io.env, envFile: this.envFile(), logger: await this.logger() });
+      if (this.#config.debug && !this.options.debug) {
+        // UPSTOX_DEBUG=true behaves like --debug.
+        this.options.debug = true;
+        this.#logger = undefined;
+      }
+    }
+    return this.#config;
+  }
+
+  async flowDeps(): Promise<FlowDeps> {
+    const config = await this.config();
+    return { logger: await this.logger(), debug: this.options.debug || config.debug };
+  }
+}

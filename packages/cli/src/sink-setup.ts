@@ -1,0 +1,34 @@
+import { createSinkFromSpec, type Logger, sinkSpecFromShorthand, type TokenSink } from "@upstox-token/core";
+import { builtinSinks } from "./builtin-sinks.js";
+
+/**
+ * Opens the sinks named on the command line (`env`, `env:.env.tokens`, `sqlite:tokens.db`, `redis:redis://…`,
+ * a module path or a package name). Relative paths resolve against `cwd`. On failure closes what it opened.
+ */
+export async function openSinks(
+  shorthands: readonly string[],
+  options: { cwd: string; logger: Logger },
+): Promise<TokenSink[]> {
+  const sinks: TokenSink[] = [];
+  try {
+    for (const shorthand of shorthands) {
+      const spec = await sinkSpecFromShorthand(shorthand, { builtins: builtinSinks, baseDir: options.cwd });
+      sinks.push(
+        await createSinkFromSpec(spec, {
+          builtins: builtinSinks,
+          baseDir: options.cwd,
+          logger: options.logger,
+          field: `--sink ${shorthand}`,
+        }),
+      );
+    }
+    return sinks;
+  } catch (error) {
+    await closeSinks(sinks);
+    throw error;
+  }
+}
+
+export async function closeSinks(sinks: readonly TokenSink[]): Promise<void> {
+  await Promise.allSettled(sinks.map((sink) => sink.close()));
+}

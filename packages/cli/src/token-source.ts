@@ -1,0 +1,81 @@
+import type { Command } from "commander";
+import { CliError } from "./cli-error.js";
+import type { CommandContext } from "./context.js";
+import { collect, parseAccount } from "./option-parsers.js";
+
+export interface TokenSourceOptions {
+  token?: string | undefined;
+  sink?: string[] | undefined;
+  account: string;
+}
+
+export interface SourcedToken {
+  accessToken: string;
+  /** Where it came from: "--token", "UPSTOX_ACCESS_TOKEN" or the sink's name. */
+  origin: string;
+  /** Epoch ms, when known (from a sink record or the JWT's exp). */
+  expiresAt?: number | undefined;
+}
+
+/** --token, --sink and --account, for commands that use an existing token (verify, profile, logout). */
+export function addTokenSourceOptions(command: Command): Command {
+  return command
+    .option("--token <token>", "the access token (visible in the process list; prefer UPSTOX_ACCESS_TOKEN)")
+    .option("--sink <spec>", "read the token from this sink (repeatable; the newest wins)", collect)
+    .option("--account <name>", "the account to read from the sinks", parseAccount, "default");
+}
+
+/** Finds the token: --token, else the newest in the --sink sinks, else UPSTOX_ACCESS_TOKEN (environment or .env). */
+export async function resolveToken(ctx: CommandContext, options: TokenSourceOptions): Promise<SourcedToken> {
+  const { decodeJwtClaims, readNewest } = await ctx.core();
+  const withExpiry = (accessToken: string, origin: string): SourcedToken => {
+    const exp = decodeJwtClaims(accessToken)?.exp;
+    return { accessToken, origin, expiresAt: typeof exp === "number" ? exp * 1000 : undefined };
+  };
+  if (options.token !== undefined) {
+    if (options.token.trim() === "") throw new CliError("USAGE", "--token is empty");
+    return withExpiry(options.token.trim(), "--token");
+  }
+  if (options.sink && options.sink.length > 0) {
+    const { closeSinks, openSinks } = await import("./sink-setup.js");
+    const logger = await ctx.logger();
+    const sinks = await openSinks(options.sink, { cwd: ctx.io.cwd, logger });
+    try {
+      const readable = sinks.filter((s) => s.capabilities.read && s.read);
+      if (readable.length === 0) {
+        throw new CliError(
+          "USAGE",
+          `none of the sinks (${sinks.map((s) => s.name).join(", ")}) can read tokens back`,
+          "Use a sink that can read (env, sqlite, redis), or pass --token / UPSTOX_ACCESS_TOKEN.",
+        );
+      }
+      const record = await readNewest(readable, options.account, logger);
+      if (!record) {
+        throw new CliError(
+          "TOKEN_NOT_FOUND",
+          `no token stored for account "${options.account}" in ${readable.map((s) => s.name).join(", ")}`,
+          "Run `upstox-token generate-token --sink …` first, or check --account.",
+        );
+      }
+      return {
+        accessToken: record.accessToken.reveal(),
+        origin: sinkNames(readable),
+        expiresAt: record.expiresAt,
+      };
+    } finally {
+      await closeSinks(sinks);
+    }
+  }
+  const env = await ctx.environment();
+  const fromEnv = env.UPSTOX_ACCESS_TOKEN?.trim();
+  if (fromEnv) return withExpiry(fromEnv, "UPSTOX_ACCESS_TOKEN");
+  throw new CliError(
+    "USAGE",
+    "no access token given",
+    "Pass --token, --sink <spec> (e.g. --sink env), or set UPSTOX_ACCESS_TOKEN in the environment or .env.",
+  );
+}
+
+function sinkNames(sinks: readonly { name: string }[]): string {
+  return sinks.map((s) => s.name).join(", ");
+}
