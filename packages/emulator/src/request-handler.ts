@@ -1,0 +1,85 @@
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { setTimeout as sleep } from "node:timers/promises";
+import type { EmulatorState } from "./emulator-state.js";
+import { sendApiError } from "./envelopes.js";
+import { HttpExchange } from "./http-exchange.js";
+import { findRoute, type Route } from "./route.js";
+import type { FaultSpec, RequestLogEntry } from "./types.js";
+
+const MAX_BODY_BYTES = 1_000_000;
+const CONTROL_PREFIX = "/__emulator/";
+
+async function readBody(req: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    const buffer = typeof chunk === "string" ? Buffer.from(chunk) : (chunk as Buffer);
+    size += buffer.length;
+    if (size > MAX_BODY_BYTES) throw new RangeError("request body too large");
+    chunks.push(buffer);
+  }
+  return Buffer.concat(chunks).toString("utf8");
+}
+
+function answerWithFault(ex: HttpExchange, fault: FaultSpec): void {
+  const body = fault.body ?? "";
+  let contentType = "text/plain; charset=utf-8";
+  try {
+    JSON.parse(body);
+    contentType = "application/json";
+  } catch {
+    // not JSON: plain text
+  }
+  ex.send(fault.status ?? 500, body, { "content-type": contentType, ...fault.headers });
+}
+
+/** Latency, then faults, then the route; every non-control request ends up in the log. */
+export async function handleRequest(
+  req: IncomingMessage,
+  res: ServerResponse,
+  state: EmulatorState,
+  routes: readonly Route[],
+): Promise<void> {
+  const at = state.now();
+  let body = "";
+  try {
+    body = await readBody(req);
+  } catch {
+    res.writeHead(413).end();
+    return;
+  }
+  const ex = new HttpExchange(req, res, body);
+  const isControl = ex.path.startsWith(CONTROL_PREFIX);
+  const match = findRoute(routes, ex.method, ex.path);
+  try {
+    if (!isControl) {
+      if (state.config.latencyMs > 0) await sleep(state.config.latencyMs);
+      const fault = state.faults.take(ex.method, ex.path);
+      if (fault?.delayMs) await sleep(fault.delayMs);
+      if (fault && (fault.status !== undefined || fault.body !== undefined)) answerWithFault(ex, fault);
+    }
+    if (!ex.answered) {
+      if (match) await match.route.handle(ex, state, match.params);
+      else sendApiError(ex, "UDAPI10000");
+    }
+  } catch (error) {
+    if (!state.config.quiet) console.error("[upstox-emulator] handler failed:", error);
+    if (!ex.answered) sendApiError(ex, "UDAPI100500");
+  }
+  if (isControl) return;
+  const entry: RequestLogEntry = {
+    at,
+    method: ex.method,
+    path: ex.path,
+    step: match?.route.step ?? null,
+    status: ex.status,
+  };
+  if (ex.upstoxCode !== undefined) entry.upstoxCode = ex.upstoxCode;
+  if (ex.account !== undefined) entry.account = ex.account;
+  state.log.push(entry);
+  if (!state.config.quiet) {
+    console.error(
+      `[upstox-emulator] ${entry.method} ${entry.path} -> ${entry.status}${entry.upstoxCode ? ` ${entry.upstoxCode}` : ""}`,
+    );
+  }
+}
