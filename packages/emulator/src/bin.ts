@@ -34,7 +34,8 @@ function parseFlags() {
 function parseNumber(value: string | undefined, flag: string, fallback: number): number {
   if (value === undefined) return fallback;
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 0) fail(`${flag} must be a non-negative integer, got ${JSON.stringify(value)}`);
+  if (!Number.isInteger(n) || n < 0)
+    fail(`${flag} must be a non-negative integer, got ${JSON.stringify(value)}`);
   return n;
 }
 
