@@ -1,0 +1,151 @@
+import type { AccountStatus, DaemonEvents } from "./events.js";
+
+/**
+ * Prometheus text exposition format 0.0.4, written by hand: five series do not earn a client library.
+ * Counters come from the runner's events; gauges are computed from `status()` at scrape time, so they are
+ * never stale and cost nothing between scrapes.
+ */
+export const PROMETHEUS_CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
+
+export interface Metrics {
+  /** The whole exposition, ready to serve at /metrics. */
+  render(): string;
+}
+
+type Labels = Record<string, string>;
+
+/** Label values escape backslash, double quote and newline (exposition format 0.0.4). */
+export function escapeLabelValue(value: string): string {
+  return value.replace(/\\/g, "\\\\").replace(/"/g, '\\"').replace(/\n/g, "\\n");
+}
+
+function labelSet(labels: Labels): string {
+  const parts = Object.entries(labels).map(([name, value]) => `${name}="${escapeLabelValue(value)}"`);
+  return parts.length === 0 ? "" : `{${parts.join(",")}}`;
+}
+
+function formatValue(value: number): string {
+  if (Number.isNaN(value)) return "NaN";
+  if (value === Number.POSITIVE_INFINITY) return "+Inf";
+  if (value === Number.NEGATIVE_INFINITY) return "-Inf";
+  return String(value);
+}
+
+/** A counter family keyed by its label set; insertion order is kept so output is stable. */
+class CounterFamily {
+  readonly #values = new Map<string, { labels: Labels; value: number }>();
+
+  inc(labels: Labels, by = 1): void {
+    const key = labelSet(labels);
+    const entry = this.#values.get(key);
+    if (entry) entry.value += by;
+    else this.#values.set(key, { labels, value: by });
+  }
+
+  /** Makes a series exist at 0, so `rate()` and `increase()` see the first login. */
+  touch(labels: Labels): void {
+    const key = labelSet(labels);
+    if (!this.#values.has(key)) this.#values.set(key, { labels, value: 0 });
+  }
+
+  samples(): { labels: Labels; value: number }[] {
+    return [...this.#values.values()];
+  }
+}
+
+interface Family {
+  name: string;
+  help: string;
+  type: "counter" | "gauge";
+  samples: { labels: Labels; value: number }[];
+}
+
+function renderFamily(family: Family): string {
+  const help = family.help.replace(/\\/g, "\\\\").replace(/\n/g, "\\n");
+  const lines = [`# HELP ${family.name} ${help}`, `# TYPE ${family.name} ${family.type}`];
+  for (const sample of family.samples) {
+    lines.push(`${family.name}${labelSet(sample.labels)} ${formatValue(sample.value)}`);
+  }
+  return lines.join("\n");
+}
+
+/**
+ * Counts logins, login failures and sink failures from the daemon's events, and reads expiry and last
+ * success from `status()` when rendered. Never sees a token: events carry records, but only the account
+ * name and error codes are used.
+ */
+export function createMetrics(
+  events: DaemonEvents,
+  status: () => AccountStatus[],
+  now: () => number = Date.now,
+): Metrics {
+  const logins = new CounterFamily();
+  const loginFailures = new CounterFamily();
+  const sinkFailures = new CounterFamily();
+
+  events.on((event) => {
+    switch (event.type) {
+      case "refresh-succeeded":
+        // A success that only re-read a token another instance stored is not a login.
+        if (event.loggedIn) logins.inc({ account: event.account });
+        else logins.touch({ account: event.account });
+        break;
+      case "refresh-failed":
+        loginFailures.inc({ account: event.account, code: event.error.code });
+        break;
+      case "sink-failed":
+        sinkFailures.inc({ sink: event.sink });
+        break;
+      default:
+        break;
+    }
+  });
+
+  return {
+    render(): string {
+      const accounts = status();
+      const at = now();
+      for (const account of accounts) logins.touch({ account: account.account });
+      const families: Family[] = [
+        {
+          name: "upstox_token_logins_total",
+          help: "Successful Upstox logins (a new token obtained), per account.",
+          type: "counter",
+          samples: logins.samples(),
+        },
+        {
+          name: "upstox_token_login_failures_total",
+          help: "Failed login attempts, per account and error code.",
+          type: "counter",
+          samples: loginFailures.samples(),
+        },
+        {
+          name: "upstox_token_sink_failures_total",
+          help: "Failed sink writes, per sink.",
+          type: "counter",
+          samples: sinkFailures.samples(),
+        },
+        {
+          name: "upstox_token_seconds_until_expiry",
+          help: "Seconds until the account's current token expires (0 when expired); absent when no token is known.",
+          type: "gauge",
+          samples: accounts
+            .filter((a) => a.expiresAt !== null)
+            .map((a) => ({
+              labels: { account: a.account },
+              value: Math.max(0, Math.floor(((a.expiresAt as number) - at) / 1000)),
+            })),
+        },
+        {
+          name: "upstox_token_last_success_timestamp_seconds",
+          help: "Unix time of the account's last successful refresh; absent before the first one.",
+          type: "gauge",
+          samples: accounts
+            .filter((a) => a.lastRefreshAt !== null)
+            .map((a) => ({ labels: { account: a.account }, value: (a.lastRefreshAt as number) / 1000 })),
+        },
+      ];
+      return `${families.map(renderFamily).join("\n")}\n`;
+    },
+  };
+}
