@@ -1,0 +1,312 @@
+import { spawn } from "node:child_process";
+import { type Logger, toIstIso } from "@upstox-token/core";
+import { z } from "zod";
+import type { DaemonEvent, DaemonEvents } from "./events.js";
+import { maskTokens, type PublicError, publicError } from "./status-server.js";
+
+export const DEFAULT_HOOK_TIMEOUT_MS = 10_000;
+/** Hooks running at once; the rest wait their turn, so 500 accounts do not fork 500 shells. */
+const MAX_CONCURRENT_HOOKS = 4;
+/** Beyond this many waiting hooks, new ones are dropped with a warning rather than queued without bound. */
+const MAX_QUEUED_HOOKS = 2_000;
+const OUTPUT_LIMIT = 2_048;
+
+export const hookSpecSchema = z
+  .object({
+    webhook: z
+      .url({ protocol: /^https?$/, error: "must be an http(s) URL" })
+      .optional()
+      .describe("POSTs a JSON body {event, account, expires_at, error?}; never the token."),
+    command: z
+      .string()
+      .min(1)
+      .optional()
+      .describe(
+        "Runs through the shell with UPSTOX_EVENT, UPSTOX_ACCOUNT, UPSTOX_EXPIRES_AT, UPSTOX_ERROR_CODE set; never the token.",
+      ),
+    timeoutMs: z
+      .number()
+      .int()
+      .positive()
+      .max(300_000)
+      .default(DEFAULT_HOOK_TIMEOUT_MS)
+      .describe("A hook still running after this is abandoned (the command's process group is killed)."),
+  })
+  .strict()
+  .refine((hook) => hook.webhook !== undefined || hook.command !== undefined, {
+    message: "give a webhook, a command, or both",
+  });
+
+export const notificationsSchema = z
+  .object({
+    onRefresh: hookSpecSchema.optional().describe("Runs after a login stored a new token."),
+    onFailure: hookSpecSchema
+      .optional()
+      .describe("Runs when an account gives up for this cycle, or when a sink could not be written."),
+  })
+  .strict();
+
+export type HookSpec = z.input<typeof hookSpecSchema>;
+export type NotificationsConfig = z.input<typeof notificationsSchema>;
+
+/** What a hook is told. Built from the event field by field, so nothing secret can ride along. */
+export interface HookPayload {
+  event: "refresh-succeeded" | "refresh-failed" | "sink-failed";
+  account: string;
+  expires_at: string | null;
+  at: string;
+  sink?: string;
+  error?: PublicError;
+}
+
+export interface NotificationsHandle {
+  /** Detaches the listener; hooks already running finish (or time out) on their own. */
+  (): void;
+  /** Resolves when every started and queued hook has finished: await it before exiting (`--once`). */
+  settled(): Promise<void>;
+}
+
+/** Which hook an event triggers, and with what. */
+export function hookPayload(
+  event: DaemonEvent,
+): { hook: "onRefresh" | "onFailure"; payload: HookPayload } | null {
+  const at = toIstIso(event.at);
+  switch (event.type) {
+    case "refresh-succeeded":
+      // Only a new token: a success that re-read another instance's token changed nothing.
+      if (!event.loggedIn) return null;
+      return {
+        hook: "onRefresh",
+        payload: {
+          event: event.type,
+          account: event.account,
+          expires_at: toIstIso(event.record.expiresAt),
+          at,
+        },
+      };
+    case "refresh-failed":
+      // Retries in progress are not news; the account giving up for this cycle is.
+      if (event.willRetry) return null;
+      return {
+        hook: "onFailure",
+        payload: {
+          event: event.type,
+          account: event.account,
+          expires_at: null,
+          at,
+          error: publicError(event.error),
+        },
+      };
+    case "sink-failed":
+      return {
+        hook: "onFailure",
+        payload: {
+          event: event.type,
+          account: event.account,
+          expires_at: null,
+          at,
+          sink: event.sink,
+          error: publicError(event.error),
+        },
+      };
+    default:
+      return null;
+  }
+}
+
+/** A webhook URL may carry a secret in its path or query (Slack, Discord): logs show the origin only. */
+function webhookForLogs(url: string): string {
+  try {
+    return `${new URL(url).origin}/…`;
+  } catch {
+    return "(invalid URL)";
+  }
+}
+
+async function postWebhook(url: string, payload: HookPayload, timeoutMs: number): Promise<void> {
+  const response = await fetch(url, {
+    method: "POST",
+    headers: { "content-type": "application/json", "user-agent": "upstox-token-daemon" },
+    body: JSON.stringify(payload),
+    signal: AbortSignal.timeout(timeoutMs),
+    redirect: "error",
+  });
+  // Drain the body so the connection is released; its content does not matter.
+  await response.arrayBuffer().catch(() => undefined);
+  if (!response.ok) throw new Error(`the webhook answered HTTP ${response.status}`);
+}
+
+// The daemon's own environment holds the PIN and TOTP secret (EnvironmentFile, ${ENV} interpolation): a hook
+// gets only what a shell needs to find programs, plus the event.
+const INHERITED_ENV = [
+  "PATH",
+  "HOME",
+  "USER",
+  "LOGNAME",
+  "SHELL",
+  "LANG",
+  "LC_ALL",
+  "TZ",
+  "TMPDIR",
+  "SystemRoot",
+];
+
+export function hookEnvironment(payload: HookPayload): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const name of INHERITED_ENV) {
+    const value = process.env[name];
+    if (value !== undefined) env[name] = value;
+  }
+  env.UPSTOX_EVENT = payload.event;
+  env.UPSTOX_ACCOUNT = payload.account;
+  env.UPSTOX_EXPIRES_AT = payload.expires_at ?? "";
+  env.UPSTOX_ERROR_CODE = payload.error?.code ?? "";
+  if (payload.sink !== undefined) env.UPSTOX_SINK = payload.sink;
+  return env;
+}
+
+function runCommand(command: string, payload: HookPayload, timeoutMs: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const windows = process.platform === "win32";
+    // Its own process group, so a timeout kills the shell and whatever it started (a `sleep` holding the pipe).
+    const child = spawn(command, {
+      shell: true,
+      env: hookEnvironment(payload),
+      stdio: ["ignore", "pipe", "pipe"],
+      detached: !windows,
+      windowsHide: true,
+    });
+    let output = "";
+    const collect = (chunk: Buffer): void => {
+      if (output.length < OUTPUT_LIMIT)
+        output += chunk.toString("utf8").slice(0, OUTPUT_LIMIT - output.length);
+    };
+    child.stdout.on("data", collect);
+    child.stderr.on("data", collect);
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      try {
+        if (!windows && child.pid !== undefined) process.kill(-child.pid, "SIGKILL");
+        else child.kill("SIGKILL");
+      } catch {
+        // Already gone.
+      }
+    }, timeoutMs);
+    child.once("error", (error) => {
+      clearTimeout(timer);
+      reject(error);
+    });
+    child.once("close", (code, signal) => {
+      clearTimeout(timer);
+      const tail = maskTokens(output.trim());
+      if (timedOut) reject(new Error(`the command did not finish within ${timeoutMs} ms and was killed`));
+      else if (code === 0) resolve();
+      else reject(new Error(`the command exited with ${code ?? signal}${tail ? `: ${tail}` : ""}`));
+    });
+  });
+}
+
+/**
+ * Runs the configured webhook and/or command on a new token (`onRefresh`) and on a failure (`onFailure`).
+ * The listener only queues work and returns, so a slow, failing or hanging hook never delays or breaks a
+ * refresh; every hook failure is logged at warn and then forgotten.
+ */
+export function attachNotifications(
+  events: DaemonEvents,
+  config: NotificationsConfig,
+  logger: Logger,
+): NotificationsHandle {
+  const hooks = {
+    onRefresh: config.onRefresh === undefined ? undefined : hookSpecSchema.parse(config.onRefresh),
+    onFailure: config.onFailure === undefined ? undefined : hookSpecSchema.parse(config.onFailure),
+  };
+  const queue: (() => Promise<void>)[] = [];
+  const running = new Set<Promise<void>>();
+  let idleWaiters: (() => void)[] = [];
+
+  const pump = (): void => {
+    while (running.size < MAX_CONCURRENT_HOOKS && queue.length > 0) {
+      const job = queue.shift()!;
+      const run = job().finally(() => {
+        running.delete(run);
+        pump();
+      });
+      running.add(run);
+    }
+    if (running.size === 0 && queue.length === 0) {
+      const waiters = idleWaiters;
+      idleWaiters = [];
+      for (const resolve of waiters) resolve();
+    }
+  };
+
+  const runHook = async (
+    name: "onRefresh" | "onFailure",
+    kind: "webhook" | "command",
+    payload: HookPayload,
+    work: () => Promise<void>,
+  ): Promise<void> => {
+    const started = Date.now();
+    const fields = { hook: name, kind, event: payload.event, account: payload.account };
+    try {
+      await work();
+      logger.debug({ ...fields, ms: Date.now() - started }, "notification hook done");
+    } catch (error) {
+      const reason = error instanceof Error ? maskTokens(error.message) : String(error);
+      logger.warn(
+        { ...fields, ms: Date.now() - started, reason },
+        "notification hook failed (the refresh is unaffected)",
+      );
+    }
+  };
+
+  const enqueue = (job: () => Promise<void>): void => {
+    if (queue.length >= MAX_QUEUED_HOOKS) {
+      logger.warn({ queued: queue.length }, "notification hook dropped: too many hooks waiting");
+      return;
+    }
+    queue.push(job);
+  };
+
+  const detach = events.on((event) => {
+    const selected = hookPayload(event);
+    if (selected === null) return;
+    const hook = hooks[selected.hook];
+    if (hook === undefined) return;
+    const { payload } = selected;
+    const { webhook, command, timeoutMs } = hook;
+    if (webhook !== undefined) {
+      enqueue(() =>
+        runHook(selected.hook, "webhook", payload, () =>
+          postWebhook(webhook, payload, timeoutMs).catch((error: unknown) => {
+            const reason =
+              error instanceof Error && error.name === "TimeoutError"
+                ? `timed out after ${timeoutMs} ms`
+                : error;
+            throw new Error(
+              `POST ${webhookForLogs(webhook)}: ${reason instanceof Error ? reason.message : String(reason)}`,
+            );
+          }),
+        ),
+      );
+    }
+    if (command !== undefined)
+      enqueue(() =>
+        runHook(selected.hook, "command", payload, () => runCommand(command, payload, timeoutMs)),
+      );
+    // Start on the next turn: the emitting runner gets control back before any fork or socket work.
+    setImmediate(pump);
+  });
+
+  const handle = (() => {
+    detach();
+  }) as NotificationsHandle;
+  handle.settled = () =>
+    running.size === 0 && queue.length === 0
+      ? Promise.resolve()
+      : new Promise<void>((resolve) => {
+          idleWaiters.push(resolve);
+        });
+  return handle;
+}
