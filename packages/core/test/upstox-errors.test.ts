@@ -1,6 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { z } from "zod";
 import {
+  type ErrorCode,
   errorFromBody,
   errorFromStatus,
   type HttpResponse,
@@ -27,7 +28,7 @@ function mapped(body: unknown, httpStatus = 200): UpstoxTokenError {
 }
 
 describe("errorFromBody", () => {
-  const cases: [string, unknown, string, boolean][] = [
+  const cases: [string, unknown, ErrorCode, boolean][] = [
     ["wrong PIN", serviceEnvelope(1017106), "WRONG_PIN", false],
     ["locked account", serviceEnvelope(1017090), "ACCOUNT_LOCKED", false],
     [

@@ -116,6 +116,8 @@ export function serveNotifier(options: ServeNotifierOptions): Promise<UpstoxToke
           new URL(request.url).pathname === path
             ? await handler(request)
             : json(404, { status: "error", message: "not found" });
+        // One delivery ends the server: do not keep the connection alive past it.
+        res.setHeader("connection", "close");
         await sendWebResponse(res, response);
       } catch {
         if (!res.headersSent) res.writeHead(500);
