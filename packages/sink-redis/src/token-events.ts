@@ -2,7 +2,7 @@ import { SinkError } from "@upstox-token/core";
 import { z } from "zod";
 import { closeRedisClient, createRedisClient, ensureReady, safeRedisError } from "./redis-connection.js";
 import type { TokenEvent } from "./redis-token-sink.js";
-import { maskRedisUrl } from "./redis-url.js";
+import { maskRedisUrl, redisEndpoint } from "./redis-url.js";
 
 const tokenEventSchema = z.object({
   account: z.string(),
@@ -13,7 +13,10 @@ const tokenEventSchema = z.object({
 export interface SubscribeTokenEventsOptions {
   connectTimeoutMs?: number;
   commandTimeoutMs?: number;
-  /** Connection losses and unreadable messages. The subscription keeps reconnecting (backoff up to 5 s). */
+  /**
+   * Connection losses ("lost the connection …"), failed reconnects and unreadable messages. The subscription
+   * keeps reconnecting meanwhile (backoff up to 5 s) until the returned function is called.
+   */
   onError?: (error: Error) => void;
   /**
    * Called each time the subscription is (re)established. Events published while disconnected are lost,
@@ -64,7 +67,16 @@ export async function subscribeTokenEvents(
     });
   }
   // Registered after the first subscribe so that onReady means "(re)subscribed", not "connected".
-  client.on("ready", () => options.onReady?.());
+  let connected = true;
+  client.on("ready", () => {
+    connected = true;
+    options.onReady?.();
+  });
+  client.on("close", () => {
+    if (!connected || closing) return;
+    connected = false;
+    report(new Error(`lost the connection to ${redisEndpoint(url)}; reconnecting`));
+  });
   options.onReady?.();
   let closing: Promise<void> | undefined;
   return () => {
