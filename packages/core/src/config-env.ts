@@ -82,6 +82,12 @@ export const CONFIG_VARIABLES: readonly ConfigVariable[] = [
     default: "https://service.upstox.com",
   },
   {
+    name: "UPSTOX_LOGIN_BASE",
+    description: "Login web app base URL; informational only (the dialog's redirect names the login host)",
+    requiredFor: [],
+    secret: false,
+  },
+  {
     name: "UPSTOX_ENDPOINT_PROFILE",
     description: "Login-service endpoint set: default or 2026-09",
     requiredFor: [],

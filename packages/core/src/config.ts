@@ -276,6 +276,7 @@ export function describeConfig(config: UpstoxConfig): ConfigEntry[] {
     UPSTOX_TIMEOUT_MS: String(config.timeoutMs),
     UPSTOX_API_BASE: config.apiBase,
     UPSTOX_SERVICE_BASE: config.serviceBase,
+    UPSTOX_LOGIN_BASE: config.loginBase,
     UPSTOX_ENDPOINT_PROFILE: config.endpointProfile.name,
     UPSTOX_APP_VERSION: config.endpointProfile.appVersion,
   };

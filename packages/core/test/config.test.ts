@@ -185,3 +185,10 @@ describe("describeConfig", () => {
     }
   });
 });
+
+describe("README", () => {
+  test("documents every variable loadConfig reads", async () => {
+    const readme = await Bun.file(new URL("../README.md", import.meta.url)).text();
+    for (const v of CONFIG_VARIABLES) expect(readme).toContain(`\`${v.name}\``);
+  });
+});
