@@ -35,10 +35,21 @@ export function actionFactory(io: CliIo, state: RunState): ActionFactory {
       } catch (error) {
         const report = toErrorReport(error);
         out.error(report);
-        if (ctx.options.debug && report.code === "INTERNAL" && error instanceof Error && error.stack) {
-          out.note(error.stack);
-        }
+        if (ctx.options.debug) printCauses(out, error);
         state.exitCode = report.exitCode;
       }
     };
+}
+
+/** With --debug: the chain of underlying causes (e.g. why a sink module failed to load), or a bug's stack. */
+function printCauses(out: Output, error: unknown): void {
+  if (toErrorReport(error).code === "INTERNAL" && error instanceof Error && error.stack) {
+    out.note(error.stack);
+    return;
+  }
+  let cause = error instanceof Error ? error.cause : undefined;
+  for (let depth = 0; cause !== undefined && depth < 5; depth++) {
+    out.note(`  cause: ${cause instanceof Error ? `${cause.name}: ${cause.message}` : String(cause)}`);
+    cause = cause instanceof Error ? cause.cause : undefined;
+  }
 }

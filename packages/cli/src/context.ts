@@ -14,6 +14,7 @@ export class CommandContext {
   readonly out: Output;
   #logger: Logger | undefined;
   #config: UpstoxConfig | undefined;
+  #baseEnv: Record<string, string | undefined> | undefined;
 
   constructor(io: CliIo, options: GlobalOptions, out: Output) {
     this.io = io;
@@ -40,16 +41,34 @@ export class CommandContext {
     return existsSync(local) ? local : false;
   }
 
+  /** The real environment: under Bun, without what Bun itself loaded from ./.env (see bun-dotenv.ts). */
+  async baseEnv(): Promise<Record<string, string | undefined>> {
+    if (!this.#baseEnv) {
+      if (process.versions.bun && this.io.env === process.env) {
+        const { readEnvironment } = await this.core();
+        const { withoutBunDotenv } = await import("./bun-dotenv.js");
+        this.#baseEnv = withoutBunDotenv(this.io.env, process.cwd(), (path) => readEnvironment({}, path));
+      } else {
+        this.#baseEnv = this.io.env;
+      }
+    }
+    return this.#baseEnv;
+  }
+
   /** The environment merged with the .env file (the environment wins), for variables outside the config. */
   async environment(): Promise<Record<string, string | undefined>> {
     const { readEnvironment } = await this.core();
-    return readEnvironment(this.io.env, this.envFile());
+    return readEnvironment(await this.baseEnv(), this.envFile());
   }
 
   async config(): Promise<UpstoxConfig> {
     if (!this.#config) {
       const { loadConfig } = await this.core();
-      this.#config = loadConfig({ env: this.io.env, envFile: this.envFile(), logger: await this.logger() });
+      this.#config = loadConfig({
+        env: await this.baseEnv(),
+        envFile: this.envFile(),
+        logger: await this.logger(),
+      });
       if (this.#config.debug && !this.options.debug) {
         // UPSTOX_DEBUG=true behaves like --debug.
         this.options.debug = true;

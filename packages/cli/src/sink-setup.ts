@@ -1,6 +1,13 @@
 import { createSinkFromSpec, type Logger, sinkSpecFromShorthand, type TokenSink } from "@upstox-token/core";
 import { builtinSinks } from "./builtin-sinks.js";
 
+/** What a bare built-in name means on the command line: `--sink env` is `--sink env:.env`, and so on. */
+export const SINK_SHORTHAND_DEFAULTS: Record<string, string> = {
+  env: "env:.env",
+  sqlite: "sqlite:upstox-tokens.db",
+  redis: "redis:redis://127.0.0.1:6379",
+};
+
 /**
  * Opens the sinks named on the command line (`env`, `env:.env.tokens`, `sqlite:tokens.db`, `redis:redis://…`,
  * a module path or a package name). Relative paths resolve against `cwd`. On failure closes what it opened.
@@ -11,14 +18,15 @@ export async function openSinks(
 ): Promise<TokenSink[]> {
   const sinks: TokenSink[] = [];
   try {
-    for (const shorthand of shorthands) {
+    for (const given of shorthands) {
+      const shorthand = SINK_SHORTHAND_DEFAULTS[given] ?? given;
       const spec = await sinkSpecFromShorthand(shorthand, { builtins: builtinSinks, baseDir: options.cwd });
       sinks.push(
         await createSinkFromSpec(spec, {
           builtins: builtinSinks,
           baseDir: options.cwd,
           logger: options.logger,
-          field: `--sink ${shorthand}`,
+          field: `--sink ${given}`,
         }),
       );
     }

@@ -90,7 +90,7 @@ export function registerStatus(program: Command, action: ActionFactory): void {
             if (e.expires_at) {
               ctx.out.rows([
                 ["  token", String(e.access_token)],
-                ["  user", String(e.user_id)],
+                ...(e.user_id ? [["  user", String(e.user_id)] as [string, string]] : []),
                 ["  expires", describeExpiry(Date.parse(String(e.expires_at)), now)],
               ]);
             } else if (state === "unreadable") {
