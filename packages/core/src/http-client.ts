@@ -58,6 +58,9 @@ export class HttpClient {
     if (signal?.aborted) throw abortedError(request.step, signal.reason);
 
     const started = performance.now();
+    // ky's timeout ends when the headers arrive; this deadline also covers a body that stalls mid-way.
+    const deadline = AbortSignal.timeout(timeoutMs);
+    const combined = signal ? AbortSignal.any([signal, deadline]) : deadline;
     let response: Response;
     let text: string;
     try {
@@ -70,7 +73,7 @@ export class HttpClient {
         retry: 0,
         throwHttpErrors: false,
         ...(this.#options.fetch ? { fetch: this.#options.fetch } : {}),
-        ...(signal ? { signal } : {}),
+        signal: combined,
       });
       text = await response.text();
     } catch (error) {
@@ -87,7 +90,7 @@ export class HttpClient {
           "http request failed",
         );
       }
-      throw this.#mapFailure(error, request, url, signal);
+      throw this.#mapFailure(error, request, url, signal, deadline);
     }
     const durationMs = Math.round(performance.now() - started);
     if (debug) {
@@ -112,11 +115,12 @@ export class HttpClient {
     request: HttpRequest,
     url: URL,
     signal: AbortSignal | undefined,
+    deadline: AbortSignal,
   ): UpstoxTokenError {
     if (error instanceof UpstoxTokenError) return error;
     if (signal?.aborted) return abortedError(request.step, signal.reason);
     const where = `${request.method} ${url.host}${url.pathname}`;
-    if (isTimeoutError(error)) {
+    if (isTimeoutError(error) || deadline.aborted) {
       return new NetworkError(
         "TIMEOUT",
         `${request.step}: no answer within ${this.#options.timeoutMs} ms from ${where}`,
