@@ -80,7 +80,7 @@ export function registerRequestToken(program: Command, action: ActionFactory): v
             .catch((error: unknown) => {
               if (core.isUpstoxTokenError(error)) throw error;
               throw new core.ConfigError(
-                `cannot listen on ${listen.host}:${listen.port}: ${error instanceof Error ? error.message : String(error)}`,
+                `--listen: cannot listen on ${listen.host}:${listen.port}: ${error instanceof Error ? error.message : String(error)}`,
                 { field: "--listen", cause: error, hint: "Pick a free port (or stop the program using it)." },
               );
             });
