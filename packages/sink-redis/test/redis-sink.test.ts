@@ -2,7 +2,11 @@ import { afterAll, afterEach, beforeAll, describe, expect, test } from "bun:test
 import { inspect } from "node:util";
 import { SinkError, toIstIso } from "@upstox-token/core";
 import { makeTestRecord } from "@upstox-token/sink-test-suite";
-import { startRedisServer, type TestRedisServer } from "@upstox-token/sink-test-suite/redis-server";
+import {
+  findRedisServerBinary,
+  startRedisServer,
+  type TestRedisServer,
+} from "@upstox-token/sink-test-suite/redis-server";
 import { Redis } from "ioredis";
 import {
   maskRedisUrl,
@@ -16,6 +20,8 @@ import { freshPrefix, openSink, settleWithin } from "./helpers.js";
 
 const HOUR = 3_600_000;
 const HANG_LIMIT_MS = 10_000;
+/** Tests that stop, restart or reconfigure a server need a private redis-server, not a shared REDIS_URL. */
+const ownServer = test.skipIf(findRedisServerBinary() === undefined);
 
 let server: TestRedisServer;
 let raw: Redis;
@@ -168,70 +174,79 @@ describe("events", () => {
 });
 
 describe("password never shown", () => {
-  test("a wrong password fails check() with a SinkError that shows neither the password nor the token", async () => {
-    const secretServer = await startRedisServer();
-    cleanups.push(() => secretServer.stop());
-    const admin = new Redis(secretServer.url);
-    await admin.config("SET", "requirepass", "s3cret-Pa55word");
-    admin.disconnect();
-    const url = secretServer.url.replace("redis://", "redis://:wr0ng-Pa55word@");
-    const s = await sink({ url, connectTimeoutMs: 1000 });
-    expect(s.name).not.toContain("wr0ng-Pa55word");
-    const record = liveRecord();
-    for (const attempt of [s.check(), s.write(record)] as Promise<unknown>[]) {
-      const outcome = await settleWithin(attempt, HANG_LIMIT_MS);
-      expect(outcome.status).toBe("rejected");
-      const error = (outcome as PromiseRejectedResult).reason as SinkError;
-      expect(error).toBeInstanceOf(SinkError);
-      const shown = `${String(error)} ${error.hint} ${inspect(error, { depth: 10 })} ${JSON.stringify(error)}`;
-      expect(shown).not.toContain("wr0ng-Pa55word");
-      expect(shown).not.toContain(record.accessToken.reveal());
-      expect(shown).toMatch(/127\.0\.0\.1:\d+/);
-    }
-  });
+  ownServer(
+    "a wrong password fails check() with a SinkError that shows neither the password nor the token",
+    async () => {
+      const secretServer = await startRedisServer();
+      cleanups.push(() => secretServer.stop());
+      const admin = new Redis(secretServer.url);
+      await admin.config("SET", "requirepass", "s3cret-Pa55word");
+      admin.disconnect();
+      const url = secretServer.url.replace("redis://", "redis://:wr0ng-Pa55word@");
+      const s = await sink({ url, connectTimeoutMs: 1000 });
+      expect(s.name).not.toContain("wr0ng-Pa55word");
+      const record = liveRecord();
+      for (const attempt of [s.check(), s.write(record)] as Promise<unknown>[]) {
+        const outcome = await settleWithin(attempt, HANG_LIMIT_MS);
+        expect(outcome.status).toBe("rejected");
+        const error = (outcome as PromiseRejectedResult).reason as SinkError;
+        expect(error).toBeInstanceOf(SinkError);
+        const shown = `${String(error)} ${error.hint} ${inspect(error, { depth: 10 })} ${JSON.stringify(error)}`;
+        expect(shown).not.toContain("wr0ng-Pa55word");
+        expect(shown).not.toContain(record.accessToken.reveal());
+        expect(shown).toMatch(/127\.0\.0\.1:\d+/);
+      }
+    },
+  );
 });
 
 describe("Redis going away", () => {
-  test("a write while Redis is down rejects with a clear SinkError; after restart the same sink writes", async () => {
-    const own = await startRedisServer();
-    cleanups.push(() => own.stop());
-    const s = await sink({ url: own.url, connectTimeoutMs: 1000, commandTimeoutMs: 1000 });
-    expect(await s.write(liveRecord({ generation: 1 }))).toEqual({ status: "written" });
+  ownServer(
+    "a write while Redis is down rejects with a clear SinkError; after restart the same sink writes",
+    async () => {
+      const own = await startRedisServer();
+      cleanups.push(() => own.stop());
+      const s = await sink({ url: own.url, connectTimeoutMs: 1000, commandTimeoutMs: 1000 });
+      expect(await s.write(liveRecord({ generation: 1 }))).toEqual({ status: "written" });
 
-    await own.kill();
-    for (const generation of [2, 3]) {
-      const outcome = await settleWithin(s.write(liveRecord({ generation })), HANG_LIMIT_MS);
+      await own.kill();
+      for (const generation of [2, 3]) {
+        const outcome = await settleWithin(s.write(liveRecord({ generation })), HANG_LIMIT_MS);
+        expect(outcome.status).toBe("rejected");
+        const error = (outcome as PromiseRejectedResult).reason as SinkError;
+        expect(error).toBeInstanceOf(SinkError);
+        expect(error.code).toBe("SINK_FAILED");
+        expect(error.retryable).toBe(true);
+        expect(error.message).toContain(`127.0.0.1:${own.port}`);
+      }
+      const checkOutcome = await settleWithin(s.check(), HANG_LIMIT_MS);
+      expect(checkOutcome.status).toBe("rejected");
+      expect(((checkOutcome as PromiseRejectedResult).reason as SinkError).code).toBe("SINK_CHECK_FAILED");
+
+      await own.restart();
+      // Redis restarted empty (no persistence): generation 4 is written afresh.
+      expect(await s.write(liveRecord({ generation: 4 }))).toEqual({ status: "written" });
+      expect((await s.read("main"))?.generation).toBe(4);
+    },
+  );
+
+  ownServer(
+    "a graceful stop mid-run: same outcome, and close() does not hang with the server gone",
+    async () => {
+      const own = await startRedisServer();
+      cleanups.push(() => own.stop());
+      const s = await sink({ url: own.url, connectTimeoutMs: 1000, commandTimeoutMs: 1000 });
+      await s.write(liveRecord({ generation: 1 }));
+      await own.stop();
+      const outcome = await settleWithin(s.read("main"), HANG_LIMIT_MS);
       expect(outcome.status).toBe("rejected");
-      const error = (outcome as PromiseRejectedResult).reason as SinkError;
-      expect(error).toBeInstanceOf(SinkError);
-      expect(error.code).toBe("SINK_FAILED");
-      expect(error.retryable).toBe(true);
-      expect(error.message).toContain(`127.0.0.1:${own.port}`);
-    }
-    const checkOutcome = await settleWithin(s.check(), HANG_LIMIT_MS);
-    expect(checkOutcome.status).toBe("rejected");
-    expect(((checkOutcome as PromiseRejectedResult).reason as SinkError).code).toBe("SINK_CHECK_FAILED");
+      expect((outcome as PromiseRejectedResult).reason).toBeInstanceOf(SinkError);
+      expect((await settleWithin(s.close(), HANG_LIMIT_MS)).status).toBe("fulfilled");
+      expect((await settleWithin(s.close(), HANG_LIMIT_MS)).status).toBe("fulfilled");
+    },
+  );
 
-    await own.restart();
-    // Redis restarted empty (no persistence): generation 4 is written afresh.
-    expect(await s.write(liveRecord({ generation: 4 }))).toEqual({ status: "written" });
-    expect((await s.read("main"))?.generation).toBe(4);
-  });
-
-  test("a graceful stop mid-run: same outcome, and close() does not hang with the server gone", async () => {
-    const own = await startRedisServer();
-    cleanups.push(() => own.stop());
-    const s = await sink({ url: own.url, connectTimeoutMs: 1000, commandTimeoutMs: 1000 });
-    await s.write(liveRecord({ generation: 1 }));
-    await own.stop();
-    const outcome = await settleWithin(s.read("main"), HANG_LIMIT_MS);
-    expect(outcome.status).toBe("rejected");
-    expect((outcome as PromiseRejectedResult).reason).toBeInstanceOf(SinkError);
-    expect((await settleWithin(s.close(), HANG_LIMIT_MS)).status).toBe("fulfilled");
-    expect((await settleWithin(s.close(), HANG_LIMIT_MS)).status).toBe("fulfilled");
-  });
-
-  test("a server that accepts but never answers: the command timeout fires", async () => {
+  ownServer("a server that accepts but never answers: the command timeout fires", async () => {
     const own = await startRedisServer();
     cleanups.push(() => own.stop());
     const s = await sink({ url: own.url, connectTimeoutMs: 1000, commandTimeoutMs: 300 });
@@ -245,34 +260,37 @@ describe("Redis going away", () => {
     expect(String(((outcome as PromiseRejectedResult).reason as SinkError).message)).toMatch(/timed out/i);
   });
 
-  test("a subscriber keeps receiving events after Redis restarts, and says when it is back", async () => {
-    const own = await startRedisServer();
-    cleanups.push(() => own.stop());
-    const prefix = freshPrefix();
-    const s = await sink({ url: own.url, prefix });
-    const events: number[] = [];
-    let ready = 0;
-    const errors: Error[] = [];
-    cleanups.push(
-      await subscribeTokenEvents(own.url, prefix, (event) => events.push(event.generation), {
-        onReady: () => {
-          ready += 1;
-        },
-        onError: (error) => errors.push(error),
-      }),
-    );
-    await s.write(liveRecord({ generation: 1 }));
-    await own.kill();
-    await own.restart();
-    const deadline = Date.now() + HANG_LIMIT_MS;
-    while (ready < 2 && Date.now() < deadline) await Bun.sleep(50);
-    expect(ready).toBe(2);
-    await Bun.sleep(100); // the resubscribe goes out right after "ready"
-    await s.write(liveRecord({ generation: 2 }));
-    await Bun.sleep(200);
-    expect(events).toEqual([1, 2]);
-    expect(errors.map((error) => error.message)).toContain(
-      `lost the connection to 127.0.0.1:${own.port}; reconnecting`,
-    );
-  });
+  ownServer(
+    "a subscriber keeps receiving events after Redis restarts, and says when it is back",
+    async () => {
+      const own = await startRedisServer();
+      cleanups.push(() => own.stop());
+      const prefix = freshPrefix();
+      const s = await sink({ url: own.url, prefix });
+      const events: number[] = [];
+      let ready = 0;
+      const errors: Error[] = [];
+      cleanups.push(
+        await subscribeTokenEvents(own.url, prefix, (event) => events.push(event.generation), {
+          onReady: () => {
+            ready += 1;
+          },
+          onError: (error) => errors.push(error),
+        }),
+      );
+      await s.write(liveRecord({ generation: 1 }));
+      await own.kill();
+      await own.restart();
+      const deadline = Date.now() + HANG_LIMIT_MS;
+      while (ready < 2 && Date.now() < deadline) await Bun.sleep(50);
+      expect(ready).toBe(2);
+      await Bun.sleep(100); // the resubscribe goes out right after "ready"
+      await s.write(liveRecord({ generation: 2 }));
+      await Bun.sleep(200);
+      expect(events).toEqual([1, 2]);
+      expect(errors.map((error) => error.message)).toContain(
+        `lost the connection to 127.0.0.1:${own.port}; reconnecting`,
+      );
+    },
+  );
 });
