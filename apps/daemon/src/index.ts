@@ -1,0 +1,26 @@
+export { configJsonSchema } from "./config/json-schema.js";
+export { CONFIG_FILE_NAMES, findConfigFile, loadConfigFile, validateConfig } from "./config/load-config.js";
+export type {
+  ConfiguredSink,
+  DaemonConfig,
+  LoginFlow,
+  ResolvedAccount,
+  ResolvedSchedule,
+} from "./config/resolve-config.js";
+export { withEndpoints } from "./config/resolve-config.js";
+export type {
+  DaemonConfigInput,
+  LockConfig,
+  NotificationsConfig,
+  RetryConfig,
+  StatusServerConfig,
+} from "./config/schema.js";
+export { daemonConfigSchema, defineConfig } from "./config/schema.js";
+export { type Daemon, type ReloadResult, type StartDaemonOptions, startDaemon } from "./daemon.js";
+export * from "./events.js";
+export { FileLock } from "./locks/file-lock.js";
+export { createLogger, REDACTED_PATHS } from "./logger.js";
+export { EXIT_CONFIG, EXIT_FAILED, EXIT_OK, runMain } from "./main.js";
+export { type Clock, systemClock } from "./runner/clock.js";
+export type { AccountOutcome, RunSummary } from "./runner/daemon-runner.js";
+export { accountJitterMs, formatIst, formatLocal, nextRunAt, nextRuns } from "./schedule.js";

@@ -1,0 +1,26 @@
+import { isAbsolute, resolve } from "node:path";
+import type { AccountLock, Logger } from "@upstox-token/core";
+import { RedisLock } from "@upstox-token/sink-redis";
+import type { LockConfig } from "../config/schema.js";
+import { FileLock } from "./file-lock.js";
+
+/** The account lock the config asks for: Redis across machines, a file lock on one host (the default). */
+export function createAccountLock(
+  config: LockConfig,
+  context: { baseDir: string; logger: Logger },
+): AccountLock {
+  if (config.use === "redis") {
+    return new RedisLock({
+      url: config.url,
+      ...(config.prefix !== undefined ? { prefix: config.prefix } : {}),
+      ...(config.ttlMs !== undefined ? { ttlMs: config.ttlMs } : {}),
+      logger: context.logger,
+    });
+  }
+  const dir = config.path
+    ? isAbsolute(config.path)
+      ? config.path
+      : resolve(context.baseDir, config.path)
+    : undefined;
+  return new FileLock({ dir, logger: context.logger });
+}

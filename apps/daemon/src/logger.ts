@@ -1,0 +1,61 @@
+import pino, { type Logger as PinoLogger } from "pino";
+import pretty from "pino-pretty";
+
+/**
+ * Field names whose values are never logged, wherever they appear (two levels deep). The daemon never passes a
+ * secret to the logger in the first place; this is the second line of defence.
+ */
+export const REDACTED_PATHS = [
+  "pin",
+  "totpSecret",
+  "clientSecret",
+  "accessToken",
+  "access_token",
+  "extendedToken",
+  "extended_token",
+  "token",
+  "password",
+  "authorization",
+  "cookie",
+  "credentials",
+  "secret",
+].flatMap((key) => [key, `*.${key}`, `*.*.${key}`]);
+
+export interface CreateLoggerOptions {
+  /** Human-readable lines instead of JSON; default: when stderr is a TTY. */
+  pretty?: boolean;
+  level?: string;
+  /** Where logs go; default stderr (fd 2), so stdout stays for --dry-run's report. */
+  destination?: number | NodeJS.WritableStream;
+}
+
+export type DaemonLogger = PinoLogger;
+
+/** pino, JSON by default, redacted, synchronous (nothing is lost when the process exits). */
+export function createLogger(options: CreateLoggerOptions = {}): DaemonLogger {
+  const level = options.level ?? process.env.UPSTOX_TOKEN_LOG_LEVEL ?? "info";
+  const base = {
+    level,
+    base: { name: "upstox-token-daemon", pid: process.pid },
+    redact: { paths: REDACTED_PATHS, censor: "***" },
+    timestamp: pino.stdTimeFunctions.isoTime,
+  };
+  const destination = options.destination ?? 2;
+  const usePretty = options.pretty ?? (typeof destination === "number" && process.stderr.isTTY === true);
+  if (usePretty) {
+    return pino(
+      base,
+      pretty({
+        colorize: process.stderr.isTTY === true,
+        translateTime: "SYS:yyyy-mm-dd HH:MM:ss",
+        ignore: "pid,hostname,name",
+        sync: true,
+        destination: typeof destination === "number" ? destination : (destination as NodeJS.WritableStream),
+      }),
+    );
+  }
+  return pino(
+    base,
+    typeof destination === "number" ? pino.destination({ fd: destination, sync: true }) : destination,
+  );
+}

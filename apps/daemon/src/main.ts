@@ -1,0 +1,232 @@
+import { ConfigError, type Logger, SinkError, UpstoxTokenError } from "@upstox-token/core";
+import { Command, CommanderError } from "commander";
+import type { DaemonConfig } from "./config/resolve-config.js";
+import { type Daemon, startDaemon } from "./daemon.js";
+import { type EmulatorMode, startEmulatorMode } from "./emulator-mode.js";
+import { createLogger } from "./logger.js";
+import type { RunSummary } from "./runner/daemon-runner.js";
+import { formatIst, formatLocal, nextRuns } from "./schedule.js";
+
+export const EXIT_OK = 0;
+/** --once: some account could not be refreshed. */
+export const EXIT_FAILED = 1;
+/** Bad config or arguments: nothing ran. */
+export const EXIT_CONFIG = 2;
+
+export interface MainIo {
+  stdout: (text: string) => void;
+  stderr: (text: string) => void;
+  /** Signals to listen to; injectable so tests can run main in-process. */
+  process: Pick<NodeJS.Process, "on" | "off">;
+}
+
+const defaultIo: MainIo = {
+  stdout: (text) => process.stdout.write(text),
+  stderr: (text) => process.stderr.write(text),
+  process,
+};
+
+interface DaemonFlags {
+  config?: string;
+  once?: boolean;
+  dryRun?: boolean;
+  emulator?: boolean;
+  pretty?: boolean;
+  logLevel?: string;
+}
+
+/** The `upstox-token-daemon` command. Resolves with the exit code once the daemon has stopped. */
+export async function runMain(argv: string[], io: MainIo = defaultIo): Promise<number> {
+  let exitCode = EXIT_OK;
+  const program = new Command()
+    .name("upstox-token-daemon")
+    .description(
+      "Keeps Upstox access tokens fresh: logs in after the 03:30 IST expiry and writes every sink.",
+    )
+    .option(
+      "-c, --config <path>",
+      "config file (default: upstox-token.config.{ts,json,yaml,yml} in the working directory)",
+    )
+    .option(
+      "--once",
+      "catch up (refresh every account without a valid token), then exit; non-zero if any failed",
+    )
+    .option("--dry-run", "validate the config, check the sinks, print the next runs; log in nowhere")
+    .option("--emulator", "log in to an in-process Upstox emulator instead of Upstox (rehearsal, demo)")
+    .option("--pretty", "human-readable logs (default when stderr is a terminal)")
+    .option(
+      "--log-level <level>",
+      "trace, debug, info, warn, error",
+      process.env.UPSTOX_TOKEN_LOG_LEVEL ?? "info",
+    )
+    .exitOverride()
+    .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
+    .action(async (flags: DaemonFlags) => {
+      exitCode = await runDaemon(flags, io);
+    });
+
+  program
+    .command("install-service")
+    .description("print (or --write) a systemd unit and a launchd plist that run the daemon with this config")
+    .allowUnknownOption(true)
+    .allowExcessArguments(true)
+    .action(async (_options: unknown, command: Command) => {
+      exitCode = await runInstallService(command.args, program.opts<DaemonFlags>(), io);
+    });
+
+  try {
+    await program.parseAsync(argv);
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      return error.exitCode === 0 ? EXIT_OK : EXIT_CONFIG;
+    }
+    throw error;
+  }
+  return exitCode;
+}
+
+async function runInstallService(args: string[], flags: DaemonFlags, io: MainIo): Promise<number> {
+  void args;
+  void flags;
+  io.stderr("upstox-token-daemon install-service: not available in this build\n");
+  return EXIT_CONFIG;
+}
+
+async function runDaemon(flags: DaemonFlags, io: MainIo): Promise<number> {
+  const logger = createLogger({
+    ...(flags.pretty ? { pretty: true } : {}),
+    ...(flags.logLevel ? { level: flags.logLevel } : {}),
+  });
+  let emulator: EmulatorMode | undefined;
+  let daemon: Daemon | undefined;
+  try {
+    if (flags.emulator) emulator = await startEmulatorMode(logger);
+    const scheduled = !flags.once && !flags.dryRun;
+    daemon = await startDaemon({
+      configPath: flags.config,
+      logger,
+      schedule: scheduled,
+      ...(emulator ? { transformConfig: emulator.transformConfig, fetch: emulator.fetch } : {}),
+    });
+    if (flags.dryRun) {
+      io.stdout(dryRunReport(daemon.config, Date.now()));
+      return EXIT_OK;
+    }
+    if (flags.once) {
+      const summary = await withSignals(io, logger, daemon, () => daemon!.runOnce());
+      if (summary === "stopped") return EXIT_OK;
+      io.stdout(onceReport(summary));
+      return summary.ok ? EXIT_OK : EXIT_FAILED;
+    }
+    await withSignals(io, logger, daemon, () => new Promise<never>(() => {}));
+    return EXIT_OK;
+  } catch (error) {
+    return reportFatal(error, io, logger);
+  } finally {
+    await daemon?.stop();
+    await emulator?.close();
+    logger.flush?.();
+  }
+}
+
+/**
+ * Runs `work` until it ends or SIGINT/SIGTERM arrives (then stops the daemon: logins in flight are aborted,
+ * sinks flushed and closed). SIGHUP reloads the config. A second SIGINT/SIGTERM exits at once.
+ */
+async function withSignals<T>(
+  io: MainIo,
+  logger: Logger,
+  daemon: Daemon,
+  work: () => Promise<T>,
+): Promise<T | "stopped"> {
+  let onStop: (signal: string) => void = () => {};
+  const stopped = new Promise<"stopped">((resolve) => {
+    let count = 0;
+    onStop = (signal: string) => {
+      count++;
+      if (count > 1) {
+        logger.warn({ signal }, "second signal: exiting now");
+        process.exit(EXIT_FAILED);
+      }
+      logger.info({ signal }, "stopping: no new logins, aborting the ones in flight");
+      // Never hang on a stuck connection: a few seconds is all a shutdown gets.
+      setTimeout(() => {
+        logger.error({}, "shutdown took too long; exiting");
+        process.exit(EXIT_OK);
+      }, 10_000).unref();
+      void daemon.stop().then(() => resolve("stopped"));
+    };
+  });
+  const onTerm = () => onStop("SIGTERM");
+  const onInt = () => onStop("SIGINT");
+  const onHup = () => {
+    logger.info({ signal: "SIGHUP" }, "reloading the config");
+    void daemon.reload();
+  };
+  io.process.on("SIGTERM", onTerm);
+  io.process.on("SIGINT", onInt);
+  io.process.on("SIGHUP", onHup);
+  try {
+    return await Promise.race([work(), stopped]);
+  } finally {
+    io.process.off("SIGTERM", onTerm);
+    io.process.off("SIGINT", onInt);
+    io.process.off("SIGHUP", onHup);
+  }
+}
+
+function reportFatal(error: unknown, io: MainIo, logger: Logger): number {
+  if (error instanceof ConfigError) {
+    io.stderr(`upstox-token-daemon: ${error.message}\n${error.hint ? `hint: ${error.hint}\n` : ""}`);
+    return EXIT_CONFIG;
+  }
+  if (error instanceof SinkError && (error.code === "SINK_CHECK_FAILED" || error.code === "SINK_NOT_FOUND")) {
+    io.stderr(`upstox-token-daemon: ${error.message}\n${error.hint ? `hint: ${error.hint}\n` : ""}`);
+    return EXIT_CONFIG;
+  }
+  if (error instanceof UpstoxTokenError) {
+    io.stderr(`upstox-token-daemon: ${error.message}\n${error.hint ? `hint: ${error.hint}\n` : ""}`);
+    logger.error({ code: error.code, err: error.message }, "daemon failed");
+    return EXIT_FAILED;
+  }
+  io.stderr(
+    `upstox-token-daemon: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+  );
+  return EXIT_FAILED;
+}
+
+/** --dry-run: what would happen, and when. */
+export function dryRunReport(config: DaemonConfig, now: number): string {
+  const lines = [`config: ${config.file ?? "(given as an object)"}`, `lock: ${config.lock.use}`, ""];
+  for (const account of config.accounts) {
+    const sinks = (account.sinks ?? config.sinks).map((s) => s.spec.use).join(", ");
+    lines.push(`${account.name} (${account.flow}) → ${sinks}`);
+    lines.push(
+      `  schedule: "${account.schedule.cron}" in ${account.schedule.timezone}, jitter up to ${account.schedule.jitterMaxMs} ms`,
+    );
+    for (const at of nextRuns(account.schedule, account.name, now, 3)) {
+      lines.push(`  next: ${formatIst(at)}  (${formatLocal(at)})`);
+    }
+  }
+  for (const warning of config.warnings) lines.push(`warning: ${warning}`);
+  lines.push("", "dry run: config valid, sinks checked, nothing logged in.");
+  return `${lines.join("\n")}\n`;
+}
+
+function onceReport(summary: RunSummary): string {
+  const lines = summary.accounts.map((o): string => {
+    switch (o.result) {
+      case "skipped":
+        return `${o.account}: valid until ${formatIst(o.expiresAt)} (no login)`;
+      case "refreshed":
+        return `${o.account}: ${o.loggedIn ? "new token" : "token from another instance"}, valid until ${formatIst(o.expiresAt)}`;
+      case "failed":
+        return `${o.account}: FAILED ${o.error.code}: ${o.error.message}${o.error.hint ? `\n  hint: ${o.error.hint}` : ""}`;
+      case "suspended":
+        return `${o.account}: SUSPENDED ${o.error?.code ?? ""}`;
+      default:
+        return `${o.account}: aborted`;
+    }
+  });
+  return `${lines.join("\n")}\n`;
+}
