@@ -12,41 +12,56 @@ const MAX_QUEUED_HOOKS = 2_000;
 const OUTPUT_LIMIT = 2_048;
 
 export const hookSpecSchema = z
-  .object({
+  .strictObject({
     webhook: z
       .url({ protocol: /^https?$/, error: "must be an http(s) URL" })
       .optional()
-      .describe("POSTs a JSON body {event, account, expires_at, error?}; never the token."),
+      .describe("POSTs a JSON body {event, account, expires_at, at, sink?, error?}; never the token."),
+    headers: z
+      .record(z.string(), z.string())
+      .optional()
+      .describe("Extra webhook request headers (e.g. Authorization); never logged."),
     command: z
-      .string()
-      .min(1)
+      .union([z.string().min(1), z.array(z.string().min(1)).min(1)])
       .optional()
       .describe(
-        "Runs through the shell with UPSTOX_EVENT, UPSTOX_ACCOUNT, UPSTOX_EXPIRES_AT, UPSTOX_ERROR_CODE set; never the token.",
+        "A string runs through the shell, an array runs without one. Gets the event as JSON on stdin and in " +
+          "UPSTOX_TOKEN_EVENT, plus UPSTOX_EVENT, UPSTOX_ACCOUNT, UPSTOX_EXPIRES_AT, UPSTOX_ERROR_CODE; never the token.",
       ),
     timeoutMs: z
       .number()
       .int()
       .positive()
       .max(300_000)
-      .default(DEFAULT_HOOK_TIMEOUT_MS)
-      .describe("A hook still running after this is abandoned (the command's process group is killed)."),
+      .optional()
+      .describe(
+        "A hook still running after this is abandoned (a command's process group is killed). Default 10000.",
+      ),
   })
-  .strict()
   .refine((hook) => hook.webhook !== undefined || hook.command !== undefined, {
     message: "give a webhook, a command, or both",
   });
 
+const hooksSchema = z.union([hookSpecSchema, z.array(hookSpecSchema).min(1)]);
+
 export const notificationsSchema = z
-  .object({
-    onRefresh: hookSpecSchema.optional().describe("Runs after a login stored a new token."),
-    onFailure: hookSpecSchema
+  .strictObject({
+    onRefresh: hooksSchema.optional().describe("Runs after a login stored a new token."),
+    onFailure: hooksSchema
       .optional()
       .describe("Runs when an account gives up for this cycle, or when a sink could not be written."),
+    timeoutMs: z
+      .number()
+      .int()
+      .positive()
+      .max(300_000)
+      .optional()
+      .describe("Time limit of every hook without its own timeoutMs. Default 10000."),
   })
-  .strict();
+  .describe("Optional hooks; a failing or hanging hook never breaks or delays a refresh.");
 
 export type HookSpec = z.input<typeof hookSpecSchema>;
+/** A hook or a list of hooks per event, and a default time limit. The core config's shape is a subset. */
 export type NotificationsConfig = z.input<typeof notificationsSchema>;
 
 /** What a hook is told. Built from the event field by field, so nothing secret can ride along. */
@@ -123,10 +138,15 @@ function webhookForLogs(url: string): string {
   }
 }
 
-async function postWebhook(url: string, payload: HookPayload, timeoutMs: number): Promise<void> {
+async function postWebhook(
+  url: string,
+  headers: Record<string, string>,
+  payload: HookPayload,
+  timeoutMs: number,
+): Promise<void> {
   const response = await fetch(url, {
     method: "POST",
-    headers: { "content-type": "application/json", "user-agent": "upstox-token-daemon" },
+    headers: { ...headers, "content-type": "application/json", "user-agent": "upstox-token-daemon" },
     body: JSON.stringify(payload),
     signal: AbortSignal.timeout(timeoutMs),
     redirect: "error",
@@ -157,6 +177,7 @@ export function hookEnvironment(payload: HookPayload): Record<string, string> {
     const value = process.env[name];
     if (value !== undefined) env[name] = value;
   }
+  env.UPSTOX_TOKEN_EVENT = JSON.stringify(payload);
   env.UPSTOX_EVENT = payload.event;
   env.UPSTOX_ACCOUNT = payload.account;
   env.UPSTOX_EXPIRES_AT = payload.expires_at ?? "";
@@ -165,17 +186,21 @@ export function hookEnvironment(payload: HookPayload): Record<string, string> {
   return env;
 }
 
-function runCommand(command: string, payload: HookPayload, timeoutMs: number): Promise<void> {
+function runCommand(command: string | string[], payload: HookPayload, timeoutMs: number): Promise<void> {
   return new Promise((resolve, reject) => {
     const windows = process.platform === "win32";
+    const [file, ...args] = typeof command === "string" ? [command] : command;
     // Its own process group, so a timeout kills the shell and whatever it started (a `sleep` holding the pipe).
-    const child = spawn(command, {
-      shell: true,
+    const child = spawn(file!, args, {
+      shell: typeof command === "string",
       env: hookEnvironment(payload),
-      stdio: ["ignore", "pipe", "pipe"],
+      stdio: ["pipe", "pipe", "pipe"],
       detached: !windows,
       windowsHide: true,
     });
+    // The event on stdin too; a command that never reads it (EPIPE) is not a failure.
+    child.stdin.on("error", () => {});
+    child.stdin.end(`${JSON.stringify(payload)}\n`);
     let output = "";
     const collect = (chunk: Buffer): void => {
       if (output.length < OUTPUT_LIMIT)
@@ -217,10 +242,13 @@ export function attachNotifications(
   config: NotificationsConfig,
   logger: Logger,
 ): NotificationsHandle {
-  const hooks = {
-    onRefresh: config.onRefresh === undefined ? undefined : hookSpecSchema.parse(config.onRefresh),
-    onFailure: config.onFailure === undefined ? undefined : hookSpecSchema.parse(config.onFailure),
-  };
+  const parsed = notificationsSchema.parse(config);
+  const list = (hooks: z.output<typeof hooksSchema> | undefined) =>
+    (hooks === undefined ? [] : Array.isArray(hooks) ? hooks : [hooks]).map((hook) => ({
+      ...hook,
+      timeoutMs: hook.timeoutMs ?? parsed.timeoutMs ?? DEFAULT_HOOK_TIMEOUT_MS,
+    }));
+  const hooks = { onRefresh: list(parsed.onRefresh), onFailure: list(parsed.onFailure) };
   const queue: (() => Promise<void>)[] = [];
   const running = new Set<Promise<void>>();
   let idleWaiters: (() => void)[] = [];
@@ -272,29 +300,32 @@ export function attachNotifications(
   const detach = events.on((event) => {
     const selected = hookPayload(event);
     if (selected === null) return;
-    const hook = hooks[selected.hook];
-    if (hook === undefined) return;
     const { payload } = selected;
-    const { webhook, command, timeoutMs } = hook;
-    if (webhook !== undefined) {
-      enqueue(() =>
-        runHook(selected.hook, "webhook", payload, () =>
-          postWebhook(webhook, payload, timeoutMs).catch((error: unknown) => {
-            const reason =
-              error instanceof Error && error.name === "TimeoutError"
-                ? `timed out after ${timeoutMs} ms`
-                : error;
-            throw new Error(
-              `POST ${webhookForLogs(webhook)}: ${reason instanceof Error ? reason.message : String(reason)}`,
-            );
-          }),
-        ),
-      );
+    for (const { webhook, headers, command, timeoutMs } of hooks[selected.hook]) {
+      if (webhook !== undefined) {
+        enqueue(() =>
+          runHook(selected.hook, "webhook", payload, () =>
+            postWebhook(webhook, headers ?? {}, payload, timeoutMs).catch((error: unknown) => {
+              const reason =
+                error instanceof Error && error.name === "TimeoutError"
+                  ? `timed out after ${timeoutMs} ms`
+                  : error instanceof Error
+                    ? // Node's fetch says only "fetch failed"; the reason (ECONNREFUSED, ENOTFOUND) is the cause.
+                      [error.message, (error.cause as { code?: string } | undefined)?.code]
+                        .filter(Boolean)
+                        .join(": ")
+                    : String(error);
+              throw new Error(`POST ${webhookForLogs(webhook)}: ${reason}`);
+            }),
+          ),
+        );
+      }
+      if (command !== undefined) {
+        enqueue(() =>
+          runHook(selected.hook, "command", payload, () => runCommand(command, payload, timeoutMs)),
+        );
+      }
     }
-    if (command !== undefined)
-      enqueue(() =>
-        runHook(selected.hook, "command", payload, () => runCommand(command, payload, timeoutMs)),
-      );
     // Start on the next turn: the emitting runner gets control back before any fork or socket work.
     setImmediate(pump);
   });

@@ -100,10 +100,19 @@ const waitFor = async (check: () => boolean, ms = 5_000) => {
 };
 
 describe("notificationsSchema", () => {
-  test("accepts webhook and/or command with a default timeout, rejects the rest with a path", () => {
+  test("accepts a hook or a list (webhook with headers, shell or argv command), rejects the rest with a path", () => {
     expect(notificationsSchema.parse({ onRefresh: { webhook: "https://hooks.example.com/x" } })).toEqual({
-      onRefresh: { webhook: "https://hooks.example.com/x", timeoutMs: 10_000 },
+      onRefresh: { webhook: "https://hooks.example.com/x" },
     });
+    expect(
+      notificationsSchema.safeParse({
+        onRefresh: [
+          { webhook: "https://a.example/x", headers: { authorization: "Bearer x" } },
+          { command: ["/bin/true"] },
+        ],
+        timeoutMs: 2_000,
+      }).success,
+    ).toBe(true);
     expect(notificationsSchema.safeParse({ onFailure: { command: "true", timeoutMs: 500 } }).success).toBe(
       true,
     );
@@ -113,6 +122,7 @@ describe("notificationsSchema", () => {
     expect(notificationsSchema.safeParse({ onFailure: {} }).success).toBe(false);
     expect(notificationsSchema.safeParse({ onFailure: { command: "x", extra: 1 } }).success).toBe(false);
     expect(notificationsSchema.safeParse({ onRefresh: { command: "x", timeoutMs: 0 } }).success).toBe(false);
+    expect(notificationsSchema.safeParse({ onRefresh: { command: [] } }).success).toBe(false);
   });
 });
 
@@ -201,6 +211,40 @@ describe("attachNotifications", () => {
     expect(env).not.toContain("UPSTOX_PIN_CODE");
     expect(await readFile(outFail, "utf8")).toBe("refresh-failed bob WRONG_PIN []\n");
     expect(lines.filter((l) => l.level === "warn")).toEqual([]);
+  });
+
+  test("an argv command runs without a shell and reads the event from stdin; webhooks send their headers", async () => {
+    const events = new DaemonEvents();
+    const { logger, lines } = recordingLogger();
+    const out = join(work, "stdin.json");
+    const script = join(work, "read-stdin.ts");
+    await Bun.write(
+      script,
+      `await Bun.write(${JSON.stringify(out)}, JSON.stringify({ stdin: await new Response(Bun.stdin).text(), env: process.env.UPSTOX_TOKEN_EVENT, argv: process.argv.slice(2) }));\n`,
+    );
+    const handle = attachNotifications(
+      events,
+      {
+        onRefresh: [
+          // No shell: "$UPSTOX_ACCOUNT" and ">" reach the program literally.
+          { command: [process.execPath, script, "$UPSTOX_ACCOUNT", ">"] },
+          { webhook: `${base}/ok/with-headers`, headers: { authorization: "Bearer hook-secret" } },
+        ],
+        timeoutMs: 5_000,
+      },
+      logger,
+    );
+    events.emit(succeeded("alice"));
+    await handle.settled();
+    expect(lines.filter((l) => l.level === "warn")).toEqual([]);
+    const seen = JSON.parse(await readFile(out, "utf8")) as { stdin: string; env: string; argv: string[] };
+    expect(seen.argv).toEqual(["$UPSTOX_ACCOUNT", ">"]);
+    expect(JSON.parse(seen.stdin)).toMatchObject({ event: "refresh-succeeded", account: "alice" });
+    expect(JSON.parse(seen.env)).toEqual(JSON.parse(seen.stdin));
+    expect(seen.stdin + seen.env).not.toContain(TOKEN);
+    expect(received).toHaveLength(1);
+    expect(received[0]!.headers.authorization).toBe("Bearer hook-secret");
+    expect(JSON.stringify(lines)).not.toContain("hook-secret");
   });
 
   test("failing hooks (bad host, HTTP 500, exit 3, missing program) are logged at warn and nothing else happens", async () => {
