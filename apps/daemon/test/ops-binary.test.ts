@@ -143,16 +143,61 @@ describe.skipIf(!canCompile)("single binaries (bun build --compile)", () => {
   }, 60_000);
 
   test.skipIf(!existsSync(daemonEntry))(
-    "the daemon binary starts from an empty folder and prints its help",
+    "the daemon binary, from an empty folder, runs --once from a config and writes the env and SQLite sinks",
     async () => {
       const work = await mkdtemp(join(tmpdir(), "ops-binary-daemon-"));
+      const binary = join(outDir, `upstox-token-daemon-${hostTarget}`);
+      const env = {
+        PATH: process.env.PATH ?? "/usr/bin:/bin",
+        HOME: work,
+        TMPDIR: work,
+        UPSTOX_PIN: DEMO_USER.pin,
+      };
       try {
-        const result = await run(hidden(join(outDir, `upstox-token-daemon-${hostTarget}`), ["--help"]), {
-          cwd: work,
-          env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: work, TMPDIR: work },
+        const help = await run(hidden(binary, ["--help"]), { cwd: work, env });
+        expect(help.code).toBe(0);
+        expect(help.stdout).toContain("upstox-token-daemon");
+
+        const config = {
+          accounts: [
+            {
+              name: "demo",
+              credentials: {
+                mobile: DEMO_USER.mobile,
+                pin: "${UPSTOX_PIN}",
+                totpSecret: DEMO_USER.totpSecret,
+                clientId: DEMO_APP.apiKey,
+                clientSecret: DEMO_APP.apiSecret,
+                redirectUri: DEMO_APP.redirectUri,
+                apiBase: emulator.apiBase,
+                serviceBase: emulator.serviceBase,
+              },
+            },
+          ],
+          sinks: [
+            { use: "env", options: { path: "tokens.env" } },
+            { use: "sqlite", options: { path: "tokens.db" } },
+          ],
+          lock: { use: "file", path: join(work, "locks") },
+        };
+        const configPath = join(work, "upstox-token.config.json");
+        await Bun.write(configPath, JSON.stringify(config, null, 2));
+        const once = await run(hidden(binary, ["--once", "--config", configPath]), { cwd: work, env });
+        expect({ code: once.code, out: once.code === 0 ? "" : once.stdout + once.stderr }).toEqual({
+          code: 0,
+          out: "",
         });
-        expect(result.code).toBe(0);
-        expect(result.stdout).toContain("upstox-token-daemon");
+        const token = /^UPSTOX_ACCESS_TOKEN=(.+)$/m.exec(
+          await readFile(join(work, "tokens.env"), "utf8"),
+        )?.[1];
+        expect(token).toBeDefined();
+        expect(emulator.isTokenValid(token!)).toBe(true);
+        const db = new Database(join(work, "tokens.db"), { readonly: true });
+        const row = db
+          .query("SELECT account, access_token FROM tokens ORDER BY generation DESC LIMIT 1")
+          .get();
+        db.close();
+        expect(row).toEqual({ account: "demo", access_token: token! });
       } finally {
         await rm(work, { recursive: true, force: true });
       }
