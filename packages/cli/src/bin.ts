@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { runCli } from "./run-cli.js";
 
-const code = await runCli(process.argv.slice(2));
-// Let stdout and stderr drain (pipes to a slow reader), then exit even if a socket or timer lingers.
-process.stdout.write("", () => process.stderr.write("", () => process.exit(code)));
+// Output is written synchronously (see io.ts), so exiting at once loses nothing, and a lingering socket or timer
+// cannot keep the process alive.
+process.exit(await runCli(process.argv.slice(2)));

@@ -24,6 +24,11 @@ export function buildProgram(io: CliIo, action: ActionFactory): Command {
     .configureOutput({
       writeOut: (text) => io.stdout(text),
       writeErr: (text) => io.stderr(text),
+      // Without these commander asks process.stdout, which is slow to create under Bun.
+      getOutHelpWidth: () => io.columns ?? 80,
+      getErrHelpWidth: () => io.columns ?? 80,
+      getOutHasColors: () => false,
+      getErrHasColors: () => false,
       outputError: (text, write) => write(text.replace(/^error: /, "error [USAGE]: ")),
     })
     .exitOverride();
