@@ -52,6 +52,8 @@ export interface Daemon {
   readonly caughtUp: Promise<RunSummary> | null;
   /** Re-reads the config; an invalid one leaves the daemon running on the old one. */
   reload(configPath?: string): Promise<ReloadResult>;
+  /** Resolves when no refresh cycle is running (tests, and callers that want a quiet moment). */
+  idle(): Promise<void>;
   /** Stops scheduling, aborts logins in flight, closes sinks and locks. Safe to call twice. */
   stop(): Promise<void>;
 }
@@ -137,6 +139,7 @@ export async function startDaemon(options: StartDaemonOptions = {}): Promise<Dae
     configPath = target;
     scheduler.clear();
     await runner.swap(next);
+    scheduler.clear();
     logger.info({ config: next.config.file, accounts: next.config.accounts.length }, "config reloaded");
     if (scheduled) void runner.runAll("catch-up");
     return { ok: true, config: next.config };
@@ -150,6 +153,9 @@ export async function startDaemon(options: StartDaemonOptions = {}): Promise<Dae
     caughtUp,
     status: () => runner.status(),
     runOnce: () => runner.runAll("manual"),
+    idle: async () => {
+      await runner.settle();
+    },
     reload: (path?: string) => {
       // One reload at a time; a second SIGHUP during one waits for it, then reloads again.
       const run = (reloading ?? Promise.resolve()).then(() => reload(path));

@@ -83,11 +83,27 @@ export function resolveDaemonConfig(
   context: { file: string | null; baseDir: string },
 ): DaemonConfig {
   const problems: ConfigProblem[] = [];
-  const topSchedule = resolveSchedule(parsed.schedule, undefined, "schedule", problems);
+  const warnings: string[] = [];
+  const topSchedule = resolveSchedule(parsed.schedule, undefined, "schedule", problems, warnings);
   const accounts: ResolvedAccount[] = [];
   parsed.accounts.forEach((account, index) => {
-    const resolved = resolveAccount(account, index, parsed, topSchedule, context, problems);
+    const resolved = resolveAccount(account, index, parsed, topSchedule, context, problems, warnings);
     if (resolved) accounts.push(resolved);
+  });
+  const sharing = parsed.accounts.filter((a) => !a.sinks).length;
+  parsed.sinks.forEach((spec, i) => {
+    const options = (spec.options ?? {}) as { accountPrefix?: unknown; account?: unknown };
+    if (
+      spec.use === "env" &&
+      sharing > 1 &&
+      options.accountPrefix !== true &&
+      options.account === undefined
+    ) {
+      problems.push({
+        field: `sinks[${i}].options.accountPrefix`,
+        message: `sinks[${i}].options.accountPrefix: ${sharing} accounts share this .env file, so each needs its own keys: set "accountPrefix": true (keys become <ACCOUNT>_UPSTOX_ACCESS_TOKEN), or give each account its own env sink`,
+      });
+    }
   });
   if (problems.length > 0) throw configFileError(context.file, problems);
   return {
@@ -103,7 +119,7 @@ export function resolveDaemonConfig(
     timeoutMs: parsed.timeoutMs,
     notifications: parsed.notifications,
     statusServer: parsed.statusServer,
-    warnings: [],
+    warnings,
   };
 }
 
@@ -114,6 +130,7 @@ function resolveSchedule(
   inherited: ResolvedSchedule | undefined,
   field: string,
   problems: ConfigProblem[],
+  warnings: string[],
 ): ResolvedSchedule {
   const schedule: ResolvedSchedule = {
     cron: input?.cron ?? inherited?.cron ?? DEFAULT_CRON,
@@ -130,7 +147,16 @@ function resolveSchedule(
     return schedule;
   }
   try {
-    new Cron(schedule.cron, { timezone: schedule.timezone, paused: true });
+    const cron = new Cron(schedule.cron, { timezone: schedule.timezone, paused: true });
+    const early = cron.nextRuns(7).find((run) => {
+      const ist = new Date(run.getTime() + 5.5 * 3_600_000);
+      return ist.getUTCHours() * 60 + ist.getUTCMinutes() < 3 * 60 + 30;
+    });
+    if (early) {
+      warnings.push(
+        `${field}.cron: "${schedule.cron}" runs before 03:30 IST, and a token obtained then expires at 03:30 IST the same morning; the default "${DEFAULT_CRON}" runs just after`,
+      );
+    }
   } catch (error) {
     problems.push({
       field: `${field}.cron`,
@@ -188,6 +214,7 @@ function resolveAccount(
   topSchedule: ResolvedSchedule,
   context: { baseDir: string },
   problems: ConfigProblem[],
+  warnings: string[],
 ): ResolvedAccount | undefined {
   const at = `accounts[${index}]`;
   const c = account.credentials;
@@ -203,11 +230,14 @@ function resolveAccount(
       ? readSecretFile(c.clientSecretFile, `${at}.credentials.clientSecretFile`, context.baseDir, problems)
       : c.clientSecret,
   };
-  const schedule = resolveSchedule(account.schedule, topSchedule, `${at}.schedule`, problems);
-  if (problems.length > before) return undefined;
-
-  const upstox = buildUpstoxConfig(account, secrets, parsed.timeoutMs, `${at}.credentials`, problems);
-  if (!upstox) return undefined;
+  const secretsRead = problems.length === before;
+  const schedule = account.schedule
+    ? resolveSchedule(account.schedule, topSchedule, `${at}.schedule`, problems, warnings)
+    : topSchedule;
+  const upstox = secretsRead
+    ? buildUpstoxConfig(account, secrets, parsed.timeoutMs, `${at}.credentials`, problems)
+    : undefined;
+  if (!upstox || problems.length > before) return undefined;
   return {
     name: account.name,
     index,

@@ -50,8 +50,6 @@ export interface RunSummary {
   accounts: AccountOutcome[];
 }
 
-/** A wake-up just after the stored token dies, so a cron set before 03:30 never leaves a dead token. */
-const AFTER_EXPIRY_MS = 60_000;
 /** How long a refresh waits for another daemon holding the account's lock. */
 const LOCK_WAIT_MS = 180_000;
 
@@ -206,8 +204,7 @@ export class DaemonRunner {
       const again = now + this.config.retry.afterFailureMs;
       return cron === null ? again : Math.min(cron, again);
     }
-    const afterExpiry = Math.max(now, outcome.expiresAt) + AFTER_EXPIRY_MS;
-    return cron === null ? afterExpiry : Math.min(cron, afterExpiry);
+    return cron;
   }
 
   #scheduleAfter(account: ResolvedAccount, outcome: AccountOutcome): void {

@@ -1,0 +1,269 @@
+import { afterAll, afterEach, beforeAll, describe, expect, test } from "bun:test";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { msUntilNextTotpWindow, upstoxExpiryMs } from "@upstox-token/core";
+import { type Emulator, startEmulator } from "@upstox-token/emulator";
+import { validateConfig } from "../src/config/load-config.js";
+import { type Daemon, startDaemon } from "../src/daemon.js";
+import type { DaemonEvent } from "../src/events.js";
+import { FakeClock } from "./support/fake-clock.js";
+import {
+  accountEntry,
+  addUsers,
+  demoAccount,
+  ist,
+  loginCount,
+  memoryLogger,
+  randomTotpSecret,
+  tempDir,
+  writeConfig,
+} from "./support/helpers.js";
+
+let emulator: Emulator;
+let clock: FakeClock | undefined;
+const cleanups: (() => void | Promise<void>)[] = [];
+
+beforeAll(async () => {
+  emulator = await startEmulator({ now: () => (clock ? clock.now() : Date.now()) });
+});
+afterAll(async () => {
+  await emulator.close();
+});
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+  clock = undefined;
+  emulator.reset();
+});
+
+function configFor(raw: Record<string, unknown>) {
+  const { dir, cleanup } = tempDir("daemon-runner-");
+  cleanups.push(cleanup);
+  const config = validateConfig(
+    {
+      sinks: [{ use: "sqlite", options: { path: "tokens.db" } }],
+      lock: { use: "file", path: "locks" },
+      ...raw,
+    },
+    { file: null, baseDir: dir },
+  );
+  return { config, dir };
+}
+
+async function start(
+  options: Parameters<typeof startDaemon>[0],
+): Promise<{ daemon: Daemon; events: DaemonEvent[] }> {
+  const daemon = await startDaemon({ logger: memoryLogger(), ...options });
+  const events: DaemonEvent[] = [];
+  daemon.events.on((event) => {
+    events.push(event);
+  });
+  cleanups.push(() => daemon.stop());
+  return { daemon, events };
+}
+
+describe("catch-up at start (fake clock)", () => {
+  test("started at 09:00 IST with an expired token: refreshes at once; with a valid token: no login", async () => {
+    clock = new FakeClock(ist("2026-11-22T09:00"));
+    const { config } = configFor({ accounts: [accountEntry(emulator, demoAccount())] });
+
+    // Day 1: a token is obtained; it dies at 03:30 IST on the 23rd.
+    const first = await start({ config, clock, schedule: true });
+    const day1 = await first.daemon.caughtUp!;
+    expect(day1.accounts[0]).toMatchObject({ result: "refreshed", loggedIn: true });
+    await first.daemon.stop();
+    expect(loginCount(emulator)).toBe(1);
+
+    // Day 2, 09:00 IST: the stored token expired at 03:30. A new daemon logs in at once.
+    clock = new FakeClock(ist("2026-11-23T09:00"));
+    const second = await start({ config, clock, schedule: true });
+    const day2 = await second.daemon.caughtUp!;
+    expect(day2.accounts[0]).toMatchObject({ result: "refreshed", loggedIn: true });
+    expect(loginCount(emulator)).toBe(2);
+    expect(second.daemon.status()[0]?.expiresAt).toBe(ist("2026-11-24T03:30"));
+    await second.daemon.stop();
+
+    // Same day, 10:00 IST: the token is valid; a restarted daemon does not log in.
+    clock = new FakeClock(ist("2026-11-23T10:00"));
+    const third = await start({ config, clock, schedule: true });
+    const day2b = await third.daemon.caughtUp!;
+    expect(day2b.accounts[0]).toMatchObject({ result: "skipped", expiresAt: ist("2026-11-24T03:30") });
+    expect(third.events.map((e) => e.type)).toContain("refresh-skipped");
+    expect(loginCount(emulator)).toBe(2);
+    // …and its next run is the scheduled one after the 03:30 expiry.
+    const next = third.daemon.status()[0]?.nextRunAt ?? 0;
+    expect(next).toBeGreaterThanOrEqual(ist("2026-11-24T03:35"));
+    expect(next).toBeLessThan(ist("2026-11-24T03:37"));
+  });
+
+  test("the schedule runs at 03:35 IST + the account's jitter, every day, logging in each time", async () => {
+    clock = new FakeClock(ist("2026-11-23T09:00"));
+    const { config } = configFor({ accounts: [accountEntry(emulator, demoAccount("jittered"))] });
+    const { daemon, events } = await start({ config, clock, schedule: true });
+    await daemon.caughtUp;
+    await clock.advanceTo(ist("2026-11-26T12:00"), () => daemon.idle());
+    const runs = events.filter((e) => e.type === "refresh-started").map((e) => e.at);
+    expect(runs).toHaveLength(4); // catch-up + 3 mornings
+    const jitter = runs[1]! - ist("2026-11-24T03:35");
+    expect(jitter).toBeGreaterThanOrEqual(0);
+    expect(jitter).toBeLessThan(120_000);
+    expect(runs.slice(1)).toEqual([
+      ist("2026-11-24T03:35") + jitter,
+      ist("2026-11-25T03:35") + jitter,
+      ist("2026-11-26T03:35") + jitter,
+    ]);
+    expect(loginCount(emulator)).toBe(4);
+    expect(daemon.status()[0]?.expiresAt).toBe(ist("2026-11-27T03:30"));
+  });
+});
+
+describe("failures", () => {
+  test("wrong PIN on one of three accounts: reported, never retried, the PIN sent once; the others refresh", async () => {
+    const [a, b, c] = addUsers(emulator, 3, "pin");
+    const { config } = configFor({
+      accounts: [
+        accountEntry(emulator, a!),
+        accountEntry(emulator, { ...b!, pin: b!.pin === "111111" ? "222222" : "111111" }),
+        accountEntry(emulator, c!),
+      ],
+      retry: { attempts: 5, baseMs: 10, maxMs: 20 },
+    });
+    const logger = memoryLogger();
+    const { daemon, events } = await start({ config, schedule: false, logger });
+    const summary = await daemon.runOnce();
+    expect(summary.ok).toBe(false);
+    expect(summary.accounts.map((o) => o.result)).toEqual(["refreshed", "failed", "refreshed"]);
+    expect(summary.accounts[1]).toMatchObject({ attempts: 1, suspended: true, error: { code: "WRONG_PIN" } });
+
+    const failed = events.filter((e) => e.type === "refresh-failed");
+    expect(failed).toHaveLength(1);
+    expect(failed[0]).toMatchObject({ account: b!.name, willRetry: false, attempt: 1 });
+    expect(emulator.steps("2fa").filter((e) => e.account === b!.mobile)).toHaveLength(1);
+    expect(daemon.status()[1]?.lastError?.code).toBe("WRONG_PIN");
+    const loud = logger.lines.find((l) => l.level === "error" && l.fields.account === b!.name);
+    expect(loud?.message).toContain("NEEDS ATTENTION");
+
+    // A second pass (the next cycle) does not send it again either: suspended until a reload.
+    const again = await daemon.runOnce();
+    expect(again.accounts[1]?.result).toBe("suspended");
+    expect(emulator.steps("2fa").filter((e) => e.account === b!.mobile)).toHaveLength(1);
+    expect(JSON.stringify(logger.lines)).not.toContain(b!.pin);
+  });
+
+  test("transient faults (5xx, timeout, 429): the daemon recovers; every backoff stays within its cap", async () => {
+    emulator.inject({ path: "/login/open/v6/auth/1fa/otp/generate", status: 503, count: 1 });
+    emulator.inject({ path: "/v2/login/authorization/dialog", delayMs: 1_500, count: 1 });
+    emulator.inject({ path: "/v2/login/authorization/token", status: 429, count: 1 });
+    const { config } = configFor({
+      accounts: [accountEntry(emulator, demoAccount())],
+      retry: { attempts: 6, baseMs: 40, maxMs: 150 },
+      timeoutMs: 500,
+    });
+    const delays: number[] = [];
+    const { daemon, events } = await start({
+      config,
+      schedule: false,
+      sleep: async (ms) => {
+        delays.push(ms);
+        await new Promise((r) => setTimeout(r, ms));
+      },
+    });
+    const summary = await daemon.runOnce();
+    expect(summary.accounts[0]).toMatchObject({ result: "refreshed", loggedIn: true, attempts: 4 });
+    const codes = events.flatMap((e) => (e.type === "refresh-failed" ? [e.error.code] : []));
+    expect(codes).toEqual(["TIMEOUT", "UPSTOX_API", "RATE_LIMITED"]);
+    expect(delays).toHaveLength(3);
+    for (const delay of delays) {
+      expect(delay).toBeGreaterThanOrEqual(0);
+      expect(delay).toBeLessThanOrEqual(150);
+    }
+    expect(loginCount(emulator)).toBe(1);
+  });
+
+  test("no answer to the PIN step (502): the cycle stops without sending the PIN again", async () => {
+    emulator.inject({ path: "/login/open/v3/auth/2fa", status: 502, count: 1 });
+    const { config } = configFor({
+      accounts: [accountEntry(emulator, demoAccount())],
+      retry: { attempts: 5, baseMs: 10, maxMs: 20 },
+    });
+    const { daemon } = await start({ config, schedule: false });
+    const summary = await daemon.runOnce();
+    expect(summary.accounts[0]).toMatchObject({ result: "failed", attempts: 1, suspended: false });
+    expect(emulator.steps("2fa")).toHaveLength(1);
+  });
+
+  test("a wrong TOTP is retried once, in the next 30 s window, then the cycle gives up", async () => {
+    const { config } = configFor({
+      accounts: [accountEntry(emulator, { ...demoAccount(), totpSecret: randomTotpSecret() })],
+      retry: { attempts: 5, baseMs: 10, maxMs: 20 },
+    });
+    const waits: { ms: number; window: number }[] = [];
+    const { daemon } = await start({
+      config,
+      schedule: false,
+      sleep: async (ms) => {
+        waits.push({ ms, window: msUntilNextTotpWindow(Date.now()) });
+      },
+    });
+    const summary = await daemon.runOnce();
+    expect(summary.accounts[0]).toMatchObject({
+      result: "failed",
+      attempts: 2,
+      error: { code: "WRONG_TOTP" },
+    });
+    expect(waits).toHaveLength(1);
+    expect(waits[0]!.ms).toBeGreaterThanOrEqual(waits[0]!.window - 50);
+    expect(waits[0]!.ms).toBeLessThanOrEqual(31_000);
+    expect(emulator.steps("2fa")).toHaveLength(0);
+  });
+});
+
+describe("reload and stop", () => {
+  test("reload: an invalid config keeps the old one running; a valid one takes over", async () => {
+    clock = new FakeClock(ist("2026-11-23T09:00"));
+    const { dir, cleanup } = tempDir("daemon-reload-");
+    cleanups.push(cleanup);
+    const base = {
+      sinks: [{ use: "sqlite", options: { path: "tokens.db" } }],
+      lock: { use: "file", path: "locks" },
+    };
+    const file = writeConfig(dir, { ...base, accounts: [accountEntry(emulator, demoAccount("one"))] });
+    const logger = memoryLogger();
+    const { daemon } = await start({ configPath: file, clock, schedule: true, logger });
+    await daemon.caughtUp;
+
+    writeFileSync(file, "{ not json");
+    const bad = await daemon.reload();
+    expect(bad.ok).toBe(false);
+    expect(daemon.config.accounts.map((a) => a.name)).toEqual(["one"]);
+    expect(logger.lines.some((l) => l.message?.includes("still running on the previous config"))).toBe(true);
+
+    writeConfig(dir, {
+      ...base,
+      accounts: [accountEntry(emulator, demoAccount("one")), accountEntry(emulator, demoAccount("two"))],
+    });
+    const good = await daemon.reload();
+    expect(good.ok).toBe(true);
+    await daemon.idle();
+    expect(daemon.status().map((s) => s.account)).toEqual(["one", "two"]);
+    expect(
+      daemon.status().every((s) => s.nextRunAt !== null && s.expiresAt === upstoxExpiryMs(clock!.now())),
+    ).toBe(true);
+  });
+
+  test("stop() during a slow login aborts it promptly and writes nothing", async () => {
+    emulator.setLatency(2_000);
+    cleanups.push(() => emulator.setLatency(0));
+    const { config, dir } = configFor({
+      accounts: [accountEntry(emulator, demoAccount())],
+      sinks: [{ use: "env", options: { path: "out.env" } }],
+    });
+    const { daemon } = await start({ config, schedule: false });
+    const run = daemon.runOnce();
+    await new Promise((r) => setTimeout(r, 300));
+    const started = Date.now();
+    await daemon.stop();
+    expect(Date.now() - started).toBeLessThan(3_000);
+    expect((await run).accounts[0]?.result).toBe("aborted");
+    expect(await Bun.file(join(dir, "out.env")).exists()).toBe(false);
+  });
+});
