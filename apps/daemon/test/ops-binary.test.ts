@@ -164,6 +164,7 @@ describe.skipIf(!canCompile)("single binaries (bun build --compile)", () => {
               name: "demo",
               credentials: {
                 mobile: DEMO_USER.mobile,
+                // biome-ignore lint/suspicious/noTemplateCurlyInString: the config file's own ${ENV} interpolation
                 pin: "${UPSTOX_PIN}",
                 totpSecret: DEMO_USER.totpSecret,
                 clientId: DEMO_APP.apiKey,
