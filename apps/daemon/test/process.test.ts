@@ -1,0 +1,263 @@
+import { afterAll, afterEach, beforeAll, describe, expect, test } from "bun:test";
+import { chmodSync, existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { builtinSinks } from "@upstox-token/cli";
+import { createSinkFromSpec, silentLogger } from "@upstox-token/core";
+import { type Emulator, startEmulator } from "@upstox-token/emulator";
+import { startRedisServer, type TestRedisServer } from "@upstox-token/sink-test-suite/redis-server";
+import {
+  accountEntry,
+  addUsers,
+  DAEMON_BIN,
+  demoAccount,
+  loginCount,
+  tempDir,
+  writeConfig,
+} from "./support/helpers.js";
+
+let emulator: Emulator;
+const cleanups: (() => void | Promise<void>)[] = [];
+
+beforeAll(async () => {
+  emulator = await startEmulator();
+});
+afterAll(async () => {
+  await emulator.close();
+});
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+  emulator.reset();
+  emulator.setLatency(0);
+});
+
+function dir(): string {
+  const t = tempDir("daemon-process-");
+  cleanups.push(t.cleanup);
+  return t.dir;
+}
+
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+  ms: number;
+}
+
+function spawnDaemon(args: string[], env: Record<string, string> = {}) {
+  return Bun.spawn(["bun", DAEMON_BIN, ...args], {
+    env: { ...process.env, UPSTOX_TOKEN_LOG_LEVEL: "info", ...env },
+    stdout: "pipe",
+    stderr: "pipe",
+  });
+}
+
+async function runDaemon(args: string[], env: Record<string, string> = {}): Promise<Run> {
+  const started = Date.now();
+  const child = spawnDaemon(args, env);
+  const [stdout, stderr, code] = await Promise.all([
+    new Response(child.stdout).text(),
+    new Response(child.stderr).text(),
+    child.exited,
+  ]);
+  return { code, stdout, stderr, ms: Date.now() - started };
+}
+
+const sqlite = { use: "sqlite", options: { path: "tokens.db" } };
+
+describe("bad config: a clear message and exit 2, before anything runs", () => {
+  test("malformed config file", async () => {
+    const file = writeConfig(dir(), '{ "accounts": [ { "name": "x", } ] }');
+    const run = await runDaemon(["--once", "--config", file]);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain(file);
+    expect(run.stderr).toContain("not valid JSON");
+    expect(emulator.log).toHaveLength(0);
+  });
+
+  test("missing environment variable", async () => {
+    const entry = accountEntry(emulator, demoAccount());
+    const file = writeConfig(dir(), {
+      accounts: [{ ...entry, credentials: { ...entry.credentials, pin: `\${UPSTOX_TEST_PIN_UNSET}` } }],
+      sinks: [sqlite],
+    });
+    const run = await runDaemon(["--once", "--config", file]);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain("accounts[0].credentials.pin");
+    expect(run.stderr).toContain("UPSTOX_TEST_PIN_UNSET is not set");
+    expect(emulator.log).toHaveLength(0);
+  });
+
+  test("unknown sink name", async () => {
+    const file = writeConfig(dir(), {
+      accounts: [accountEntry(emulator, demoAccount())],
+      sinks: [sqlite, { use: "s3-bucket-of-dreams", options: {} }],
+    });
+    const run = await runDaemon(["--once", "--config", file]);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain("sinks[1].use");
+    expect(run.stderr).toContain('unknown sink "s3-bucket-of-dreams"');
+    expect(emulator.log).toHaveLength(0);
+  });
+
+  test("unreadable pinFile", async () => {
+    const d = dir();
+    const pinFile = join(d, "pin");
+    writeFileSync(pinFile, "123456");
+    chmodSync(pinFile, 0o000);
+    const entry = accountEntry(emulator, demoAccount());
+    const { pin: _pin, ...rest } = entry.credentials;
+    const file = writeConfig(d, {
+      accounts: [
+        {
+          ...entry,
+          credentials: { ...rest, pinFile: process.getuid?.() === 0 ? join(d, "missing") : "pin" },
+        },
+      ],
+      sinks: [sqlite],
+    });
+    const run = await runDaemon(["--once", "--config", file]);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain("accounts[0].credentials.pinFile: cannot read the file");
+    expect(emulator.log).toHaveLength(0);
+  });
+});
+
+describe("modes", () => {
+  test("--dry-run: validates, checks sinks, prints the next runs in IST and local time, logs in nowhere", async () => {
+    const d = dir();
+    const file = writeConfig(d, { accounts: [accountEntry(emulator, demoAccount("dry"))], sinks: [sqlite] });
+    const run = await runDaemon(["--dry-run", "--config", file], { TZ: "UTC" });
+    expect(run.code).toBe(0);
+    const next = run.stdout.split("\n").filter((l) => l.trim().startsWith("next:"));
+    expect(next).toHaveLength(3);
+    for (const line of next)
+      expect(line).toMatch(/03:3[5-6]:\d\d IST {2}\(\d{4}-\d\d-\d\d 22:0[5-6]:\d\d UTC\)/);
+    expect(emulator.log).toHaveLength(0);
+  });
+
+  test("--once: catches up, prints each account, exits 1 when one failed", async () => {
+    const [good, bad] = addUsers(emulator, 2, "once");
+    const d = dir();
+    const file = writeConfig(d, {
+      accounts: [
+        accountEntry(emulator, good!),
+        accountEntry(emulator, { ...bad!, totpSecret: "JBSWY3DPEHPK3PXQ" }),
+      ],
+      sinks: [sqlite],
+      retry: { attempts: 1 },
+    });
+    const run = await runDaemon(["--once", "--config", file]);
+    expect(run.code).toBe(1);
+    expect(run.stdout).toContain(`${good!.name}: new token`);
+    expect(run.stdout).toContain(`${bad!.name}: FAILED WRONG_TOTP`);
+    const again = await runDaemon(["--once", "--config", file]);
+    expect(again.stdout).toContain(`${good!.name}: valid until`);
+    expect(loginCount(emulator)).toBe(1);
+  });
+
+  test("--once --emulator works from a config with demo credentials and no endpoints", async () => {
+    const d = dir();
+    const {
+      apiBase: _a,
+      serviceBase: _s,
+      ...credentials
+    } = accountEntry(emulator, demoAccount()).credentials;
+    const file = writeConfig(d, {
+      accounts: [{ name: "demo", credentials }],
+      sinks: [{ use: "env", options: { path: ".env" } }, sqlite],
+    });
+    const run = await runDaemon(["--once", "--emulator", "--config", file]);
+    expect(run.code).toBe(0);
+    expect(readFileSync(join(d, ".env"), "utf8")).toMatch(/^UPSTOX_ACCESS_TOKEN=eyJ/m);
+    expect(emulator.log).toHaveLength(0);
+  });
+});
+
+describe("signals", () => {
+  test("SIGTERM during a login: exits 0 within a few seconds, no sink file half written", async () => {
+    emulator.setLatency(1_500);
+    const d = dir();
+    const file = writeConfig(d, {
+      accounts: [accountEntry(emulator, demoAccount())],
+      sinks: [{ use: "env", options: { path: "app.env" } }, sqlite],
+    });
+    const child = spawnDaemon(["--config", file]);
+    const stderr = new Response(child.stderr).text();
+    // Wait until the login is under way (the first request has reached the emulator).
+    for (let i = 0; i < 100 && emulator.log.length === 0; i++) await Bun.sleep(50);
+    expect(emulator.log.length).toBeGreaterThan(0);
+    await Bun.sleep(300);
+    const sent = Date.now();
+    child.kill("SIGTERM");
+    const code = await child.exited;
+    const took = Date.now() - sent;
+    expect(code).toBe(0);
+    expect(took).toBeLessThan(5_000);
+    expect(await stderr).toContain("daemon stopped");
+    // The env sink writes a temp file and renames it: either no file, or a complete one; never a temp left.
+    const leftovers = readdirSync(d).filter((f) => f.includes(".tmp") || f.startsWith(".app.env"));
+    expect(leftovers).toEqual([]);
+    if (existsSync(join(d, "app.env"))) {
+      expect(readFileSync(join(d, "app.env"), "utf8")).toMatch(
+        /^UPSTOX_ACCESS_TOKEN=eyJ[\w-]+\.[\w-]+\.[\w-]+$/m,
+      );
+    }
+  });
+});
+
+describe("several machines", () => {
+  let redis: TestRedisServer;
+  beforeAll(async () => {
+    redis = await startRedisServer();
+  });
+  afterAll(async () => {
+    await redis.stop();
+  });
+
+  test("three daemon processes, one Redis, 20 accounts: exactly 20 logins; every sink of every daemon has the token", async () => {
+    const accounts = addUsers(emulator, 20, "multi");
+    const configs = [1, 2, 3].map((n) => {
+      const d = dir();
+      const sinks = [
+        { use: "redis", options: { url: redis.url } },
+        { use: "env", options: { path: `daemon-${n}.env`, accountPrefix: true } },
+        { use: "sqlite", options: { path: `daemon-${n}.db` } },
+      ];
+      const file = writeConfig(d, {
+        accounts: accounts.map((a) => accountEntry(emulator, a)),
+        sinks,
+        lock: { use: "redis", url: redis.url },
+        pace: 200,
+      });
+      return { d, file, sinks };
+    });
+    const runs = await Promise.all(configs.map((c) => runDaemon(["--once", "--config", c.file])));
+    for (const run of runs)
+      expect({ code: run.code, stderr: run.code === 0 ? "" : run.stderr }).toEqual({ code: 0, stderr: "" });
+    expect(loginCount(emulator)).toBe(20);
+
+    const tokens = new Map<string, string>();
+    for (const config of configs) {
+      for (const spec of config.sinks) {
+        const sink = await createSinkFromSpec(spec, {
+          builtins: builtinSinks,
+          baseDir: config.d,
+          logger: silentLogger,
+        });
+        try {
+          for (const account of accounts) {
+            const record = await sink.read!(account.name);
+            expect(record, `${sink.name} ${account.name}`).not.toBeNull();
+            const token = record!.accessToken.reveal();
+            const seen = tokens.get(account.name);
+            if (seen) expect(token).toBe(seen);
+            else tokens.set(account.name, token);
+          }
+        } finally {
+          await sink.close();
+        }
+      }
+    }
+    expect(tokens.size).toBe(20);
+  }, 60_000);
+});
