@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { DEMO_USER, type Emulator, startEmulator } from "@upstox-token/emulator";
-import { playBrowserLogin } from "./support/browser-player.js";
+import { browserLoginRedirect, playBrowserLogin } from "./support/browser-player.js";
 import { emulatorEnv, freePort } from "./support/emulator-env.js";
 import { runBin, spawnBin } from "./support/run-bin.js";
 
@@ -110,4 +110,23 @@ test("request-token --listen on a port in use: exit 2 naming --listen, no reques
   } finally {
     busy.stop(true);
   }
+});
+
+test("auth-url + exchange <code>: the code works once; reusing it is exit 1", async () => {
+  const { env } = await appOnFreePorts("exchange");
+  const authUrl = (await runBin(["auth-url", "--state", "s1"], { env })).stdout.trim();
+  const redirect = new URL(await browserLoginRedirect(authUrl, DEMO_USER));
+  expect(redirect.searchParams.get("state")).toBe("s1");
+  const code = redirect.searchParams.get("code")!;
+
+  const first = await runBin(["exchange", code, "--json"], { env });
+  expect(first.code).toBe(0);
+  const body = JSON.parse(first.stdout) as { access_token: string; source: string };
+  expect(body.source).toBe("exchange");
+  expect(emulator.isTokenValid(body.access_token)).toBe(true);
+
+  const again = await runBin(["exchange", code], { env });
+  expect(again.code).toBe(1);
+  expect(again.stderr).toContain("error [INVALID_AUTH_CODE]");
+  expect(again.stderr).toContain("hint:");
 });

@@ -9,6 +9,15 @@ export async function playBrowserLogin(
   authorizationUrl: string,
   user: { mobile: string; totpSecret: string; pin: string },
 ): Promise<Response> {
+  // The browser now navigates to the app's redirect URI: the CLI's local callback server.
+  return fetch(await browserLoginRedirect(authorizationUrl, user));
+}
+
+/** The same login, stopping before the last navigation: the redirect URI with `code` (and `state`). */
+export async function browserLoginRedirect(
+  authorizationUrl: string,
+  user: { mobile: string; totpSecret: string; pin: string },
+): Promise<string> {
   const cookies = new Map<string, string>();
   const send = async (url: string, init: RequestInit = {}): Promise<Response> => {
     const headers = new Headers(init.headers);
@@ -74,6 +83,13 @@ export async function playBrowserLogin(
   if (approval.isApproved !== true || typeof approval.redirectUri !== "string") {
     throw new Error(`not approved: ${JSON.stringify(approval)}`);
   }
-  // The browser now navigates to the app's redirect URI: the CLI's local callback server.
-  return fetch(approval.redirectUri);
+  // Upstox first sends the browser through its internal redirect, which answers 302 to the app's redirect URI.
+  let target = approval.redirectUri;
+  for (let hop = 0; hop < 5 && new URL(target).origin === page.origin; hop++) {
+    const response = await send(target);
+    const next = response.headers.get("location");
+    if (response.status < 300 || response.status >= 400 || !next) break;
+    target = new URL(next, target).href;
+  }
+  return target;
 }
