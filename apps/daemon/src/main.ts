@@ -1,11 +1,17 @@
+import { dirname } from "node:path";
 import { ConfigError, type Logger, SinkError, UpstoxTokenError } from "@upstox-token/core";
 import { Command, CommanderError } from "commander";
+import { findConfigFile } from "./config/load-config.js";
 import type { DaemonConfig } from "./config/resolve-config.js";
 import { type Daemon, startDaemon } from "./daemon.js";
 import { type EmulatorMode, startEmulatorMode } from "./emulator-mode.js";
+import { installService, type ServiceKind } from "./install-service.js";
 import { createLogger } from "./logger.js";
+import { createMetrics } from "./metrics.js";
+import { attachNotifications, type NotificationsHandle } from "./notify.js";
 import type { RunSummary } from "./runner/daemon-runner.js";
 import { formatIst, formatLocal, nextRuns } from "./schedule.js";
+import { type StatusServer, startStatusServer } from "./status-server.js";
 
 export const EXIT_OK = 0;
 /** --once: some account could not be refreshed. */
@@ -59,6 +65,7 @@ export async function runMain(argv: string[], io: MainIo = defaultIo): Promise<n
       "trace, debug, info, warn, error",
       process.env.UPSTOX_TOKEN_LOG_LEVEL ?? "info",
     )
+    .enablePositionalOptions()
     .exitOverride()
     .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
     .action(async (flags: DaemonFlags) => {
@@ -67,11 +74,14 @@ export async function runMain(argv: string[], io: MainIo = defaultIo): Promise<n
 
   program
     .command("install-service")
-    .description("print (or --write) a systemd unit and a launchd plist that run the daemon with this config")
-    .allowUnknownOption(true)
-    .allowExcessArguments(true)
-    .action(async (_options: unknown, command: Command) => {
-      exitCode = await runInstallService(command.args, program.opts<DaemonFlags>(), io);
+    .description("print (or --write) a systemd unit or a launchd plist that runs the daemon with this config")
+    .option("-c, --config <path>", "config file (default: found in the working directory)")
+    .option("--kind <kind>", "systemd-user, systemd-system or launchd (default: this platform's)")
+    .option("--user <name>", "systemd-system: the account the service runs as")
+    .option("--env-file <path>", "a KEY=value file (mode 0600) with the secrets the config references")
+    .option("--write", "write the file instead of printing it")
+    .action(async (options: InstallServiceFlags) => {
+      exitCode = await runInstallService(options, io);
     });
 
   try {
@@ -85,11 +95,35 @@ export async function runMain(argv: string[], io: MainIo = defaultIo): Promise<n
   return exitCode;
 }
 
-async function runInstallService(args: string[], flags: DaemonFlags, io: MainIo): Promise<number> {
-  void args;
-  void flags;
-  io.stderr("upstox-token-daemon install-service: not available in this build\n");
-  return EXIT_CONFIG;
+interface InstallServiceFlags {
+  config?: string;
+  kind?: string;
+  user?: string;
+  envFile?: string;
+  write?: boolean;
+}
+
+const SERVICE_KINDS: readonly ServiceKind[] = ["systemd-user", "systemd-system", "launchd"];
+
+async function runInstallService(flags: InstallServiceFlags, io: MainIo): Promise<number> {
+  try {
+    if (flags.kind !== undefined && !SERVICE_KINDS.includes(flags.kind as ServiceKind)) {
+      throw new ConfigError(`--kind must be one of ${SERVICE_KINDS.join(", ")}`, { field: "--kind" });
+    }
+    const configPath = findConfigFile({ path: flags.config });
+    await installService({
+      configPath,
+      ...(flags.kind ? { kind: flags.kind as ServiceKind } : {}),
+      ...(flags.user ? { user: flags.user } : {}),
+      ...(flags.envFile ? { envFile: flags.envFile } : {}),
+      readWritePaths: [dirname(configPath)],
+      write: flags.write === true,
+      out: io.stdout,
+    });
+    return EXIT_OK;
+  } catch (error) {
+    return reportFatal(error, io, createLogger({ destination: 2 }));
+  }
 }
 
 async function runDaemon(flags: DaemonFlags, io: MainIo): Promise<number> {
@@ -99,6 +133,8 @@ async function runDaemon(flags: DaemonFlags, io: MainIo): Promise<number> {
   });
   let emulator: EmulatorMode | undefined;
   let daemon: Daemon | undefined;
+  let hooks: NotificationsHandle | undefined;
+  let statusServer: StatusServer | undefined;
   try {
     if (flags.emulator) emulator = await startEmulatorMode(logger);
     const scheduled = !flags.once && !flags.dryRun;
@@ -112,18 +148,39 @@ async function runDaemon(flags: DaemonFlags, io: MainIo): Promise<number> {
       io.stdout(dryRunReport(daemon.config, Date.now()));
       return EXIT_OK;
     }
+    const running = daemon;
+    const attachHooks = () => {
+      hooks?.();
+      const config = running.config.notifications;
+      hooks = config ? attachNotifications(running.events, config, logger) : undefined;
+    };
+    attachHooks();
     if (flags.once) {
-      const summary = await withSignals(io, logger, daemon, () => daemon!.runOnce());
+      const summary = await withSignals(io, logger, daemon, () => running.runOnce());
+      await hooks?.settled();
       if (summary === "stopped") return EXIT_OK;
       io.stdout(onceReport(summary));
       return summary.ok ? EXIT_OK : EXIT_FAILED;
     }
-    await withSignals(io, logger, daemon, () => new Promise<never>(() => {}));
+    const metrics = createMetrics(running.events, () => running.status());
+    const statusConfig = running.config.statusServer;
+    if (statusConfig) {
+      statusServer = await startStatusServer({
+        host: statusConfig.host,
+        port: statusConfig.port,
+        status: () => running.status(),
+        metrics: () => metrics.render(),
+      });
+      logger.info({ url: statusServer.url }, "status endpoint: /healthz and /metrics");
+    }
+    await withSignals(io, logger, daemon, () => new Promise<never>(() => {}), attachHooks);
     return EXIT_OK;
   } catch (error) {
     return reportFatal(error, io, logger);
   } finally {
+    await statusServer?.close();
     await daemon?.stop();
+    hooks?.();
     await emulator?.close();
     logger.flush?.();
   }
@@ -138,6 +195,7 @@ async function withSignals<T>(
   logger: Logger,
   daemon: Daemon,
   work: () => Promise<T>,
+  onReloaded: () => void = () => {},
 ): Promise<T | "stopped"> {
   let onStop: (signal: string) => void = () => {};
   const stopped = new Promise<"stopped">((resolve) => {
@@ -161,7 +219,9 @@ async function withSignals<T>(
   const onInt = () => onStop("SIGINT");
   const onHup = () => {
     logger.info({ signal: "SIGHUP" }, "reloading the config");
-    void daemon.reload();
+    void daemon.reload().then((result) => {
+      if (result.ok) onReloaded();
+    });
   };
   io.process.on("SIGTERM", onTerm);
   io.process.on("SIGINT", onInt);

@@ -205,6 +205,71 @@ describe("signals", () => {
   });
 });
 
+describe("long-running", () => {
+  test("status endpoint, SIGHUP reload (a bad file keeps the old config), SIGTERM exits 0", async () => {
+    const d = dir();
+    const base = { sinks: [sqlite], statusServer: { port: 0 } };
+    const file = writeConfig(d, { ...base, accounts: [accountEntry(emulator, demoAccount("first"))] });
+    const child = spawnDaemon(["--config", file]);
+    const lines: Record<string, unknown>[] = [];
+    const reader = (async () => {
+      const decoder = new TextDecoder();
+      let buffered = "";
+      for await (const chunk of child.stderr) {
+        buffered += decoder.decode(chunk);
+        const parts = buffered.split("\n");
+        buffered = parts.pop() ?? "";
+        for (const part of parts) if (part.trim()) lines.push(JSON.parse(part) as Record<string, unknown>);
+      }
+    })();
+    const waitFor = async (msg: string) => {
+      for (let i = 0; i < 200; i++) {
+        const found = lines.find((l) => String(l.msg).includes(msg));
+        if (found) return found;
+        await Bun.sleep(25);
+      }
+      throw new Error(`no log line "${msg}" in ${JSON.stringify(lines)}`);
+    };
+    const { url } = (await waitFor("status endpoint")) as { url: string };
+    await waitFor("new token stored");
+    const health = await fetch(`${url.replace(/\/$/, "")}/healthz`);
+    expect(health.status).toBe(200);
+    expect(JSON.stringify(await health.json())).toContain("first");
+
+    writeFileSync(file, "{ broken");
+    child.kill("SIGHUP");
+    await waitFor("still running on the previous config");
+    writeConfig(d, {
+      ...base,
+      accounts: [accountEntry(emulator, demoAccount("first")), accountEntry(emulator, demoAccount("second"))],
+    });
+    child.kill("SIGHUP");
+    await waitFor("config reloaded");
+    for (
+      let i = 0;
+      i < 200 && !lines.some((l) => l.account === "second" && l.msg === "new token stored");
+      i++
+    ) {
+      await Bun.sleep(25);
+    }
+    child.kill("SIGTERM");
+    expect(await child.exited).toBe(0);
+    await reader;
+    expect(lines.some((l) => l.account === "second" && l.msg === "new token stored")).toBe(true);
+    // "first" was not logged in again by the reload: its token is still valid.
+    expect(loginCount(emulator)).toBe(2);
+  });
+
+  test("install-service prints a unit for the config", async () => {
+    const d = dir();
+    const file = writeConfig(d, { accounts: [accountEntry(emulator, demoAccount())], sinks: [sqlite] });
+    const run = await runDaemon(["install-service", "--kind", "systemd-user", "--config", file]);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain("ExecStart=");
+    expect(run.stdout).toContain(file);
+  });
+});
+
 describe("several machines", () => {
   let redis: TestRedisServer;
   beforeAll(async () => {
