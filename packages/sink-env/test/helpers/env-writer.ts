@@ -55,6 +55,8 @@ if (import.meta.main) {
         // The control: the same read-modify-write without the lock. It should lose updates.
         const path = join(plan.dir, ".env");
         const text = await readFile(path, "utf8").catch(() => "");
+        // A millisecond between read and write (a slow disk) makes the race show on every run, not most.
+        await Bun.sleep(1);
         const prefix = account.toUpperCase().replace(/[^A-Z0-9]+/g, "_");
         const next = setEnvValues(text, new Map([[`${prefix}_UPSTOX_ACCESS_TOKEN`, accountToken(account)]]));
         await writeFileAtomic(path, next, { mode: 0o600 });
