@@ -279,6 +279,8 @@ describe("Redis going away", () => {
         }),
       );
       await s.write(liveRecord({ generation: 1 }));
+      const delivered = Date.now() + HANG_LIMIT_MS;
+      while (events.length < 1 && Date.now() < delivered) await Bun.sleep(20);
       await own.kill();
       await own.restart();
       const deadline = Date.now() + HANG_LIMIT_MS;

@@ -1,4 +1,5 @@
 import { chmodSync, closeSync, openSync } from "node:fs";
+import { resolve } from "node:path";
 import {
   deserializeRecord,
   type Logger,
@@ -69,11 +70,11 @@ export class SqliteTokenSink implements TokenSink {
   #opening: Promise<Opened> | undefined;
   #closed = false;
 
-  /** `options.path` must be absolute here; the factory resolves it against the config folder. */
+  /** A relative `options.path` resolves against the cwd here; the factory resolves it against the config folder. */
   constructor(options: ResolvedSqliteSinkOptions, dependencies: SqliteTokenSinkDependencies = {}) {
-    this.#options = options;
-    this.path = options.path;
-    this.name = `sqlite:${options.path}`;
+    this.path = resolve(options.path);
+    this.#options = { ...options, path: this.path };
+    this.name = `sqlite:${this.path}`;
     this.#logger = dependencies.logger ?? silentLogger;
     this.#env = dependencies.env ?? process.env;
     this.#now = dependencies.now ?? Date.now;
