@@ -10,8 +10,16 @@ export interface TestRecordOverrides {
   userId: string;
 }
 
-/** 2026-01-15 09:35:06.789 IST: a realistic issue time with milliseconds, so lossy date storage shows. */
-const DEFAULT_ISSUED_AT = Date.UTC(2026, 0, 15, 4, 5, 6, 789);
+const HOUR_MS = 3_600_000;
+
+/**
+ * Issued now (with milliseconds, so lossy date storage shows) and valid for at least an hour, so sinks that let
+ * tokens expire (Redis PXAT) keep them for the length of a test run whatever the time of day.
+ */
+function defaultTimes(now = Date.now()): { issuedAt: number; expiresAt: number } {
+  const cutoff = upstoxExpiryMs(now);
+  return { issuedAt: now, expiresAt: cutoff - now < HOUR_MS ? upstoxExpiryMs(cutoff) : cutoff };
+}
 
 function base64url(value: string | Buffer): string {
   return Buffer.from(value).toString("base64url");
@@ -45,8 +53,11 @@ export function makeTestJwt(claims: {
  */
 export function makeTestRecord(overrides: Partial<TestRecordOverrides> = {}): TokenRecord {
   const userId = overrides.userId ?? "7AB2CD";
-  const issuedAt = overrides.issuedAt ?? DEFAULT_ISSUED_AT;
-  const expiresAt = overrides.expiresAt ?? upstoxExpiryMs(issuedAt);
+  const defaults = defaultTimes();
+  const issuedAt = overrides.issuedAt ?? defaults.issuedAt;
+  // Unless told otherwise a record is still valid, even when given an issue time in the past: sinks with a TTL
+  // would otherwise drop it on write.
+  const expiresAt = overrides.expiresAt ?? Math.max(upstoxExpiryMs(issuedAt), defaults.expiresAt);
   const accessToken = overrides.accessToken ?? makeTestJwt({ userId, issuedAt, expiresAt });
   const extendedToken = makeTestJwt({ userId, issuedAt, expiresAt: expiresAt + 365 * 86_400_000 });
   return {
