@@ -1,15 +1,16 @@
 import { isAbsolute, resolve } from "node:path";
 import type { AccountLock, Logger } from "@upstox-token/core";
-import { RedisLock } from "@upstox-token/sink-redis";
 import type { LockConfig } from "../config/schema.js";
 import { FileLock } from "./file-lock.js";
 
 /** The account lock the config asks for: Redis across machines, a file lock on one host (the default). */
-export function createAccountLock(
+export async function createAccountLock(
   config: LockConfig,
   context: { baseDir: string; logger: Logger },
-): AccountLock {
+): Promise<AccountLock> {
   if (config.use === "redis") {
+    // Loaded only when configured: ioredis costs memory that a file-locked daemon does not need.
+    const { RedisLock } = await import("@upstox-token/sink-redis");
     return new RedisLock({
       url: config.url,
       ...(config.prefix !== undefined ? { prefix: config.prefix } : {}),

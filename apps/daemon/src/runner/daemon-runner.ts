@@ -69,7 +69,7 @@ export async function prepareResources(config: DaemonConfig, deps: RunnerDeps): 
     await sinks.close();
     throw error;
   }
-  const lock = createAccountLock(config.lock, { baseDir: config.baseDir, logger: deps.logger });
+  const lock = await createAccountLock(config.lock, { baseDir: config.baseDir, logger: deps.logger });
   return { config, sinks, lock, fetch: pacedFetch(deps.fetch, config.pace) };
 }
 
