@@ -1,10 +1,12 @@
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "bun:test";
 import { writeFileSync } from "node:fs";
+import { createServer } from "node:net";
 import { join } from "node:path";
 import { msUntilNextTotpWindow, upstoxExpiryMs } from "@upstox-token/core";
 import { type Emulator, startEmulator } from "@upstox-token/emulator";
 import { validateConfig } from "../src/config/load-config.js";
 import { type Daemon, startDaemon } from "../src/daemon.js";
+import { startEmulatorMode } from "../src/emulator-mode.js";
 import type { DaemonEvent } from "../src/events.js";
 import { FakeClock } from "./support/fake-clock.js";
 import {
@@ -265,5 +267,50 @@ describe("reload and stop", () => {
     expect(Date.now() - started).toBeLessThan(3_000);
     expect((await run).accounts[0]?.result).toBe("aborted");
     expect(await Bun.file(join(dir, "out.env")).exists()).toBe(false);
+  });
+});
+
+describe("other flows", () => {
+  test("token-request flow under --emulator: the notifier receives the approved token", async () => {
+    const port = await new Promise<number>((resolve) => {
+      const server = createServer().listen(0, "127.0.0.1", () => {
+        const { port } = server.address() as { port: number };
+        server.close(() => resolve(port));
+      });
+    });
+    const mode = await startEmulatorMode(memoryLogger());
+    cleanups.push(() => mode.close());
+    const { dir, cleanup } = tempDir("daemon-flow-");
+    cleanups.push(cleanup);
+    const entry = accountEntry(emulator, demoAccount("phone"));
+    const config = validateConfig(
+      {
+        accounts: [
+          {
+            name: "phone",
+            flow: "token-request",
+            notifierPort: port,
+            loginTimeoutMs: 10_000,
+            credentials: {
+              clientId: entry.credentials.clientId,
+              clientSecret: entry.credentials.clientSecret,
+              redirectUri: entry.credentials.redirectUri,
+            },
+          },
+        ],
+        sinks: [{ use: "sqlite", options: { path: "tokens.db" } }],
+        lock: { use: "file", path: "locks" },
+      },
+      { file: null, baseDir: dir },
+    );
+    const { daemon } = await start({
+      config,
+      schedule: false,
+      transformConfig: mode.transformConfig,
+      fetch: mode.fetch,
+    });
+    const summary = await daemon.runOnce();
+    expect(summary.accounts[0]).toMatchObject({ result: "refreshed", loggedIn: true });
+    expect(mode.emulator.steps("token-request")).toHaveLength(1);
   });
 });
