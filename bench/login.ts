@@ -65,7 +65,9 @@ const result = {
   upstoxTotpFloorMs: ROUND_TRIPS * (latencyMs + 1000),
   totpWindowWaitShare: "3/30 of logins wait up to 3 s for a fresh TOTP window (excluded above)",
 };
-console.log(`headless login, ${runs} runs, ${latencyMs} ms injected latency, ${requestsPerLogin} requests/login`);
+console.log(
+  `headless login, ${runs} runs, ${latencyMs} ms injected latency, ${requestsPerLogin} requests/login`,
+);
 console.log(`  floor (6 × ${latencyMs} ms):  ${floor} ms`);
 console.log(`  median:             ${median.toFixed(1)} ms  (${ratio(median, floor)} floor; target ≤ 1.15×)`);
 console.log(`  p95:                ${p95.toFixed(1)} ms  (${ratio(p95, floor)} floor)`);

@@ -8,7 +8,7 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { silentLogger, type TokenSink, TokenManager } from "@upstox-token/core";
+import { silentLogger, TokenManager, type TokenSink } from "@upstox-token/core";
 import { redisSink } from "@upstox-token/sink-redis";
 import { sqliteSink } from "@upstox-token/sink-sqlite";
 import { makeTestRecord } from "@upstox-token/sink-test-suite";
