@@ -72,7 +72,7 @@ function run(title: string, bin: string, args: string[]): void {
 
 console.log(
   real
-    ? `upstox-token demo: logging in to Upstox as ${process.env.UPSTOX_USERNAME?.slice(0, 2)}******, writing ${folder}`
+    ? `upstox-token demo: logging in to the real Upstox with your UPSTOX_* credentials, writing ${folder}`
     : `upstox-token demo: no Upstox credentials set, so against the local emulator; writing ${folder}`,
 );
 run(`upstox-token-daemon --once${real ? "" : " --emulator"} --config ${configPath}`, daemonBin, [
