@@ -282,7 +282,7 @@ export class DaemonRunner {
           loginForAccount(account, {
             fetch,
             now: () => clock.now(),
-            sleep: (ms) => this.#deps.sleep(ms, signal),
+            sleep: (ms) => this.#limiter.yieldWhile(() => this.#deps.sleep(ms, signal)),
             logger,
             signal,
           }),
@@ -351,7 +351,7 @@ export class DaemonRunner {
         };
         if (decision.retry) {
           logger.warn({ ...fields, retryInMs: decision.delayMs }, "login failed; retrying");
-          await this.#deps.sleep(decision.delayMs, signal);
+          await this.#limiter.yieldWhile(() => this.#deps.sleep(decision.delayMs, signal));
           if (signal.aborted) return { account: name, result: "aborted" };
           continue;
         }
