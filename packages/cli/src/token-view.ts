@@ -1,4 +1,5 @@
 import {
+  fromUpstoxProfile,
   maskToken,
   type SinkOutcome,
   toIstIso,
@@ -9,21 +10,9 @@ import type { Output } from "./output.js";
 import { formatIst, formatLocal, formatRelative } from "./time-format.js";
 
 /** The profile with Upstox's own field names, as in its API responses. */
-export function profileJson(profile: UpstoxProfile): Record<string, unknown> {
-  return {
-    user_id: profile.userId,
-    user_name: profile.userName,
-    email: profile.email,
-    broker: profile.broker,
-    user_type: profile.userType,
-    exchanges: profile.exchanges,
-    products: profile.products,
-    order_types: profile.orderTypes,
-    poa: profile.poa,
-    ddpi: profile.ddpi,
-    is_active: profile.isActive,
-  };
-}
+export const profileJson = (profile: UpstoxProfile): Record<string, unknown> => ({
+  ...fromUpstoxProfile(profile),
+});
 
 /**
  * A token as JSON: Upstox's field names plus issued_at / expires_at (ISO 8601, IST offset). `reveal` decides

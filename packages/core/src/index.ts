@@ -21,6 +21,7 @@ export * from "./http-client.js";
 export * from "./jwt.js";
 export * from "./logger.js";
 export * from "./manager.js";
+export * from "./profile-fields.js";
 export * from "./record.js";
 export * from "./redact-url.js";
 export * from "./secret.js";

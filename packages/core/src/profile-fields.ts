@@ -33,3 +33,20 @@ export function toUpstoxProfile(p: ProfileFields): UpstoxProfile {
     isActive: p.is_active,
   };
 }
+
+/** The inverse of `toUpstoxProfile`: Upstox's own field names, for storage and JSON output. */
+export function fromUpstoxProfile(p: UpstoxProfile): ProfileFields {
+  return {
+    user_id: p.userId,
+    user_name: p.userName,
+    email: p.email,
+    broker: p.broker,
+    user_type: p.userType,
+    exchanges: p.exchanges,
+    products: p.products,
+    order_types: p.orderTypes,
+    poa: p.poa,
+    ddpi: p.ddpi,
+    is_active: p.isActive,
+  };
+}
