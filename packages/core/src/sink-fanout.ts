@@ -58,20 +58,21 @@ export function writeToSinks(sinks: TokenSink[], record: TokenRecord, options: F
 
 /** The freshest record across the readable sinks (highest generation). A sink that fails to read is skipped. */
 export async function readNewest(sinks: TokenSink[], account: string, logger: Logger) {
+  const readOne = async (sink: TokenSink): Promise<TokenRecord | null> => {
+    try {
+      return (await sink.read!(account)) ?? null;
+    } catch (error) {
+      logger.warn(
+        { sink: sink.name, account, err: asSinkError(sink, error).message },
+        "sink read failed; ignoring it",
+      );
+      return null;
+    }
+  };
   const readable = sinks.filter((s) => s.capabilities.read && s.read);
-  const results = await Promise.all(
-    readable.map(async (sink) => {
-      try {
-        return (await sink.read!(account)) ?? null;
-      } catch (error) {
-        logger.warn(
-          { sink: sink.name, account, err: asSinkError(sink, error).message },
-          "sink read failed; ignoring it",
-        );
-        return null;
-      }
-    }),
-  );
+  // The common case, one readable sink, is the hot path of every consumer asking for its token.
+  if (readable.length === 1) return readOne(readable[0]!);
+  const results = await Promise.all(readable.map(readOne));
   let newest: TokenRecord | null = null;
   for (const record of results)
     if (record && (!newest || record.generation > newest.generation)) newest = record;

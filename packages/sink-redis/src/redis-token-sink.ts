@@ -134,6 +134,9 @@ export class RedisTokenSink implements TokenSink {
     const { connectTimeoutMs, commandTimeoutMs, url } = this.#options;
     const budget = connectTimeoutMs + 2 * commandTimeoutMs + 1_000;
     try {
+      // Connected: ioredis's own commandTimeout bounds the call (and there is no offline queue to wait in), so
+      // the hot path — a consumer reading its token — skips the extra timer.
+      if (this.#client.status === "ready") return await operation(this.#client);
       return await withDeadline(
         (async () => {
           await ensureReady(this.#client, connectTimeoutMs);
