@@ -4,6 +4,7 @@ import { registerAuthUrl } from "./commands/auth-url.js";
 import { registerCheckEnv } from "./commands/check-env.js";
 import { registerExchange } from "./commands/exchange.js";
 import { registerGenerateToken } from "./commands/generate-token.js";
+import { registerInit } from "./commands/init.js";
 import { registerLogin } from "./commands/login.js";
 import { registerLogout } from "./commands/logout.js";
 import { registerProfile } from "./commands/profile.js";
@@ -40,6 +41,7 @@ export function buildProgram(io: CliIo, action: ActionFactory): Command {
   );
 
   for (const register of [
+    registerInit,
     registerCheckEnv,
     registerGenerateToken,
     registerLogin,
