@@ -46,6 +46,7 @@ class FakeElement {
   value = "";
   disabled = false;
   textContent = "";
+  readonly attributes = new Map<string, string>();
   readonly listeners: Array<(event: { preventDefault(): void }) => void> = [];
   child: FakeElement | undefined;
   button: FakeElement | undefined;
@@ -53,7 +54,13 @@ class FakeElement {
     this.listeners.push(listener);
   }
   querySelector(selector: string) {
-    return selector === "button" ? this.button : this.child;
+    return selector.startsWith("button") ? this.button : this.child;
+  }
+  setAttribute(name: string, value: string) {
+    this.attributes.set(name, value);
+  }
+  removeAttribute(name: string) {
+    this.attributes.delete(name);
   }
   focus() {}
   submit() {
@@ -73,7 +80,19 @@ test("the page's own script logs in against the emulator and navigates to the co
   const script = /<script>([\s\S]*)<\/script>/.exec(html)?.[1] ?? "";
 
   const elements = new Map<string, FakeElement>();
-  for (const id of ["error", "mobile", "otp", "pin", "mobile-form", "otp-form", "pin-form"]) {
+  const ids = [
+    "error",
+    "status",
+    "step",
+    "change-mobile",
+    "mobile",
+    "otp",
+    "pin",
+    "mobile-form",
+    "otp-form",
+    "pin-form",
+  ];
+  for (const id of ids) {
     elements.set(id, new FakeElement());
   }
   for (const [form, input] of [
@@ -109,7 +128,12 @@ test("the page's own script logs in against the emulator and navigates to the co
     browserFetch,
   );
 
-  elements.get("mobile")!.value = "9876543210";
+  // A non-JSON answer (a proxy's error page, an injected fault) becomes a sentence, not a JSON parse error.
+  emulator.inject({ path: "/login/open/v6/auth/1fa/otp/generate", status: 503, body: "Service Unavailable" });
+  elements.get("mobile")!.value = "98765 43210";
+  elements.get("mobile-form")!.submit();
+  await until(() => !elements.get("error")!.hidden, "the error");
+  expect(elements.get("error")!.textContent).toContain("answered with HTTP 503");
   elements.get("mobile-form")!.submit();
   await until(() => !elements.get("otp-form")!.hidden, "the OTP form");
   elements.get("otp")!.value = "000000" === driver.totp() ? "111111" : "000000";
@@ -119,6 +143,13 @@ test("the page's own script logs in against the emulator and navigates to the co
   elements.get("otp")!.value = driver.totp();
   elements.get("otp-form")!.submit();
   await until(() => !elements.get("pin-form")!.hidden, "the PIN form");
+  // A PIN of the wrong shape never reaches the service, so it cannot count toward the lock-out.
+  const pinRequests = emulator.steps("2fa").length;
+  elements.get("pin")!.value = "12345";
+  elements.get("pin-form")!.submit();
+  await until(() => !elements.get("error")!.hidden, "the error");
+  expect(elements.get("error")!.textContent).toContain("6 digits");
+  expect(emulator.steps("2fa")).toHaveLength(pinRequests);
   elements.get("pin")!.value = "123456";
   elements.get("pin-form")!.submit();
   await until(() => navigatedTo !== "", "navigation");
