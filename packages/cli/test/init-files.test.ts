@@ -285,6 +285,9 @@ describe(".gitignore update", () => {
       "# upstox-token: secrets (.env) and stored tokens\n.env\n",
     );
     expect(appendGitignoreLines("x\n", [])).toBe("x\n");
+    expect(appendGitignoreLines("# upstox-token: secrets (.env) and stored tokens\n.env\n", ["t.db*"])).toBe(
+      "# upstox-token: secrets (.env) and stored tokens\n.env\nt.db*\n",
+    );
   });
 
   test("outside a git repository nothing is written", async () => {

@@ -21,14 +21,19 @@ export function missingGitignoreLines(text: string, wanted: readonly string[]): 
   return wanted.filter((line, i) => !present.has(normalise(line)) && wanted.indexOf(line) === i);
 }
 
-/** Appends lines under a comment, in the file's own line ending, after a final newline if it lacked one. */
+const HEADER = "# upstox-token: secrets (.env) and stored tokens";
+
+/**
+ * Appends lines in the file's own line ending (after a final newline if it lacked one), under a comment the
+ * first time; a later run adds its lines without repeating the comment.
+ */
 export function appendGitignoreLines(text: string, lines: readonly string[]): string {
   if (lines.length === 0) return text;
   const eol = text.includes("\r\n") ? "\r\n" : "\n";
   let result = text;
   if (result.length > 0 && !result.endsWith("\n")) result += eol;
-  if (result.length > 0) result += eol;
-  return `${result}# upstox-token: secrets (.env) and stored tokens${eol}${lines.join(eol)}${eol}`;
+  if (!text.split(/\r?\n/).includes(HEADER)) result += `${result.length > 0 ? eol : ""}${HEADER}${eol}`;
+  return `${result}${lines.join(eol)}${eol}`;
 }
 
 export type GitignoreUpdate =
