@@ -113,6 +113,11 @@ const configSchema = z.object({
     .string()
     .transform((v) => v.replace(/\s+/g, ""))
     .refine((v) => /^\d{10}$/.test(v), "UPSTOX_USERNAME must be a 10-digit mobile number without +91")
+    // Indian mobile numbers start with 6-9; Upstox's own login page checks the same (/^[6-9]\d{9}$/).
+    .refine(
+      (v) => !/^\d{10}$/.test(v) || /^[6-9]/.test(v),
+      "UPSTOX_USERNAME must be an Indian mobile number starting with 6, 7, 8 or 9 (10 digits without +91)",
+    )
     .optional(),
   pin: secretText
     .refine((v) => /^\d{6}$/.test(v), "UPSTOX_PIN_CODE must be your 6-digit Upstox PIN")

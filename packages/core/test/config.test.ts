@@ -82,6 +82,15 @@ describe("loadConfig", () => {
     expect(config.endpointProfile.extraBody.generateOtp).toEqual({ countryIsdCode: "+91" });
   });
 
+  test("a 10-digit number that is not an Indian mobile number is refused with the rule", () => {
+    const error = configErrorOf(() => loadConfig({ env: { UPSTOX_USERNAME: "1234567890" }, envFile: false }));
+    expect(error.problems.map((p) => p.field)).toEqual(["UPSTOX_USERNAME"]);
+    expect(error.message).toContain("starting with 6, 7, 8 or 9");
+    expect(loadConfig({ env: { UPSTOX_USERNAME: "6123456789" }, envFile: false }).username).toBe(
+      "6123456789",
+    );
+  });
+
   test("every problem is reported at once, each naming its variable", () => {
     const error = configErrorOf(() =>
       loadConfig({
