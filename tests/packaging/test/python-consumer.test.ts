@@ -47,11 +47,11 @@ const dir = tempFolder("upstox-token-python-");
 
 beforeAll(async () => {
   emulator = await startEmulator({ otpRateLimit: null });
-});
+}, 120_000);
 
 afterAll(async () => {
   await emulator?.close();
-});
+}, 120_000);
 
 async function freshRecord(account: string, generation: number): Promise<TokenRecord> {
   const token = await loginWithTotp(loadConfig({ env: emulatorEnv(emulator.url), envFile: false }));
@@ -101,10 +101,10 @@ describe.skipIf(!redisPython)("read_redis.py (redis-py)", () => {
   let redis: TestRedisServer;
   beforeAll(async () => {
     redis = await startRedisServer();
-  });
+  }, 120_000);
   afterAll(async () => {
     await redis?.stop();
-  });
+  }, 120_000);
 
   test("reads upstox-token:<account> and reloads on upstox-token:events", async () => {
     const sink = new RedisTokenSink(redisSinkOptions.parse({ url: redis.url }));

@@ -12,6 +12,7 @@ import {
   emulatorEnv,
   type Installer,
   runConsumer,
+  runtimeCommand,
   runtimeEnv,
 } from "../src/consumer-project.js";
 import {
@@ -26,6 +27,7 @@ import { LineReader } from "../src/line-reader.js";
 import { findOrInstallNode, loudSkip } from "../src/node-runtime.js";
 import { type PackedWorkspace, packedWorkspace } from "../src/packed-workspace.js";
 import { run } from "../src/run.js";
+import { declaredFloor, installerAt } from "../src/runtime-floor.js";
 
 const node = await findOrInstallNode(22);
 if (typeof node === "string") loudSkip("the Node 22+ half of the Redis packaging test", node);
@@ -38,12 +40,12 @@ beforeAll(async () => {
   packed = await packedWorkspace();
   emulator = await startEmulator({ otpRateLimit: null });
   redis = await startRedisServer();
-});
+}, 120_000);
 
 afterAll(async () => {
   await emulator?.close();
   await redis?.stop();
-});
+}, 120_000);
 
 const installers: [string, Installer | undefined][] = [
   ["npm install, run on Node", typeof node === "string" ? undefined : { kind: "npm", node }],
@@ -99,9 +101,7 @@ describe.each(installers)("Redis-only project (%s)", (label, installer) => {
   test.skipIf(!installer)(
     "a long-running reader reloads the token when a new one is published on upstox-token:events",
     async () => {
-      const command =
-        installer!.kind === "npm" ? (installer as { node: { node: string } }).node.node : process.execPath;
-      const watcher = Bun.spawn([command, "watch-token-redis.js"], {
+      const watcher = Bun.spawn([runtimeCommand(installer!), "watch-token-redis.js"], {
         cwd: dir(),
         env: runtimeEnv(installer!, env()),
         stdout: "pipe",
@@ -137,5 +137,30 @@ describe.each(installers)("Redis-only project (%s)", (label, installer) => {
       }
     },
     60_000,
+  );
+
+  const floor =
+    installer && declaredFloor(installer.kind, ["@upstox-token/core", "@upstox-token/sink-redis"]);
+  test.skipIf(!installer || !floor)(
+    `runs on the lowest ${installer?.kind === "npm" ? "Node" : "Bun"} the packages declare (${floor})`,
+    async () => {
+      const oldest = await installerAt(installer!.kind, floor!);
+      if (typeof oldest === "string") {
+        loudSkip(`the run on ${installer!.kind === "npm" ? "Node" : "Bun"} ${floor}`, oldest);
+        return;
+      }
+      const env = {
+        ...emulatorEnv(emulator.url),
+        REDIS_URL: redis.url,
+        UPSTOX_ACCOUNT: `floor-${installer!.kind}`,
+      };
+      const logins = () => emulator.steps("token").length;
+      const before = logins();
+      const first = await runConsumer(oldest, dir(), "get-token-redis.js", env);
+      expect(first).toMatchObject({ userId: DEMO_USER.userId });
+      expect(await runConsumer(oldest, dir(), "get-token-redis.js", env)).toEqual(first);
+      expect(logins()).toBe(before + 1);
+    },
+    240_000,
   );
 });

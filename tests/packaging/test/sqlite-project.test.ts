@@ -23,6 +23,7 @@ import {
 import { findOrInstallNode, loudSkip } from "../src/node-runtime.js";
 import { type PackedWorkspace, packedWorkspace } from "../src/packed-workspace.js";
 import { run } from "../src/run.js";
+import { declaredFloor, installerAt } from "../src/runtime-floor.js";
 
 const node = await findOrInstallNode(22);
 if (typeof node === "string") loudSkip("the Node 22+ half of the SQLite packaging test", node);
@@ -34,11 +35,11 @@ let emulator: Emulator;
 beforeAll(async () => {
   packed = await packedWorkspace();
   emulator = await startEmulator({ otpRateLimit: null });
-});
+}, 120_000);
 
 afterAll(async () => {
   await emulator?.close();
-});
+}, 120_000);
 
 const installers: [string, Installer | undefined][] = [
   ["npm install, run on Node", typeof node === "string" ? undefined : { kind: "npm", node }],
@@ -101,5 +102,30 @@ describe.each(installers)("SQLite-only project (%s)", (label, installer) => {
       expect(profiles()).toBe(profilesBefore + 1); // and the stored token still works
     },
     60_000,
+  );
+
+  const floor =
+    installer && declaredFloor(installer.kind, ["@upstox-token/core", "@upstox-token/sink-sqlite"]);
+  test.skipIf(!installer || !floor)(
+    `runs on the lowest ${installer?.kind === "npm" ? "Node" : "Bun"} the packages declare (${floor})`,
+    async () => {
+      const oldest = await installerAt(installer!.kind, floor!);
+      if (typeof oldest === "string") {
+        loudSkip(`the run on ${installer!.kind === "npm" ? "Node" : "Bun"} ${floor}`, oldest);
+        return;
+      }
+      const env = {
+        ...emulatorEnv(emulator.url),
+        TOKEN_DB: join(dir(), "floor.db"),
+        UPSTOX_ACCOUNT: `floor-${installer!.kind}`,
+      };
+      const logins = () => emulator.steps("token").length;
+      const before = logins();
+      const first = await runConsumer(oldest, dir(), "get-token-sqlite.js", env);
+      expect(first).toMatchObject({ userId: DEMO_USER.userId });
+      expect(await runConsumer(oldest, dir(), "get-token-sqlite.js", env)).toEqual(first);
+      expect(logins()).toBe(before + 1);
+    },
+    240_000,
   );
 });

@@ -23,7 +23,7 @@ beforeAll(async () => {
     const kb = (statSync(t.tarball).size / 1024).toFixed(1);
     console.log(`${name}@${t.manifest.version}: ${t.files.length} files, ${kb} KiB packed`);
   }
-});
+}, 120_000);
 
 const versions = new Map(workspacePackages().map((p) => [p.manifest.name, p.manifest.version]));
 
