@@ -21,13 +21,26 @@ export interface PackedWorkspace {
   tarball(name: string): string;
 }
 
-/** A fresh temp folder, removed when the process exits unless UPSTOX_TOKEN_KEEP_TEMP is set. */
+const tempFolders = new Set<string>();
+
+/**
+ * A fresh temp folder, removed by `removeTempFolders()` (test/setup.ts calls it after the whole run; `bun
+ * test` does not emit "exit") or when a plain script exits, unless UPSTOX_TOKEN_KEEP_TEMP is set.
+ */
 export function tempFolder(prefix: string): string {
   const dir = mkdtempSync(join(tmpdir(), prefix));
-  if (!process.env.UPSTOX_TOKEN_KEEP_TEMP) {
-    process.once("exit", () => rmSync(dir, { recursive: true, force: true }));
-  }
+  tempFolders.add(dir);
+  if (tempFolders.size === 1) process.once("exit", removeTempFolders);
   return dir;
+}
+
+export function removeTempFolders(): void {
+  if (process.env.UPSTOX_TOKEN_KEEP_TEMP) {
+    for (const dir of tempFolders) console.log(`kept ${dir}`);
+    return;
+  }
+  for (const dir of tempFolders) rmSync(dir, { recursive: true, force: true });
+  tempFolders.clear();
 }
 
 let packing: Promise<PackedWorkspace> | undefined;
