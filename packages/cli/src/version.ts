@@ -1,2 +1,4 @@
-/** Kept in step with package.json by the release (a test checks it). */
-export const CLI_VERSION = "0.1.0";
+import manifest from "../package.json" with { type: "json" };
+
+/** Read from package.json (bundled into the single binaries), so `changeset version` is all a release needs. */
+export const CLI_VERSION: string = manifest.version;
