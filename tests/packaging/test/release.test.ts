@@ -142,7 +142,8 @@ describe("from pending changesets to a published release", () => {
       expect(workspaceRanges(unpacked)).toEqual([]);
       expect(unpacked.manifest.version).toBe(versions.get(release.name)!);
       for (const [dep, range] of Object.entries(unpacked.manifest.peerDependencies ?? {})) {
-        if (versions.has(dep)) expect(`${dep}@${range}`).toBe(`${dep}@${versions.get(dep)}`);
+        // Peers are declared workspace:^, so they publish as a caret range on the new version.
+        if (versions.has(dep)) expect(`${dep}@${range}`).toBe(`${dep}@^${versions.get(dep)}`);
       }
       expect(unpacked.files).toContain("dist/index.js");
       expect(publishOutput).toContain(`${release.name}@${release.version}`);

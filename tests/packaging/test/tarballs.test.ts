@@ -30,14 +30,17 @@ const versions = new Map(workspacePackages().map((p) => [p.manifest.name, p.mani
 describe.each(publishablePackages().map((p) => [p.manifest.name, p] as const))("%s", (name, pkg) => {
   const tarball = () => packed.tarballs.get(name)!;
 
-  test("no workspace: range is left; internal packages are pinned to their current versions", () => {
+  test("no workspace: range is left; internal packages resolve to their current versions", () => {
     expect(workspaceRanges(tarball())).toEqual([]);
     const m = tarball().manifest;
     const source = pkg.manifest;
     for (const field of ["dependencies", "peerDependencies", "optionalDependencies"] as const) {
       for (const [dep, range] of Object.entries(source[field] ?? {})) {
         if (!range.startsWith("workspace:")) continue;
-        expect(`${field}.${dep}@${m[field]?.[dep]}`).toBe(`${field}.${dep}@${versions.get(dep)}`);
+        // workspace:* pins the exact version; workspace:^ (used for peers, so a core patch does not break
+        // users with ERESOLVE) becomes ^version.
+        const prefix = range === "workspace:^" ? "^" : range === "workspace:~" ? "~" : "";
+        expect(`${field}.${dep}@${m[field]?.[dep]}`).toBe(`${field}.${dep}@${prefix}${versions.get(dep)}`);
       }
     }
   });
