@@ -16,10 +16,18 @@ const managedKeys = [
   "UPSTOX_ACCESS_TOKEN_ACCOUNT",
 ];
 
-const pythonDotenv = Bun.spawnSync(["python3", "-c", "import dotenv"]).exitCode === 0;
+// The first Python that has python-dotenv: the one on PATH (pip), or Debian's (apt's python3-dotenv).
+const python = ["python3", "/usr/bin/python3"].find((candidate) => {
+  try {
+    return Bun.spawnSync([candidate, "-c", "import dotenv"]).exitCode === 0;
+  } catch {
+    return false;
+  }
+});
+const pythonDotenv = python !== undefined;
 
 function pythonParse(...paths: string[]): Array<Record<string, string | null>> {
-  const run = Bun.spawnSync(["python3", join(import.meta.dir, "helpers/python-dotenv.py"), ...paths]);
+  const run = Bun.spawnSync([python!, join(import.meta.dir, "helpers/python-dotenv.py"), ...paths]);
   if (run.exitCode !== 0) throw new Error(`python-dotenv failed: ${run.stderr.toString()}`);
   return JSON.parse(run.stdout.toString());
 }
