@@ -1,9 +1,15 @@
-import ky, { isTimeoutError } from "ky";
 import { ClockSkewMonitor } from "./clock-skew.js";
 import type { LoginCookieJar } from "./cookie-jar.js";
 import { NetworkError, UpstoxTokenError } from "./errors.js";
 import type { Logger } from "./logger.js";
 import { redactUrl } from "./redact-url.js";
+
+/** ky is loaded by the first request, not when core is imported: a process that never logs in never pays for it. */
+let kyModule: Promise<typeof import("ky")> | undefined;
+function loadKy(): Promise<typeof import("ky")> {
+  kyModule ??= import("ky");
+  return kyModule;
+}
 
 export interface HttpRequest {
   method: "GET" | "POST" | "DELETE";
@@ -56,6 +62,7 @@ export class HttpClient {
     const cookie = await cookieJar?.header(request.url);
     if (cookie) headers.cookie = cookie;
     if (signal?.aborted) throw abortedError(request.step, signal.reason);
+    const { default: ky, isTimeoutError } = await loadKy();
 
     const started = performance.now();
     // ky's timeout ends when the headers arrive; this deadline also covers a body that stalls mid-way.
@@ -90,7 +97,7 @@ export class HttpClient {
           "http request failed",
         );
       }
-      throw this.#mapFailure(error, request, url, signal, deadline);
+      throw this.#mapFailure(error, request, url, signal, isTimeoutError(error) || deadline.aborted);
     }
     const durationMs = Math.round(performance.now() - started);
     if (debug) {
@@ -115,12 +122,12 @@ export class HttpClient {
     request: HttpRequest,
     url: URL,
     signal: AbortSignal | undefined,
-    deadline: AbortSignal,
+    timedOut: boolean,
   ): UpstoxTokenError {
     if (error instanceof UpstoxTokenError) return error;
     if (signal?.aborted) return abortedError(request.step, signal.reason);
     const where = `${request.method} ${url.host}${url.pathname}`;
-    if (isTimeoutError(error) || deadline.aborted) {
+    if (timedOut) {
       return new NetworkError(
         "TIMEOUT",
         `${request.step}: no answer within ${this.#options.timeoutMs} ms from ${where}`,

@@ -1,4 +1,7 @@
-import { createGuardrails, generateSync, ScureBase32Plugin } from "otplib";
+import { createGuardrails } from "@otplib/core";
+import { ScureBase32Plugin } from "@otplib/plugin-base32-scure";
+import { NodeCryptoPlugin } from "@otplib/plugin-crypto-node";
+import { generateSync } from "@otplib/totp";
 import { ConfigError } from "./errors.js";
 import { Secret } from "./secret.js";
 
@@ -7,7 +10,10 @@ export const TOTP_PERIOD_SECONDS = 30;
 export const TOTP_DIGITS = 6;
 
 const FIELD = "UPSTOX_TOTP_SECRET";
+// otplib's own packages, without the `otplib` umbrella: it brings a pure-JS HMAC (@noble/hashes) that costs a
+// long-running process memory, where node:crypto (in Node and Bun) does the same HMAC-SHA-1 natively.
 const base32 = new ScureBase32Plugin();
+const crypto = new NodeCryptoPlugin();
 // Authenticator secrets are often 80 bits (16 base32 characters), below otplib's RFC-recommended 128-bit floor.
 const guardrails = createGuardrails({ MIN_SECRET_BYTES: 10 });
 
@@ -20,7 +26,16 @@ export interface TotpCode {
 /** The TOTP code at `now` (epoch ms) for a normalised base32 secret (see `parseTotpSecret`). */
 export function totpNow(secret: Secret, now: number): TotpCode {
   const epoch = Math.floor(now / 1000);
-  const code = generateSync({ secret: secret.reveal(), epoch, guardrails, digits: TOTP_DIGITS });
+  const code = generateSync({
+    secret: secret.reveal(),
+    epoch,
+    period: TOTP_PERIOD_SECONDS,
+    digits: TOTP_DIGITS,
+    algorithm: "sha1",
+    crypto,
+    base32,
+    guardrails,
+  });
   return { code, secondsLeft: TOTP_PERIOD_SECONDS - (epoch % TOTP_PERIOD_SECONDS) };
 }
 
