@@ -1,6 +1,6 @@
-import { builtinSinks } from "@upstox-token/cli";
 import type { BuiltinSinks, Logger } from "@upstox-token/core";
 import { silentLogger } from "@upstox-token/core";
+import { builtinSinks } from "./builtin-sinks.js";
 import { loadConfigFile } from "./config/load-config.js";
 import type { DaemonConfig } from "./config/resolve-config.js";
 import type { AccountStatus, DaemonEvents } from "./events.js";
