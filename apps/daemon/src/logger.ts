@@ -1,5 +1,33 @@
+import { createRequire } from "node:module";
 import pino, { type Logger as PinoLogger } from "pino";
-import pretty from "pino-pretty";
+
+/** pino-pretty's stream factory. */
+type PinoPretty = typeof import("pino-pretty");
+
+/**
+ * pino-pretty is loaded only for pretty logs: a daemon under systemd or in a container logs JSON and never
+ * needs it (it brings colorette, dateformat, fast-copy and more).
+ */
+let prettyStream: PinoPretty | undefined;
+
+/** Loads pino-pretty ahead of a pretty `createLogger` (the only way a compiled binary can load it). */
+export async function loadPrettyLogs(): Promise<void> {
+  prettyStream ??= (await import("pino-pretty")).default;
+}
+
+/** Whether `createLogger` makes pretty logs for this `pretty` option and destination. */
+export function wantsPrettyLogs(
+  pretty: boolean | undefined,
+  destination: CreateLoggerOptions["destination"] = 2,
+): boolean {
+  return pretty ?? (typeof destination === "number" && process.stderr.isTTY === true);
+}
+
+function prettyFactory(): PinoPretty {
+  // Not loaded ahead (a program calling createLogger itself): load it now, synchronously.
+  prettyStream ??= createRequire(import.meta.url)("pino-pretty") as PinoPretty;
+  return prettyStream;
+}
 
 /**
  * Field names whose values are never logged, wherever they appear (two levels deep). The daemon never passes a
@@ -41,8 +69,8 @@ export function createLogger(options: CreateLoggerOptions = {}): DaemonLogger {
     timestamp: pino.stdTimeFunctions.isoTime,
   };
   const destination = options.destination ?? 2;
-  const usePretty = options.pretty ?? (typeof destination === "number" && process.stderr.isTTY === true);
-  if (usePretty) {
+  if (wantsPrettyLogs(options.pretty, destination)) {
+    const pretty = prettyFactory();
     return pino(
       base,
       pretty({

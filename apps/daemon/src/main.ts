@@ -4,14 +4,18 @@ import { Command, CommanderError } from "commander";
 import { findConfigFile } from "./config/load-config.js";
 import type { DaemonConfig } from "./config/resolve-config.js";
 import { type Daemon, startDaemon } from "./daemon.js";
-import { type EmulatorMode, startEmulatorMode } from "./emulator-mode.js";
-import { installService, type ServiceKind } from "./install-service.js";
-import { createLogger } from "./logger.js";
+import type { EmulatorMode } from "./emulator-mode.js";
+import type { ServiceKind } from "./install-service.js";
+import { createLogger, loadPrettyLogs, wantsPrettyLogs } from "./logger.js";
 import { createMetrics } from "./metrics.js";
 import { attachNotifications, type NotificationsHandle } from "./notify.js";
 import type { RunSummary } from "./runner/daemon-runner.js";
 import { formatIst, formatLocal, nextRuns } from "./schedule.js";
-import { type StatusServer, startStatusServer } from "./status-server.js";
+import type { StatusServer } from "./status-server.js";
+
+// What only some runs need is imported where it is used: a daemon stays in memory for months, and every module
+// it loads stays with it. install-service, the status endpoint (node:http), --emulator and pretty logs are
+// loaded by the runs that ask for them.
 
 export const EXIT_OK = 0;
 /** --once: some account could not be refreshed. */
@@ -111,6 +115,7 @@ async function runInstallService(flags: InstallServiceFlags, io: MainIo): Promis
       throw new ConfigError(`--kind must be one of ${SERVICE_KINDS.join(", ")}`, { field: "--kind" });
     }
     const configPath = findConfigFile({ path: flags.config });
+    const { installService } = await import("./install-service.js");
     await installService({
       configPath,
       ...(flags.kind ? { kind: flags.kind as ServiceKind } : {}),
@@ -127,6 +132,7 @@ async function runInstallService(flags: InstallServiceFlags, io: MainIo): Promis
 }
 
 async function runDaemon(flags: DaemonFlags, io: MainIo): Promise<number> {
+  if (wantsPrettyLogs(flags.pretty)) await loadPrettyLogs();
   const logger = createLogger({
     ...(flags.pretty ? { pretty: true } : {}),
     ...(flags.logLevel ? { level: flags.logLevel } : {}),
@@ -136,7 +142,7 @@ async function runDaemon(flags: DaemonFlags, io: MainIo): Promise<number> {
   let hooks: NotificationsHandle | undefined;
   let statusServer: StatusServer | undefined;
   try {
-    if (flags.emulator) emulator = await startEmulatorMode(logger);
+    if (flags.emulator) emulator = await (await import("./emulator-mode.js")).startEmulatorMode(logger);
     const scheduled = !flags.once && !flags.dryRun;
     daemon = await startDaemon({
       configPath: flags.config,
@@ -162,9 +168,11 @@ async function runDaemon(flags: DaemonFlags, io: MainIo): Promise<number> {
       io.stdout(onceReport(summary));
       return summary.ok ? EXIT_OK : EXIT_FAILED;
     }
-    const metrics = createMetrics(running.events, () => running.status());
     const statusConfig = running.config.statusServer;
     if (statusConfig) {
+      // Counting starts before the import below yields, so no event of the catch-up is missed.
+      const metrics = createMetrics(running.events, () => running.status());
+      const { startStatusServer } = await import("./status-server.js");
       statusServer = await startStatusServer({
         host: statusConfig.host,
         port: statusConfig.port,

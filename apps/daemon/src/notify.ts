@@ -2,7 +2,7 @@ import { spawn } from "node:child_process";
 import { type Logger, toIstIso } from "@upstox-token/core";
 import { z } from "zod";
 import type { DaemonEvent, DaemonEvents } from "./events.js";
-import { maskTokens, type PublicError, publicError } from "./status-server.js";
+import { maskTokens, type PublicError, publicError } from "./public-error.js";
 
 export const DEFAULT_HOOK_TIMEOUT_MS = 10_000;
 /** Hooks running at once; the rest wait their turn, so 500 accounts do not fork 500 shells. */

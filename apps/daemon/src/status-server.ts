@@ -3,6 +3,9 @@ import type { AddressInfo } from "node:net";
 import { toIstIso } from "@upstox-token/core";
 import type { AccountStatus } from "./events.js";
 import { PROMETHEUS_CONTENT_TYPE } from "./metrics.js";
+import { maskTokens, type PublicError, publicError } from "./public-error.js";
+
+export { maskTokens, type PublicError, publicError };
 
 export interface StatusServerOptions {
   /** Default 127.0.0.1: the endpoint tells anyone who can reach it which accounts exist. */
@@ -17,35 +20,6 @@ export interface StatusServerOptions {
 export interface StatusServer {
   url: string;
   close(): Promise<void>;
-}
-
-/** An error as shown outside the process (status body, webhooks): Upstox's field style, no stack, no cause. */
-export interface PublicError {
-  code: string;
-  message: string;
-  hint: string | null;
-  upstox_code: string | null;
-}
-
-// A JWT (Upstox access tokens are JWTs) that slipped into an error message is masked, defence in depth.
-const JWT_LIKE = /eyJ[\w-]{6,}\.[\w-]{6,}\.[\w-]*/g;
-
-export function maskTokens(text: string): string {
-  return text.replace(JWT_LIKE, "***");
-}
-
-export function publicError(error: {
-  code: string;
-  message: string;
-  hint?: string | undefined;
-  upstoxCode?: string | undefined;
-}): PublicError {
-  return {
-    code: error.code,
-    message: maskTokens(error.message),
-    hint: error.hint === undefined ? null : maskTokens(error.hint),
-    upstox_code: error.upstoxCode ?? null,
-  };
 }
 
 export interface AccountHealth {

@@ -2,7 +2,6 @@ import { existsSync, readFileSync, statSync } from "node:fs";
 import { dirname, extname, isAbsolute, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { ConfigError, type ConfigProblem, type Logger, Secret, silentLogger } from "@upstox-token/core";
-import { parse as parseYaml } from "yaml";
 import { configFileError, problemsFromZod } from "./config-problems.js";
 import { interpolateEnv } from "./interpolate.js";
 import { type DaemonConfig, resolveDaemonConfig } from "./resolve-config.js";
@@ -124,6 +123,8 @@ async function readConfigSource(file: string): Promise<unknown> {
     ]);
   }
   if (ext === ".yaml" || ext === ".yml") {
+    // Loaded for YAML configs only: the parser is the largest module a JSON-configured daemon would carry.
+    const { parse: parseYaml } = await import("yaml");
     try {
       return parseYaml(text) as unknown;
     } catch (error) {

@@ -8,7 +8,13 @@ import {
   silentLogger,
   UpstoxTokenError,
 } from "@upstox-token/core";
-import lockfile from "proper-lockfile";
+
+/** proper-lockfile (with graceful-fs) is loaded by the first login that takes a lock, not at start. */
+let properLockfile: Promise<typeof import("proper-lockfile")> | undefined;
+function loadProperLockfile(): Promise<typeof import("proper-lockfile")> {
+  properLockfile ??= import("proper-lockfile");
+  return properLockfile;
+}
 
 export function defaultLockDir(): string {
   let user = "user";
@@ -45,6 +51,7 @@ export class FileLock implements AccountLock {
       throw lockError(`cannot create the lock folder ${this.#dir}`, error);
     }
     const target = join(this.#dir, account);
+    const lockfile = await loadProperLockfile();
     const deadline = Date.now() + options.waitMs;
     for (;;) {
       try {
