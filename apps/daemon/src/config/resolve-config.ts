@@ -11,6 +11,7 @@ import {
 } from "@upstox-token/core";
 import { Cron } from "croner";
 import type { NotificationsConfig } from "../notify.js";
+import { cronZone, isTimeZone } from "../schedule.js";
 import { configFileError } from "./config-problems.js";
 import {
   type AccountConfigParsed,
@@ -137,9 +138,7 @@ function resolveSchedule(
     timezone: input?.timezone ?? inherited?.timezone ?? DEFAULT_TIMEZONE,
     jitterMaxMs: input?.jitterMaxMs ?? inherited?.jitterMaxMs ?? DEFAULT_JITTER_MS,
   };
-  try {
-    new Intl.DateTimeFormat("en", { timeZone: schedule.timezone });
-  } catch {
+  if (!isTimeZone(schedule.timezone)) {
     problems.push({
       field: `${field}.timezone`,
       message: `${field}.timezone: "${schedule.timezone}" is not a time zone; use an IANA name such as "Asia/Kolkata"`,
@@ -147,7 +146,7 @@ function resolveSchedule(
     return schedule;
   }
   try {
-    const cron = new Cron(schedule.cron, { timezone: schedule.timezone, paused: true });
+    const cron = new Cron(schedule.cron, { ...cronZone(schedule.timezone), paused: true });
     const early = cron.nextRuns(7).find((run) => {
       const ist = new Date(run.getTime() + 5.5 * 3_600_000);
       return ist.getUTCHours() * 60 + ist.getUTCMinutes() < 3 * 60 + 30;
