@@ -21,8 +21,8 @@ export interface StartDaemonOptions {
   /** An already loaded config (tests, programmatic use). */
   config?: DaemonConfig;
   cwd?: string;
-  /** For ${VAR} interpolation; default process.env. */
-  env?: Record<string, string | undefined>;
+  /** For ${VAR} interpolation; default process.env. A function is called at start and on every reload. */
+  env?: Record<string, string | undefined> | (() => Record<string, string | undefined>);
   logger?: Logger;
   /** Default: catch up now, then follow the schedule. false: nothing runs until runOnce() (--once, --dry-run). */
   schedule?: boolean;
@@ -73,7 +73,7 @@ export async function startDaemon(options: StartDaemonOptions = {}): Promise<Dae
         : await loadConfigFile({
             path,
             cwd: options.cwd ?? process.cwd(),
-            env: options.env ?? process.env,
+            env: typeof options.env === "function" ? options.env() : (options.env ?? process.env),
             logger,
           });
     return options.transformConfig ? options.transformConfig(loaded) : loaded;

@@ -1,5 +1,5 @@
-import { dirname } from "node:path";
-import { ConfigError, type Logger, SinkError, UpstoxTokenError } from "@upstox-token/core";
+import { dirname, resolve } from "node:path";
+import { ConfigError, type Logger, readEnvironment, SinkError, UpstoxTokenError } from "@upstox-token/core";
 import { Command, CommanderError } from "commander";
 import { findConfigFile } from "./config/load-config.js";
 import type { DaemonConfig } from "./config/resolve-config.js";
@@ -38,6 +38,7 @@ const defaultIo: MainIo = {
 
 interface DaemonFlags {
   config?: string;
+  envFile?: string;
   once?: boolean;
   dryRun?: boolean;
   emulator?: boolean;
@@ -56,6 +57,10 @@ export async function runMain(argv: string[], io: MainIo = defaultIo): Promise<n
     .option(
       "-c, --config <path>",
       "config file (default: upstox-token.config.{ts,json,yaml,yml} in the working directory)",
+    )
+    .option(
+      "--env-file <path>",
+      "also read the variables the config refers to from this .env file (the real environment wins; re-read on SIGHUP)",
     )
     .option(
       "--once",
@@ -144,8 +149,10 @@ async function runDaemon(flags: DaemonFlags, io: MainIo): Promise<number> {
   try {
     if (flags.emulator) emulator = await (await import("./emulator-mode.js")).startEmulatorMode(logger);
     const scheduled = !flags.once && !flags.dryRun;
+    const envFile = flags.envFile;
     daemon = await startDaemon({
       configPath: flags.config,
+      ...(envFile ? { env: () => readEnvironment(process.env, resolve(envFile)) } : {}),
       logger,
       schedule: scheduled,
       ...(emulator ? { transformConfig: emulator.transformConfig, fetch: emulator.fetch } : {}),
