@@ -88,7 +88,7 @@ export function nextSteps(answers: InitAnswers, cwd: string): string[] {
   if (answers.flow === "token-request") {
     steps.push(`upstox-token request-token --listen 127.0.0.1:8977/upstox/notifier ${sinkArgs}`);
   }
-  // The daemon reads ${UPSTOX_…} from its environment, not from .env itself.
-  steps.push("(set -a; . ./.env; set +a; upstox-token-daemon --dry-run)");
+  // The config refers to ${UPSTOX_…}; the daemon reads them from .env when told to.
+  steps.push("upstox-token-daemon --env-file .env --dry-run");
   return steps;
 }
