@@ -25,6 +25,7 @@ import type { Clock } from "./clock.js";
 import { Limiter } from "./limiter.js";
 import { pacedFetch } from "./paced-fetch.js";
 import { PinGuard } from "./pin-guard.js";
+import { QuietCollector } from "./quiet-collector.js";
 import { decideRetry } from "./retry-policy.js";
 import { SinkSet } from "./sink-set.js";
 
@@ -36,6 +37,8 @@ export interface RunnerDeps {
   random: () => number;
   logger: Logger;
   builtins: BuiltinSinks;
+  /** Runs once the runner has been idle for a while after a burst; default a full garbage collection. */
+  collectGarbage?: () => void;
 }
 
 export type AccountOutcome =
@@ -90,6 +93,7 @@ export class DaemonRunner {
   /** The highest generation this process has seen per account: sinks that can't read are synced up to it. */
   readonly #seenGeneration = new Map<string, number>();
   readonly #abort = new AbortController();
+  readonly #collector: QuietCollector;
   #resources: RunnerResources;
   #limiter: Limiter;
   #scheduler: { set(account: string, at: number | null): void; clear(): void } | null = null;
@@ -98,6 +102,7 @@ export class DaemonRunner {
     this.#resources = resources;
     this.#deps = deps;
     this.#limiter = new Limiter(resources.config.concurrency);
+    this.#collector = new QuietCollector(deps.collectGarbage ? { collect: deps.collectGarbage } : {});
     this.#status.retain(resources.config.accounts.map((a) => a.name));
     this.events.onListenerError((error, event) =>
       deps.logger.warn({ event: event.type, err: String(error) }, "a daemon event listener failed"),
@@ -154,8 +159,12 @@ export class DaemonRunner {
         this.#scheduleAfter(account, outcome);
         return outcome;
       })
-      .finally(() => this.#running.delete(name));
+      .finally(() => {
+        this.#running.delete(name);
+        if (this.#running.size === 0) this.#collector.quiet();
+      });
     this.#running.set(name, cycle);
+    this.#collector.busy();
     return cycle;
   }
 
@@ -192,6 +201,7 @@ export class DaemonRunner {
   }
 
   async close(): Promise<void> {
+    this.#collector.stop();
     await closeResources(this.#resources);
   }
 
