@@ -35,7 +35,23 @@ export function runtimeEnv(installer: Installer, extra: Record<string, string | 
     installer.kind === "npm"
       ? `${installer.node.binDir}${delimiter}${process.env.PATH ?? ""}`
       : process.env.PATH;
-  return cleanEnv({ PATH: path, ...extra });
+  const cafile = installer.kind === "npm" ? systemNpmCafile() : undefined;
+  return cleanEnv({ PATH: path, ...(cafile ? { npm_config_cafile: cafile } : {}), ...extra });
+}
+
+let cafileMemo: string | null | undefined;
+/**
+ * The CA file the machine's own npm is configured with (its global npmrc). npm run on a downloaded Node looks
+ * for the global npmrc beside that Node, so without this it cannot verify a registry behind a TLS proxy.
+ */
+function systemNpmCafile(): string | undefined {
+  if (process.env.npm_config_cafile) return undefined;
+  if (cafileMemo === undefined) {
+    const result = Bun.spawnSync(["npm", "config", "get", "cafile"], { env: cleanEnv(), stderr: "ignore" });
+    const value = result.stdout.toString().trim();
+    cafileMemo = result.exitCode === 0 && value && value !== "null" && value !== "undefined" ? value : null;
+  }
+  return cafileMemo ?? undefined;
 }
 
 /**
