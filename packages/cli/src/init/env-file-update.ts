@@ -1,9 +1,7 @@
-import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
-import { lstat, open, readFile, realpath, rename, rm } from "node:fs/promises";
-import { basename, dirname, join } from "node:path";
+import { lstat, readFile, realpath } from "node:fs/promises";
 import { readEnvironment } from "@upstox-token/core";
-import { setEnvValues } from "@upstox-token/sink-env";
+import { setEnvValues, writeFileAtomic } from "@upstox-token/sink-env";
 
 export const ENV_FILE_MODE = 0o600;
 
@@ -40,7 +38,8 @@ export async function updateEnvFile(
     (old === undefined ? added : old === value ? unchanged : updated).push(key);
   }
   const text = setEnvValues(before, values);
-  if (text !== before || previousMode !== ENV_FILE_MODE) await writeAtomic(target, text, ENV_FILE_MODE);
+  if (text !== before || previousMode !== ENV_FILE_MODE)
+    await writeFileAtomic(target, text, { mode: ENV_FILE_MODE });
   return {
     path,
     created,
@@ -50,24 +49,4 @@ export async function updateEnvFile(
     tightenedFrom:
       previousMode !== undefined && (previousMode & 0o077) !== 0 ? `0${previousMode.toString(8)}` : undefined,
   };
-}
-
-async function writeAtomic(target: string, text: string, mode: number): Promise<void> {
-  const temp = join(
-    dirname(target),
-    `.${basename(target)}.upstox-init-${randomBytes(6).toString("hex")}.tmp`,
-  );
-  const handle = await open(temp, "wx", mode);
-  try {
-    // open() applies the umask; chmod does not.
-    await handle.chmod(mode);
-    await handle.writeFile(text, "utf8");
-    await handle.sync();
-    await handle.close();
-    await rename(temp, target);
-  } catch (error) {
-    await handle.close().catch(() => {});
-    await rm(temp, { force: true });
-    throw error;
-  }
 }
