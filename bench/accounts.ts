@@ -13,7 +13,10 @@
  *      waits for the next one on purpose (policy, not throughput). Peak RSS here includes the emulator.
  *   B. the real daemon process (`upstox-token-daemon --once`), real clock: wall time from spawn to exit
  *      (start-up, config, sink checks and the TOTP-window waits included), and the daemon's own peak RSS.
- *   C. the real daemon process, scheduled mode, all tokens valid: RSS and CPU sampled over the idle period.
+ *   C. the real daemon process, scheduled mode, all tokens valid: RSS and CPU sampled over the idle period
+ *      (a daemon that has not logged in since it started).
+ *   D. the same, but started with an empty database: it logs in every account at start, then idles (the daily
+ *      reality: one login cycle, then a day of waiting). Sampled over the same idle period once the logins end.
  * Pacing is off (`pace: false`): the default 20 requests/s per host would make the floor 150 s by design.
  */
 import { randomBytes } from "node:crypto";
@@ -149,7 +152,7 @@ const rssPeakB = hwmB;
 if (codeB !== 0)
   console.error(`daemon --once exited ${codeB}:\n${stdoutB.slice(-2000)}\n${stderrB.slice(-2000)}`);
 
-// ---- C: the daemon process, scheduled, idle ----------------------------------------------------------------
+// ---- C and D: the daemon process, scheduled, idle --------------------------------------------------------
 const CLK_TCK = 100;
 async function procSample(pid: number) {
   const status = await readFile(`/proc/${pid}/status`, "utf8");
@@ -164,42 +167,72 @@ async function procSample(pid: number) {
   };
 }
 
-emulator.clearLog();
-const idle = Bun.spawn([...daemonCommand, "--config", configB, "--log-level", "warn"], {
-  env: { ...process.env, BENCH_PIN: PIN },
-  stdout: "ignore",
-  stderr: "pipe",
-});
-// Let it start, check sinks and find every token valid (no login expected).
-await Bun.sleep(5_000);
-const samples: Awaited<ReturnType<typeof procSample>>[] = [];
-let idleC: {
+interface IdleResult {
   rssMaxBytes: number;
   rssEndBytes: number;
+  /** After the first 15 s of the window: the memory a run left behind has been given back by then. */
+  rssSettledBytes: number;
+  peakBytes: number;
   cpuMs: number;
   cpuPercent: number;
   wakeupsPerSecond: number;
-} | null = null;
-if (process.platform === "linux") {
-  samples.push(await procSample(idle.pid));
+}
+
+/** Samples a running daemon every 5 s for `idleSeconds` (Linux: reads /proc). */
+async function sampleIdle(pid: number): Promise<IdleResult | null> {
+  if (process.platform !== "linux") return null;
+  const samples: Awaited<ReturnType<typeof procSample>>[] = [await procSample(pid)];
   for (let s = 0; s < idleSeconds; s += 5) {
     await Bun.sleep(5_000);
-    samples.push(await procSample(idle.pid));
+    samples.push(await procSample(pid));
   }
   const first = samples[0]!;
   const last = samples.at(-1)!;
   const cpuMs = last.cpuMs - first.cpuMs;
-  idleC = {
+  const settled = samples.slice(3);
+  return {
     rssMaxBytes: Math.max(...samples.map((s) => s.rssBytes)),
     rssEndBytes: last.rssBytes,
+    rssSettledBytes: settled.length > 0 ? Math.max(...settled.map((s) => s.rssBytes)) : last.rssBytes,
+    peakBytes: last.hwmBytes,
     cpuMs,
     cpuPercent: Number(((cpuMs / (idleSeconds * 1000)) * 100).toFixed(3)),
     wakeupsPerSecond: Number(((last.switches - first.switches) / idleSeconds).toFixed(2)),
   };
 }
+
+function spawnScheduled(config: string) {
+  return Bun.spawn([...daemonCommand, "--config", config, "--log-level", "warn"], {
+    env: { ...process.env, BENCH_PIN: PIN },
+    stdout: "ignore",
+    stderr: "pipe",
+  });
+}
+
+// C: every token valid (phase B stored them): the daemon checks the sinks, finds nothing to do and idles.
+emulator.clearLog();
+const idle = spawnScheduled(configB);
+// Let it start, check sinks and find every token valid (no login expected).
+await Bun.sleep(5_000);
+const idleC = await sampleIdle(idle.pid);
 const loginsWhileIdle = loginsInLog();
 idle.kill("SIGTERM");
 const idleExit = await idle.exited;
+
+// D: an empty database: the catch-up logs in every account, then the daemon idles until tomorrow's run.
+const configD = await writeConfig("d.config.json", join(work, "d.db"));
+emulator.clearLog();
+const afterLogin = spawnScheduled(configD);
+const startedD = performance.now();
+while (loginsInLog() < accounts && afterLogin.exitCode === null && performance.now() - startedD < 300_000) {
+  await Bun.sleep(100);
+}
+const loginsD = loginsInLog();
+await Bun.sleep(5_000);
+const idleD = await sampleIdle(afterLogin.pid);
+const loginsWhileIdleD = loginsInLog() - loginsD;
+afterLogin.kill("SIGTERM");
+const idleExitD = await afterLogin.exited;
 await emulator.close();
 await rm(work, { recursive: true, force: true });
 
@@ -232,11 +265,28 @@ const result = {
     seconds: idleSeconds,
     rssMaxMb: mb(idleC.rssMaxBytes),
     rssEndMb: mb(idleC.rssEndBytes),
+    rssSettledMb: mb(idleC.rssSettledBytes),
+    peakRssMb: mb(idleC.peakBytes),
     cpuMs: idleC.cpuMs,
     cpuPercent: idleC.cpuPercent,
     contextSwitchesPerSecond: idleC.wakeupsPerSecond,
     loginsWhileIdle,
     sigtermExitCode: idleExit,
+    note: "every token valid at start: no login since the daemon started",
+  },
+  idleAfterLogin: idleD && {
+    seconds: idleSeconds,
+    loginsAtStart: loginsD,
+    rssMaxMb: mb(idleD.rssMaxBytes),
+    rssEndMb: mb(idleD.rssEndBytes),
+    rssSettledMb: mb(idleD.rssSettledBytes),
+    peakRssMb: mb(idleD.peakBytes),
+    cpuMs: idleD.cpuMs,
+    cpuPercent: idleD.cpuPercent,
+    contextSwitchesPerSecond: idleD.wakeupsPerSecond,
+    loginsWhileIdle: loginsWhileIdleD,
+    sigtermExitCode: idleExitD,
+    note: "empty database: every account logged in at start, then idle (sampling starts 5 s after the logins)",
   },
   daemon: binArg ? `compiled binary ${binArg}` : "bun apps/daemon/src/bin.ts (sources)",
   targets: { vsFloor: 1.3, peakRssMb: 150, idleRssMb: 60 },
@@ -258,11 +308,12 @@ console.log(
 console.log(
   `B daemon --once (process)   ${(msB / 1000).toFixed(2).padStart(7)} s  ${ratio(msB, floorMs).padStart(8)} ${ok(msB / floorMs <= 1.3).padStart(6)}  ${String(loginsB).padStart(6)}  ${mb(rssPeakB)} MB ${ok(rssPeakB < 150 * 1_048_576)}, CPU ${cpuMsB} ms`,
 );
-if (idleC) {
-  console.log(
-    `C daemon idle ${idleSeconds} s: RSS ${mb(idleC.rssEndBytes)} MB (max ${mb(idleC.rssMaxBytes)} MB) ${ok(idleC.rssMaxBytes < 60 * 1_048_576)}, CPU ${idleC.cpuMs} ms (${idleC.cpuPercent} %), ${idleC.wakeupsPerSecond} context switches/s, ${loginsWhileIdle} logins`,
-  );
+const idleLine = (label: string, r: IdleResult, logins: number) =>
+  `${label} ${idleSeconds} s: RSS ${mb(r.rssEndBytes)} MB at the end, ${mb(r.rssSettledBytes)} MB max after 15 s ${ok(r.rssSettledBytes < 60 * 1_048_576)} (max ${mb(r.rssMaxBytes)} MB), CPU ${r.cpuMs} ms (${r.cpuPercent} %), ${r.wakeupsPerSecond} context switches/s, ${logins} logins`;
+if (idleC && idleD) {
+  console.log(idleLine("C idle, no login since start", idleC, loginsWhileIdle));
+  console.log(idleLine(`D idle after ${loginsD} logins`, idleD, loginsWhileIdleD));
 } else {
-  console.log("C idle: skipped (reads /proc; Linux only)");
+  console.log("C, D idle: skipped (reads /proc; Linux only)");
 }
 console.log(`written to ${await writeResult(binArg ? "accounts-binary" : "accounts", result)}`);
