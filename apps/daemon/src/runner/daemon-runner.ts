@@ -6,6 +6,7 @@ import {
   type RefreshResult,
   readNewest,
   SinkError,
+  type SinkOutcome,
   TokenManager,
   type TokenRecord,
   type TokenSink,
@@ -381,7 +382,6 @@ export class DaemonRunner {
 
   /** Reports sink failures; a login whose token reached no sink at all counts as a failed attempt. */
   async #afterRefresh(result: RefreshResult, sinks: TokenSink[], name: string): Promise<TokenRecord> {
-    const { clock } = this.#deps;
     if (!result.loggedIn) {
       // Found valid under the lock: another daemon logged in. Bring this daemon's own sinks up to date.
       await this.#syncSinks(result.record, sinks, name);
@@ -389,17 +389,7 @@ export class DaemonRunner {
     }
     this.#seenGeneration.set(name, Math.max(this.#seenGeneration.get(name) ?? 0, result.record.generation));
     const failed = result.sinks.filter((o) => !o.ok);
-    for (const outcome of failed) {
-      if (!outcome.ok) {
-        this.events.emit({
-          type: "sink-failed",
-          account: name,
-          sink: outcome.sink,
-          error: outcome.error,
-          at: clock.now(),
-        });
-      }
-    }
+    this.#reportSinkFailures(failed, name);
     if (result.sinks.length > 0 && failed.length === result.sinks.length) {
       throw new SinkError(
         "SINK_FAILED",
@@ -438,16 +428,19 @@ export class DaemonRunner {
       retry: { attempts: 3, baseMs: 250, maxMs: 2_000 },
       logger: this.#deps.logger,
     });
+    this.#reportSinkFailures(outcomes, name);
+  }
+
+  #reportSinkFailures(outcomes: SinkOutcome[], name: string): void {
     for (const outcome of outcomes) {
-      if (!outcome.ok) {
-        this.events.emit({
-          type: "sink-failed",
-          account: name,
-          sink: outcome.sink,
-          error: outcome.error,
-          at: this.#deps.clock.now(),
-        });
-      }
+      if (outcome.ok) continue;
+      this.events.emit({
+        type: "sink-failed",
+        account: name,
+        sink: outcome.sink,
+        error: outcome.error,
+        at: this.#deps.clock.now(),
+      });
     }
   }
 }
