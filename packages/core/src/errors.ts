@@ -27,7 +27,15 @@ export type ErrorCode =
   | "SINK_FAILED"
   | "SINK_CHECK_FAILED"
   | "SINK_NOT_FOUND"
-  | "LOCK_FAILED";
+  | "LOCK_FAILED"
+  | "BLOCKED"
+  | "ENDPOINT_NOT_FOUND";
+
+/**
+ * What happened to the PIN in a failed login, so a caller never has to watch HTTP to keep the PIN rule
+ * ("never send the PIN twice unless Upstox accepted it"): not sent, sent and refused, or sent and accepted.
+ */
+export type PinState = "not-sent" | "refused" | "accepted";
 
 export interface UpstoxTokenErrorOptions {
   hint?: string;
@@ -36,6 +44,10 @@ export interface UpstoxTokenErrorOptions {
   httpStatus?: number;
   /** false when retrying cannot help (wrong PIN, locked account, bad credentials, bad config). */
   retryable?: boolean;
+  /** Upstox said to wait (a rate limit's cooldown, a 429's Retry-After): no new attempt before this many ms. */
+  waitAtLeastMs?: number;
+  /** What happened to the PIN in the login that failed (set by the login flows). */
+  pin?: PinState;
 }
 
 export class UpstoxTokenError extends Error {
@@ -45,6 +57,9 @@ export class UpstoxTokenError extends Error {
   readonly upstoxCode: string | undefined;
   readonly httpStatus: number | undefined;
   readonly retryable: boolean;
+  readonly waitAtLeastMs: number | undefined;
+  /** Mutable so a flow can record the PIN's state on an error thrown below it. */
+  pin: PinState | undefined;
 
   constructor(code: ErrorCode, message: string, options: UpstoxTokenErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
@@ -53,6 +68,8 @@ export class UpstoxTokenError extends Error {
     this.upstoxCode = options.upstoxCode;
     this.httpStatus = options.httpStatus;
     this.retryable = options.retryable ?? false;
+    this.waitAtLeastMs = options.waitAtLeastMs;
+    this.pin = options.pin;
   }
 
   toJSON(): Record<string, unknown> {
@@ -64,6 +81,8 @@ export class UpstoxTokenError extends Error {
       upstoxCode: this.upstoxCode,
       httpStatus: this.httpStatus,
       retryable: this.retryable,
+      waitAtLeastMs: this.waitAtLeastMs,
+      pin: this.pin,
     };
   }
 }

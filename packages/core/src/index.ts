@@ -25,6 +25,7 @@ export * from "./profile-fields.js";
 export * from "./record.js";
 export * from "./redact-url.js";
 export * from "./secret.js";
+export * from "./secret-redactor.js";
 export * from "./service-headers.js";
 export * from "./sink.js";
 export * from "./sink-fanout.js";

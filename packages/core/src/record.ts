@@ -11,6 +11,16 @@ import type { TokenSource, UpstoxToken } from "./token.js";
 export interface TokenRecord extends UpstoxToken {
   account: string;
   generation: number;
+  /**
+   * Set when the token was revoked (a `logout`, or Upstox refused it): a revoked record is never served as
+   * valid, whatever its expiry says.
+   */
+  revokedAt?: number;
+}
+
+/** True when the record can be handed out: not revoked and not expired at `now`. */
+export function isRecordUsable(record: TokenRecord, now: number): boolean {
+  return record.revokedAt === undefined && record.expiresAt > now;
 }
 
 export function toRecord(account: string, token: UpstoxToken, generation: number): TokenRecord {
@@ -31,6 +41,11 @@ export const storedRecordSchema = profileFieldsSchema.extend({
   issued_at: z.string().refine((s) => !Number.isNaN(Date.parse(s)), "must be an ISO 8601 date"),
   expires_at: z.string().refine((s) => !Number.isNaN(Date.parse(s)), "must be an ISO 8601 date"),
   source: z.enum(["totp", "browser", "token-request", "exchange", "manual"]).default("manual"),
+  revoked_at: z
+    .string()
+    .refine((s) => !Number.isNaN(Date.parse(s)), "must be an ISO 8601 date")
+    .nullable()
+    .optional(),
 });
 
 export type StoredRecord = z.infer<typeof storedRecordSchema>;
@@ -46,6 +61,7 @@ export function serializeRecord(record: TokenRecord): StoredRecord {
     issued_at: toIstIso(record.issuedAt),
     expires_at: toIstIso(record.expiresAt),
     source: record.source,
+    ...(record.revokedAt === undefined ? {} : { revoked_at: toIstIso(record.revokedAt) }),
   };
 }
 
@@ -61,5 +77,6 @@ export function deserializeRecord(input: unknown): TokenRecord {
     issuedAt: Date.parse(s.issued_at),
     expiresAt: Date.parse(s.expires_at),
     source: s.source as TokenSource,
+    ...(s.revoked_at ? { revokedAt: Date.parse(s.revoked_at) } : {}),
   };
 }
