@@ -38,7 +38,10 @@ test("wrong PIN: exit 1 with a hint, Upstox's code, and exactly one PIN request"
 });
 
 test("wrong TOTP secret: exit 1", async () => {
-  await expectFailure({ UPSTOX_TOTP_SECRET: "KRSXG5CTMVRXEZLUKRSXG5CT" }, { code: "WRONG_TOTP", exit: 1 });
+  await expectFailure(
+    { UPSTOX_TOTP_SECRET: "KRSXG5CTMVRXEZLUKRSXG5CT", UPSTOX_TOTP_RETRIES: "0" },
+    { code: "WRONG_TOTP", exit: 1 },
+  );
   expect(emulator.steps("2fa")).toHaveLength(0);
 });
 

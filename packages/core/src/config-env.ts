@@ -68,6 +68,14 @@ export const CONFIG_VARIABLES: readonly ConfigVariable[] = [
     default: "15000",
   },
   {
+    name: "UPSTOX_TOTP_RETRIES",
+    description:
+      "How often a rejected TOTP is tried again, each with the next 30 s code in the same OTP session (0 to 3)",
+    requiredFor: [],
+    secret: false,
+    default: "1",
+  },
+  {
     name: "UPSTOX_API_BASE",
     description: "Public API base URL",
     requiredFor: [],

@@ -22,6 +22,8 @@ export interface UpstoxConfigInput {
   debug: boolean | string;
   sleepMs: number | string;
   timeoutMs: number | string;
+  /** How often a rejected TOTP is tried again (each with the next 30 s code, same OTP session); 0 to 3. */
+  totpRetries: number | string;
   apiBase: string;
   serviceBase: string;
   /** Not needed by the flows (the dialog's Location names the login host); kept for tools that want it. */
@@ -47,6 +49,7 @@ export interface UpstoxConfig {
   debug: boolean;
   sleepMs: number;
   timeoutMs: number;
+  totpRetries: number;
   apiBase: string;
   serviceBase: string;
   loginBase?: string | undefined;
@@ -74,6 +77,7 @@ export const CONFIG_KEY_VARIABLES = {
   debug: "UPSTOX_DEBUG",
   sleepMs: "UPSTOX_SLEEP_TIME",
   timeoutMs: "UPSTOX_TIMEOUT_MS",
+  totpRetries: "UPSTOX_TOTP_RETRIES",
   apiBase: "UPSTOX_API_BASE",
   serviceBase: "UPSTOX_SERVICE_BASE",
   loginBase: "UPSTOX_LOGIN_BASE",
@@ -137,6 +141,9 @@ const configSchema = z.object({
   timeoutMs: nonNegativeInt("a whole number of milliseconds")
     .refine((v) => v >= 100, "must be at least 100 ms")
     .default(15_000),
+  totpRetries: nonNegativeInt("a whole number from 0 to 3")
+    .refine((v) => v <= 3, "must be a whole number from 0 to 3")
+    .default(1),
   apiBase: httpUrl("an http(s) URL such as https://api.upstox.com").default("https://api.upstox.com"),
   serviceBase: httpUrl("an http(s) URL such as https://service.upstox.com").default(
     "https://service.upstox.com",
@@ -216,6 +223,7 @@ export function loadConfig(options: LoadConfigOptions = {}): UpstoxConfig {
     debug: c.debug,
     sleepMs: c.sleepMs,
     timeoutMs: c.timeoutMs,
+    totpRetries: c.totpRetries,
     apiBase: c.apiBase.replace(/\/+$/, ""),
     serviceBase: c.serviceBase.replace(/\/+$/, ""),
     loginBase: c.loginBase?.replace(/\/+$/, ""),
@@ -279,6 +287,7 @@ export function describeConfig(config: UpstoxConfig): ConfigEntry[] {
     UPSTOX_DEBUG: String(config.debug),
     UPSTOX_SLEEP_TIME: String(config.sleepMs),
     UPSTOX_TIMEOUT_MS: String(config.timeoutMs),
+    UPSTOX_TOTP_RETRIES: String(config.totpRetries),
     UPSTOX_API_BASE: config.apiBase,
     UPSTOX_SERVICE_BASE: config.serviceBase,
     UPSTOX_LOGIN_BASE: config.loginBase,

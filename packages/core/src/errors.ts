@@ -33,9 +33,10 @@ export type ErrorCode =
 
 /**
  * What happened to the PIN in a failed login, so a caller never has to watch HTTP to keep the PIN rule
- * ("never send the PIN twice unless Upstox accepted it"): not sent, sent and refused, or sent and accepted.
+ * ("never send the PIN twice unless Upstox accepted it"): not sent; sent with no answer read (a timeout or a
+ * dropped connection: Upstox may have counted it); sent and refused; sent and accepted.
  */
-export type PinState = "not-sent" | "refused" | "accepted";
+export type PinState = "not-sent" | "sent" | "refused" | "accepted";
 
 export interface UpstoxTokenErrorOptions {
   hint?: string;

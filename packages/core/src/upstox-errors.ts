@@ -4,7 +4,12 @@ interface KnownCode {
   code: ErrorCode;
   retryable: boolean;
   hint: string;
+  /** No new attempt before this long (Upstox's own cooldown). */
+  waitAtLeastMs?: number;
 }
+
+/** The login service blocks OTP requests for about 10 minutes (spec §3 R2, §7); the SPA counts down 600 s. */
+export const OTP_COOLDOWN_MS = 600_000;
 
 const PIN_HINT =
   "Check UPSTOX_PIN_CODE: the 6-digit Upstox login PIN (not the TOTP). Upstox locks the account after about " +
@@ -30,9 +35,9 @@ const KNOWN_CODES: Record<string, KnownCode> = {
     retryable: true,
     hint: "The OTP step took too long (or UPSTOX_SLEEP_TIME is too large). Start a new login.",
   },
-  "1017069": { code: "RATE_LIMITED", retryable: true, hint: RATE_HINT_OTP },
-  "1017078": { code: "RATE_LIMITED", retryable: true, hint: RATE_HINT_OTP },
-  "1017125": { code: "RATE_LIMITED", retryable: true, hint: RATE_HINT_OTP },
+  "1017069": { code: "RATE_LIMITED", retryable: true, hint: RATE_HINT_OTP, waitAtLeastMs: OTP_COOLDOWN_MS },
+  "1017078": { code: "RATE_LIMITED", retryable: true, hint: RATE_HINT_OTP, waitAtLeastMs: OTP_COOLDOWN_MS },
+  "1017125": { code: "RATE_LIMITED", retryable: true, hint: RATE_HINT_OTP, waitAtLeastMs: OTP_COOLDOWN_MS },
   "1017072": {
     code: "APP_VERSION_OUTDATED",
     retryable: false,
@@ -127,15 +132,18 @@ export interface ErrorContext {
 export function upstoxError(upstoxCode: string, upstoxMessage: string, ctx: ErrorContext): UpstoxTokenError {
   const known = KNOWN_CODES[upstoxCode];
   const message = `${ctx.step}: Upstox answered "${upstoxMessage}" [${upstoxCode}]`;
-  if (known) {
+  // A wrong TOTP comes back under the generic 1017016 (or no code): only the message tells it apart.
+  const wrongTotp = (!known || upstoxCode === "1017016") && isWrongTotpMessage(upstoxMessage);
+  if (known && !wrongTotp) {
     return new UpstoxApiError(known.code, message, {
       upstoxCode,
       httpStatus: ctx.httpStatus,
       hint: known.hint,
       retryable: known.retryable,
+      ...(known.waitAtLeastMs === undefined ? {} : { waitAtLeastMs: known.waitAtLeastMs }),
     });
   }
-  if (isWrongTotpMessage(upstoxMessage)) {
+  if (wrongTotp) {
     return new UpstoxApiError("WRONG_TOTP", message, {
       upstoxCode,
       httpStatus: ctx.httpStatus,

@@ -114,11 +114,80 @@ describe("TOTP window (fake clock)", () => {
     const { sleeps } = await loginAt(10_000);
     expect(sleeps).toEqual([]);
   });
+
+  test("a rejected TOTP is retried once with the next window's code, in the same OTP session", async () => {
+    emu.rejectTotp(1);
+    const { token, sleeps, now } = await loginAt(10_000);
+    expect(token.accessToken.reveal()).toMatch(/^eyJ/);
+    expect(emu.steps("otp-generate")).toHaveLength(1);
+    expect(emu.steps("otp-verify")).toHaveLength(2);
+    expect(emu.steps("2fa")).toHaveLength(1);
+    // It waited out the rest of the used window (20 s) and no more.
+    expect(sleeps).toHaveLength(1);
+    expect(now).toBeGreaterThanOrEqual(windowStart + 30_000);
+    expect(now).toBeLessThan(windowStart + 31_000);
+  });
+
+  test("two rejected TOTPs: WRONG_TOTP after 2 verifies, 1 generate, no PIN sent", async () => {
+    emu.rejectTotp(2);
+    const error = (await caught(() => loginAt(10_000))) as UpstoxTokenError;
+    expect(error.code).toBe("WRONG_TOTP");
+    expect(error.pin).toBe("not-sent");
+    expect(emu.steps("otp-generate")).toHaveLength(1);
+    expect(emu.steps("otp-verify")).toHaveLength(2);
+    expect(emu.steps("2fa")).toHaveLength(0);
+  });
+
+  test("UPSTOX_TOTP_RETRIES=0 gives up after the first rejected TOTP", async () => {
+    emu.rejectTotp(1);
+    let now = windowStart + 10_000;
+    emu.setNow(() => now);
+    try {
+      const error = (await caught(() =>
+        loginWithTotp(demoConfig(emu, { totpRetries: 0 }), {
+          now: () => now,
+          sleep: async (ms) => {
+            now += ms;
+          },
+        }),
+      )) as UpstoxTokenError;
+      expect(error.code).toBe("WRONG_TOTP");
+      expect(emu.steps("otp-verify")).toHaveLength(1);
+    } finally {
+      emu.setNow(Date.now);
+    }
+  });
+});
+
+describe("the PIN's state on every error", () => {
+  test("a wrong PIN is 'refused'", async () => {
+    const error = await loginError({ pin: "000000" });
+    expect(error.pin).toBe("refused");
+  });
+
+  test("no answer to the PIN request leaves it 'sent' (Upstox may have counted it)", async () => {
+    emu.inject({ path: /\/2fa$/, delayMs: 2_000 });
+    const error = await loginError({ timeoutMs: 300 });
+    expect(error.code).toBe("TIMEOUT");
+    expect(error.pin).toBe("sent");
+  });
+
+  test("a failure after the PIN was accepted is 'accepted'", async () => {
+    emu.inject({ path: "/v2/login/authorization/token", status: 503, body: "busy" });
+    const error = await loginError();
+    expect(error.pin).toBe("accepted");
+  });
+
+  test("a failure before the PIN step is 'not-sent'", async () => {
+    emu.inject({ path: /otp\/generate$/, status: 503, body: "busy" });
+    const error = await loginError();
+    expect(error.pin).toBe("not-sent");
+  });
 });
 
 describe("every error the emulator can produce is typed, with a hint", () => {
   test("wrong TOTP → WRONG_TOTP (retryable in the next window)", async () => {
-    const error = await loginError({ totpSecret: "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ" });
+    const error = await loginError({ totpSecret: "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ", totpRetries: 0 });
     expect(error).toBeInstanceOf(UpstoxApiError);
     expect(error.code).toBe("WRONG_TOTP");
     expect(error.retryable).toBe(true);

@@ -93,6 +93,8 @@ export class EmulatorState {
   readonly tokenRequests = new Map<string, PendingTokenRequest>();
   readonly otpRateLimit = new OtpRateLimit();
   readonly faults = new FaultTable();
+  /** How many of the next TOTP verifies are refused even with a correct code (a clock at a window's edge). */
+  totpRejections = 0;
   readonly log: RequestLogEntry[] = [];
   readonly signingKey = randomBytes(32);
   /** The most recent sessions, for clients that send no cookies when `requireCookies` is off. */
@@ -134,6 +136,7 @@ export class EmulatorState {
     }
     this.otpRateLimit.clear();
     this.faults.clear();
+    this.totpRejections = 0;
     this.log.length = 0;
     this.lastIdentitySession = undefined;
     this.lastWebSession = undefined;

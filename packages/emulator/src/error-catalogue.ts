@@ -37,7 +37,7 @@ export const SERVICE_ERRORS = {
     message: "Your session to validate otp has expired, please try again.",
   },
   /** Emulator's choice: the real code for a wrong TOTP is unknown; the message wording is what clients key on. */
-  invalidOtp: { code: 1017018, message: "Invalid OTP" },
+  invalidOtp: { code: 1017016, message: "Invalid OTP" },
   /** Emulator's choice of the SPA's "session invalid, restart login" codes for a missing login cookie. */
   loginSessionInvalid: { code: 1017105, message: "Your session has expired. Please login again." },
   incorrectPin: { code: 1017106, message: "You have entered an incorrect PIN" },

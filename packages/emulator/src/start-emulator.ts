@@ -109,6 +109,9 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     },
     inject: (fault) => state.faults.add(fault),
     clearFaults: () => state.faults.clear(),
+    rejectTotp: (count = 1) => {
+      state.totpRejections = count;
+    },
     approveTokenRequest: (apiKey, opts) => approveTokenRequest(state, apiKey, opts),
     issuedTokens: () => issuedTokens(state),
     isTokenValid: (token) => liveToken(state, token) !== null,

@@ -165,6 +165,8 @@ export interface Emulator {
   setNow(now: () => number): void;
   inject(fault: FaultSpec): void;
   clearFaults(): void;
+  /** Refuse the next `count` TOTP verifies as wrong ("Invalid OTP. N attempts left"), even with a right code. */
+  rejectTotp(count?: number): void;
   approveTokenRequest(apiKey: string, opts?: { mobile?: string }): Promise<TokenRequestApproval>;
   issuedTokens(): IssuedToken[];
   isTokenValid(token: string): boolean;

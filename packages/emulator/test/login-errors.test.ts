@@ -130,7 +130,7 @@ describe("R3 OTP/TOTP verify", () => {
     for (let left = 4; left >= 0; left--) {
       const body = await driver.verifyOtp(wrong);
       expect(body.success).toBe(false);
-      expect(body.error).toEqual({ code: 1017018, message: `Invalid OTP. ${left} attempts left` });
+      expect(body.error).toEqual({ code: 1017016, message: `Invalid OTP. ${left} attempts left` });
     }
     expect((await driver.verifyOtp()).error?.code).toBe(1017076);
   });

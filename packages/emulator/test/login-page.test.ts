@@ -139,7 +139,7 @@ test("the page's own script logs in against the emulator and navigates to the co
   elements.get("otp")!.value = "000000" === driver.totp() ? "111111" : "000000";
   elements.get("otp-form")!.submit();
   await until(() => !elements.get("error")!.hidden, "the error");
-  expect(elements.get("error")!.textContent).toBe("Invalid OTP. 4 attempts left [1017018]");
+  expect(elements.get("error")!.textContent).toBe("Invalid OTP. 4 attempts left [1017016]");
   elements.get("otp")!.value = driver.totp();
   elements.get("otp-form")!.submit();
   await until(() => !elements.get("pin-form")!.hidden, "the PIN form");

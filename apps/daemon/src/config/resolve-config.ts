@@ -278,6 +278,8 @@ export function buildUpstoxConfig(
     endpointProfile: c.endpointProfile,
     appVersion: c.appVersion,
     timeoutMs,
+    // The daemon's own retry policy still owns the TOTP retry (a new login in the next window).
+    totpRetries: 0,
   };
   try {
     return loadConfig({ env: {}, envFile: false, overrides: stripUndefined(overrides) });

@@ -2,9 +2,10 @@ import { z } from "zod";
 import { requireCredentials, type UpstoxConfig } from "../config.js";
 import { LoginCookieJar } from "../cookie-jar.js";
 import type { EndpointProfile, ServiceStep } from "../endpoint-profile.js";
+import { isUpstoxTokenError, type PinState, UpstoxApiError } from "../errors.js";
 import { newRequestId, serviceHeaders } from "../service-headers.js";
 import type { UpstoxToken } from "../token.js";
-import { msUntilNextTotpWindow, totpNow } from "../totp.js";
+import { msUntilNextTotpWindow, TOTP_PERIOD_SECONDS, totpNow } from "../totp.js";
 import { errorFromBody, errorFromStatus, unexpectedResponse } from "../upstox-errors.js";
 import { readUpstoxResponse } from "../upstox-response.js";
 import { authorizationUrl } from "./authorization-url.js";
@@ -38,10 +39,26 @@ interface DialogTarget {
 
 /**
  * The headless login (spec §2): dialog → OTP generate → TOTP verify → PIN → OAuth approve → token exchange, one
- * cookie jar for R1–R5. Nothing here retries: a repeated PIN counts toward Upstox's lock-out, and a code is
- * single-use. Callers own retries (see `error.retryable`).
+ * cookie jar for R1–R5. The one retry inside: a rejected TOTP is tried once more with the next window's code and
+ * the same `validateOtpToken` (a new OTP generate is throttled, 1017069). Nothing else retries: a repeated PIN
+ * counts toward Upstox's lock-out, and a code is single-use. Every error thrown carries `pin`, what happened to
+ * the PIN, so callers can keep the rule "never send it twice unless Upstox accepted it" without watching HTTP.
  */
 export async function loginWithTotp(config: UpstoxConfig, deps: FlowDeps = {}): Promise<UpstoxToken> {
+  const pin: { state: PinState } = { state: "not-sent" };
+  try {
+    return await headlessLogin(config, deps, pin);
+  } catch (error) {
+    if (isUpstoxTokenError(error)) error.pin = pin.state;
+    throw error;
+  }
+}
+
+async function headlessLogin(
+  config: UpstoxConfig,
+  deps: FlowDeps,
+  pin: { state: PinState },
+): Promise<UpstoxToken> {
   const c = requireCredentials(
     config,
     ["username", "pin", "totpSecret", "clientId", "clientSecret", "redirectUri"],
@@ -79,32 +96,57 @@ export async function loginWithTotp(config: UpstoxConfig, deps: FlowDeps = {}): 
   );
   await pause();
 
-  const totp = await freshTotp(ctx, c.totpSecret);
-  ctx.logger.debug({ step: "otp-verify", secondsLeft: totp.secondsLeft }, "login: verifying the TOTP");
-  const verifyResponse = await post("verifyOtp", "otp-verify", {
-    otp: totp.code,
-    validateOtpToken: generated.data.validateOTPToken,
-  });
-  const verified = readUpstoxResponse(verifyResponse, "otp-verify", verifySchema).data;
-  const user = pickAccount(verified, profile, verifyResponse.status);
+  let usedWindow: number | undefined;
+  let verifyResponse: Awaited<ReturnType<typeof post>> | undefined;
+  let verified: VerifyData | undefined;
+  for (let attempt = 0; verified === undefined; attempt++) {
+    const totp = await freshTotp(ctx, c.totpSecret, usedWindow);
+    usedWindow = totp.window;
+    ctx.logger.debug(
+      { step: "otp-verify", secondsLeft: totp.secondsLeft, attempt: attempt + 1 },
+      "login: verifying the TOTP",
+    );
+    verifyResponse = await post("verifyOtp", "otp-verify", {
+      otp: totp.code,
+      validateOtpToken: generated.data.validateOTPToken,
+    });
+    try {
+      verified = readUpstoxResponse(verifyResponse, "otp-verify", verifySchema).data;
+    } catch (error) {
+      if (!isUpstoxTokenError(error) || error.code !== "WRONG_TOTP" || attempt >= c.totpRetries) throw error;
+      ctx.logger.warn(
+        { step: "otp-verify" },
+        "login: Upstox rejected the TOTP; trying once more with the next 30 s code in the same OTP session",
+      );
+    }
+  }
+  const user = pickAccount(verified, profile, verifyResponse?.status ?? 200);
   await pause();
 
   ctx.logger.debug({ step: "2fa" }, "login: submitting the PIN (never retried)");
   const query = { client_id: dialog.internalClientId, redirect_uri: dialog.internalRedirectUri };
-  readUpstoxResponse(
-    await post(
-      "twoFa",
+  pin.state = "sent";
+  try {
+    readUpstoxResponse(
+      await post(
+        "twoFa",
+        "2fa",
+        {
+          twoFAMethod: "SECRET_PIN",
+          inputText: Buffer.from(c.pin.reveal(), "utf8").toString("base64"),
+          ...(profile.twoFaProfileIdInBody ? { profileId: user.profileId } : {}),
+        },
+        { query, headers: { "x-profile-id": String(user.profileId), "x-user-id": user.userId } },
+      ),
       "2fa",
-      {
-        twoFAMethod: "SECRET_PIN",
-        inputText: Buffer.from(c.pin.reveal(), "utf8").toString("base64"),
-        ...(profile.twoFaProfileIdInBody ? { profileId: user.profileId } : {}),
-      },
-      { query, headers: { "x-profile-id": String(user.profileId), "x-user-id": user.userId } },
-    ),
-    "2fa",
-    twoFaSchema,
-  );
+      twoFaSchema,
+    );
+  } catch (error) {
+    // An answer from the service is a refusal; no answer (timeout, dropped connection) leaves it "sent".
+    if (error instanceof UpstoxApiError) pin.state = "refused";
+    throw error;
+  }
+  pin.state = "accepted";
   await pause();
 
   ctx.logger.debug({ step: "oauth-authorize" }, "login: approving the app");
@@ -189,16 +231,28 @@ async function openDialog(ctx: FlowContext, url: string, profile: EndpointProfil
   );
 }
 
-/** The current TOTP, or the next one when the current window is about to close (waits via deps.sleep/now). */
-async function freshTotp(ctx: FlowContext, secret: Parameters<typeof totpNow>[0]) {
+const TOTP_STEP_MS = TOTP_PERIOD_SECONDS * 1000;
+
+/**
+ * The current TOTP, or the next one when the current window is about to close or was already used (a rejected
+ * code is never sent again: the retry waits for the next window). Waits via deps.sleep/now.
+ */
+async function freshTotp(ctx: FlowContext, secret: Parameters<typeof totpNow>[0], usedWindow?: number) {
   let totp = totpNow(secret, ctx.now());
-  if (totp.secondsLeft < TOTP_MIN_SECONDS_LEFT) {
+  let window = Math.floor(ctx.now() / TOTP_STEP_MS);
+  // Two waits at most: one to leave a used window, one more if the new one is already closing.
+  for (
+    let waits = 0;
+    waits < 2 && (totp.secondsLeft < TOTP_MIN_SECONDS_LEFT || window === usedWindow);
+    waits++
+  ) {
     const waitMs = msUntilNextTotpWindow(ctx.now()) + 50;
-    ctx.logger.debug({ waitMs }, "login: TOTP window about to close, waiting for the next one");
+    ctx.logger.debug({ waitMs }, "login: waiting for the next TOTP window");
     await ctx.sleep(waitMs);
     totp = totpNow(secret, ctx.now());
+    window = Math.floor(ctx.now() / TOTP_STEP_MS);
   }
-  return totp;
+  return { ...totp, window };
 }
 
 type VerifyData = z.output<typeof verifySchema>["data"];

@@ -93,6 +93,10 @@ export const controlRoutes: Route[] = [
     state.faults.clear();
     return {};
   }),
+  control("POST", "/__emulator/reject-totp", (ex, state) => {
+    state.totpRejections = optionalNumber(bodyObject(ex).count, "count") ?? 1;
+    return { totpRejections: state.totpRejections };
+  }),
   control("POST", "/__emulator/reset", (_ex, state) => {
     state.reset();
     return {};

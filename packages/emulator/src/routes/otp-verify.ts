@@ -26,7 +26,12 @@ export function otpVerifyHandler(shape: "v4" | "v5") {
     if (session.spent || now - session.createdAt >= config.otpSessionTtlMs) {
       return fail(SERVICE_ERRORS.otpSessionExpired);
     }
-    if (!isTotpValid(session.user.totpSecret, stringField(data, "otp") ?? "", now, config.totpWindow)) {
+    const forcedRejection = state.totpRejections > 0;
+    if (forcedRejection) state.totpRejections -= 1;
+    if (
+      forcedRejection ||
+      !isTotpValid(session.user.totpSecret, stringField(data, "otp") ?? "", now, config.totpWindow)
+    ) {
       session.attemptsLeft -= 1;
       if (session.attemptsLeft <= 0) session.spent = true;
       return fail({
