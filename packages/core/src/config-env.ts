@@ -97,10 +97,16 @@ export const CONFIG_VARIABLES: readonly ConfigVariable[] = [
   },
   {
     name: "UPSTOX_ENDPOINT_PROFILE",
-    description: "Login-service endpoint set: default or 2026-09",
+    description: "Login-service endpoints: default, 2026-09, 2026-05, or a path to a JSON profile file",
     requiredFor: [],
     secret: false,
     default: "default",
+  },
+  {
+    name: "UPSTOX_UCC",
+    description: "The account (UCC, e.g. AB1234) to log in to when several share the mobile number",
+    requiredFor: [],
+    secret: false,
   },
   {
     name: "UPSTOX_APP_VERSION",

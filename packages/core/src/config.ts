@@ -4,8 +4,8 @@ import {
   type EndpointProfile,
   type EndpointProfileOverride,
   endpointProfileOverrideSchema,
-  resolveEndpointProfile,
 } from "./endpoint-profile.js";
+import { loadEndpointProfile } from "./endpoint-profile-file.js";
 import { ConfigError, type ConfigProblem } from "./errors.js";
 import { type Logger, silentLogger } from "./logger.js";
 import { isSecret, Secret } from "./secret.js";
@@ -28,7 +28,10 @@ export interface UpstoxConfigInput {
   serviceBase: string;
   /** Not needed by the flows (the dialog's Location names the login host); kept for tools that want it. */
   loginBase: string;
+  /** A built-in profile name or a path to a JSON profile file. */
   endpointProfile: string;
+  /** Which account (UCC) to log in to when several share the mobile number. */
+  ucc: string;
   /** Shortcut for `endpoints.appVersion`. */
   appVersion: string;
   /** Piecewise override of the endpoint profile. */
@@ -54,6 +57,8 @@ export interface UpstoxConfig {
   serviceBase: string;
   loginBase?: string | undefined;
   endpointProfile: EndpointProfile;
+  /** The account (UCC) to choose when the mobile number has several. */
+  ucc?: string | undefined;
 }
 
 export interface LoadConfigOptions {
@@ -82,6 +87,7 @@ export const CONFIG_KEY_VARIABLES = {
   serviceBase: "UPSTOX_SERVICE_BASE",
   loginBase: "UPSTOX_LOGIN_BASE",
   endpointProfile: "UPSTOX_ENDPOINT_PROFILE",
+  ucc: "UPSTOX_UCC",
   appVersion: "UPSTOX_APP_VERSION",
   password: "UPSTOX_PASSWORD",
 } as const satisfies Record<Exclude<keyof UpstoxConfigInput, "endpoints">, string>;
@@ -149,7 +155,13 @@ const configSchema = z.object({
     "https://service.upstox.com",
   ),
   loginBase: httpUrl("an http(s) URL such as https://login.upstox.com").optional(),
-  endpointProfile: z.enum(["default", "2026-09"], "must be default or 2026-09").default("default"),
+  endpointProfile: z.string().trim().default("default"),
+  ucc: z
+    .string()
+    .trim()
+    .regex(/^[A-Za-z0-9]{1,20}$/, "must be the account's client id (UCC), e.g. AB1234")
+    .transform((v) => v.toUpperCase())
+    .optional(),
   appVersion: z
     .string()
     .trim()
@@ -200,7 +212,19 @@ export function loadConfig(options: LoadConfigOptions = {}): UpstoxConfig {
     }
   }
 
-  if (problems.length > 0 || !parsed.success) throw configProblemsError(problems);
+  const override: EndpointProfileOverride = { ...parsed.data?.endpoints };
+  if (parsed.data?.appVersion !== undefined) override.appVersion = parsed.data.appVersion;
+  let endpointProfile: EndpointProfile | undefined;
+  try {
+    endpointProfile = loadEndpointProfile(String(raw.endpointProfile ?? "default"), override);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    // Alone, its own error is thrown: it names the profile file and the field in it.
+    if (problems.length === 0 && parsed.success) throw error;
+    problems.push({ field: CONFIG_KEY_VARIABLES.endpointProfile, message: error.message });
+  }
+
+  if (problems.length > 0 || !parsed.success || !endpointProfile) throw configProblemsError(problems);
   const c = parsed.data;
 
   if (c.password !== undefined) {
@@ -209,9 +233,6 @@ export function loadConfig(options: LoadConfigOptions = {}): UpstoxConfig {
       "UPSTOX_PASSWORD is ignored: Upstox login has no password step",
     );
   }
-
-  const override: EndpointProfileOverride = { ...c.endpoints };
-  if (c.appVersion !== undefined) override.appVersion = c.appVersion;
 
   return {
     username: c.username,
@@ -227,7 +248,8 @@ export function loadConfig(options: LoadConfigOptions = {}): UpstoxConfig {
     apiBase: c.apiBase.replace(/\/+$/, ""),
     serviceBase: c.serviceBase.replace(/\/+$/, ""),
     loginBase: c.loginBase?.replace(/\/+$/, ""),
-    endpointProfile: resolveEndpointProfile(c.endpointProfile, override),
+    endpointProfile,
+    ucc: c.ucc,
   };
 }
 
@@ -293,6 +315,7 @@ export function describeConfig(config: UpstoxConfig): ConfigEntry[] {
     UPSTOX_LOGIN_BASE: config.loginBase,
     UPSTOX_ENDPOINT_PROFILE: config.endpointProfile.name,
     UPSTOX_APP_VERSION: config.endpointProfile.appVersion,
+    UPSTOX_UCC: config.ucc,
   };
   return CONFIG_VARIABLES.filter((v) => v.name in shown).map((v) => {
     const value = shown[v.name];

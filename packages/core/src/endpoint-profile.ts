@@ -23,8 +23,10 @@ export interface EndpointProfile {
   twoFaProfileIdInBody: boolean;
   /** The `appVersion` in X-Device-Details; Upstox rejects old ones with 1017072. */
   appVersion: string;
-  /** Used on R4/R5 when the dialog's Location carries no `redirect_uri`. */
+  /** Used on R4/R5 when the dialog's Location carries no `redirect_uri` (or always, with forceInternalRedirect). */
   internalRedirectUri: string;
+  /** Send `internalRedirectUri` on R4/R5 even when the dialog's Location names another (the May 2026 variant). */
+  forceInternalRedirect: boolean;
   /** Where the verify response keeps the profile: `data.userProfile` (v4) or `data.accounts[]` (v5). Both are tried. */
   verifyResponse: "userProfile" | "accounts";
 }
@@ -52,6 +54,7 @@ export const DEFAULT_ENDPOINT_PROFILE: EndpointProfile = {
   twoFaProfileIdInBody: false,
   appVersion: "4.0.0",
   internalRedirectUri: DEFAULT_INTERNAL_REDIRECT_URI,
+  forceInternalRedirect: false,
   verifyResponse: "userProfile",
 };
 
@@ -69,13 +72,46 @@ export const ENDPOINT_PROFILE_2026_09: EndpointProfile = {
   twoFaProfileIdInBody: true,
   appVersion: "4.0.0",
   internalRedirectUri: DEFAULT_INTERNAL_REDIRECT_URI,
+  forceInternalRedirect: false,
   verifyResponse: "accounts",
 };
 
+/** Upstox's account host, which the May 2026 variant sends as the internal redirect on R4/R5. */
+export const ACCOUNT_INTERNAL_REDIRECT_URI = "https://account.upstox.com/";
+
+/**
+ * The May 2026 set (an OpenAlgo-derived adapter, 2026-05-13..19): generate at v4, 2FA at v6 and the approval at
+ * /login/open/v6, both with the account host as the internal redirect whatever the dialog's Location says.
+ */
+export const ENDPOINT_PROFILE_2026_05: EndpointProfile = {
+  name: "2026-05",
+  paths: {
+    generateOtp: "/login/open/v4/auth/1fa/otp/generate",
+    verifyOtp: "/login/open/v4/auth/1fa/otp-totp/verify",
+    twoFa: "/login/open/v6/auth/2fa",
+    authorize: "/login/open/v6/auth/oauth/authorize",
+  },
+  extraBody: noExtras(),
+  extraHeaders: {},
+  twoFaProfileIdInBody: false,
+  appVersion: "4.0.0",
+  internalRedirectUri: ACCOUNT_INTERNAL_REDIRECT_URI,
+  forceInternalRedirect: true,
+  verifyResponse: "userProfile",
+};
+
+/** The built-in profiles, in the order the per-step fallback tries them (spec §9, §15). */
 export const ENDPOINT_PROFILES = {
   default: DEFAULT_ENDPOINT_PROFILE,
   "2026-09": ENDPOINT_PROFILE_2026_09,
+  "2026-05": ENDPOINT_PROFILE_2026_05,
 } as const satisfies Record<string, EndpointProfile>;
+
+export const ENDPOINT_PROFILE_NAMES = Object.keys(ENDPOINT_PROFILES) as EndpointProfileName[];
+
+export function isEndpointProfileName(value: string): value is EndpointProfileName {
+  return Object.hasOwn(ENDPOINT_PROFILES, value);
+}
 
 export type EndpointProfileName = keyof typeof ENDPOINT_PROFILES;
 
@@ -107,6 +143,7 @@ export const endpointProfileOverrideSchema = z
     twoFaProfileIdInBody: z.boolean(),
     appVersion: z.string().regex(/^\d+(\.\d+)*$/, "must look like 4.0.0"),
     internalRedirectUri: z.url({ protocol: /^https?$/ }),
+    forceInternalRedirect: z.boolean(),
     verifyResponse: z.enum(["userProfile", "accounts"]),
   })
   .partial()
@@ -118,6 +155,7 @@ export type EndpointProfileOverride = z.input<typeof endpointProfileOverrideSche
 export function resolveEndpointProfile(
   base: EndpointProfileName | EndpointProfile,
   override: EndpointProfileOverride = {},
+  name?: string,
 ): EndpointProfile {
   const profile = typeof base === "string" ? ENDPOINT_PROFILES[base] : base;
   const extraBody = { ...profile.extraBody };
@@ -127,13 +165,17 @@ export function resolveEndpointProfile(
   }
   return {
     name:
-      override === undefined || Object.keys(override).length === 0 ? profile.name : `${profile.name}+custom`,
+      name ??
+      (override === undefined || Object.keys(override).length === 0
+        ? profile.name
+        : `${profile.name}+custom`),
     paths: { ...profile.paths, ...override.paths },
     extraBody,
     extraHeaders: { ...profile.extraHeaders, ...override.extraHeaders },
     twoFaProfileIdInBody: override.twoFaProfileIdInBody ?? profile.twoFaProfileIdInBody,
     appVersion: override.appVersion ?? profile.appVersion,
     internalRedirectUri: override.internalRedirectUri ?? profile.internalRedirectUri,
+    forceInternalRedirect: override.forceInternalRedirect ?? profile.forceInternalRedirect,
     verifyResponse: override.verifyResponse ?? profile.verifyResponse,
   };
 }

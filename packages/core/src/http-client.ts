@@ -27,6 +27,8 @@ export interface HttpResponse {
   headers: Headers;
   text: string;
   url: string;
+  /** Epoch ms (the client's clock) when the answer arrived. */
+  receivedAt?: number;
 }
 
 export interface HttpClientOptions {
@@ -114,7 +116,13 @@ export class HttpClient {
     }
     this.clockSkew.observe(response.headers.get("date"), this.#options.now(), url.host);
     await cookieJar?.store(request.url, response.headers);
-    return { status: response.status, headers: response.headers, text, url: request.url };
+    return {
+      status: response.status,
+      headers: response.headers,
+      text,
+      url: request.url,
+      receivedAt: this.#options.now(),
+    };
   }
 
   #mapFailure(

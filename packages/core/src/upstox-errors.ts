@@ -19,8 +19,11 @@ const CREDENTIALS_HINT =
 const RATE_HINT_OTP =
   "Upstox blocks OTP requests for about 10 minutes after several attempts. Wait 10 minutes before the next login.";
 const SESSION_HINT = "The login session expired or was reset by Upstox. Start a new login.";
-const PROFILE_HINT =
-  "Upstox may have changed its login endpoints; try UPSTOX_ENDPOINT_PROFILE=2026-09 or override the endpoint profile.";
+const UNKNOWN_CAUSE =
+  "The cause is unknown: run with UPSTOX_DEBUG=true to see the requests, and report it if it persists.";
+/** The official flows work when the headless login cannot; say so wherever the headless login is refused. */
+export const OFFICIAL_FLOWS_HINT =
+  "the official flows still work: `upstox-token login` (browser) or `upstox-token request-token` (approve in the Upstox app)";
 
 /** Upstox's own codes (§5.3) and what they mean for the caller. */
 const KNOWN_CODES: Record<string, KnownCode> = {
@@ -41,17 +44,21 @@ const KNOWN_CODES: Record<string, KnownCode> = {
   "1017072": {
     code: "APP_VERSION_OUTDATED",
     retryable: false,
-    hint: "Upstox rejected the appVersion sent in X-Device-Details. Set a newer appVersion in the endpoint profile (UPSTOX_APP_VERSION, e.g. 8.0.0).",
+    hint:
+      "Upstox says the app version is outdated, but in 2026 this answer came back whatever appVersion clients " +
+      `sent: it may be a bot check rather than a version problem. Try again later; ${OFFICIAL_FLOWS_HINT}.`,
   },
   "1017016": {
     code: "UPSTOX_API",
     retryable: false,
-    hint: `Upstox answered its generic error. Check that UPSTOX_USERNAME is the registered mobile number. ${PROFILE_HINT}`,
+    hint: `Upstox answered its generic error. Check that UPSTOX_USERNAME is the registered mobile number. ${UNKNOWN_CAUSE}`,
   },
   "1017074": {
     code: "UPSTOX_API",
     retryable: false,
-    hint: "Several accounts are linked to this mobile number; the headless login cannot choose. Use the browser login.",
+    hint:
+      "Several accounts are linked to this mobile number. Set UPSTOX_UCC (daemon: credentials.ucc) to the client " +
+      `id (UCC) of the account to log in to; if it is set and Upstox still answers this, ${OFFICIAL_FLOWS_HINT}.`,
   },
   "1017007": { code: "LOGIN_SESSION_EXPIRED", retryable: true, hint: SESSION_HINT },
   "1017079": { code: "LOGIN_SESSION_EXPIRED", retryable: true, hint: SESSION_HINT },
@@ -94,17 +101,24 @@ const KNOWN_CODES: Record<string, KnownCode> = {
   UDAPI100036: {
     code: "UPSTOX_API",
     retryable: false,
-    hint: `Upstox rejected the request as invalid input. ${PROFILE_HINT}`,
+    hint: `Upstox rejected the request as invalid input. ${UNKNOWN_CAUSE}`,
   },
   UDAPI100038: {
     code: "UPSTOX_API",
     retryable: false,
-    hint: `Upstox rejected the request as invalid input. ${PROFILE_HINT}`,
+    hint: `Upstox rejected the request as invalid input. ${UNKNOWN_CAUSE}`,
   },
   UDAPI100067: {
     code: "INVALID_TOKEN",
     retryable: false,
     hint: "This API does not accept the extended token; use the access token.",
+  },
+  UDAPI1155: {
+    code: "UPSTOX_API",
+    retryable: false,
+    hint:
+      "The app has no notifier URL. Set it in the Upstox developer console (Apps → your app → Notifier URL, a " +
+      "stable https address that reaches `upstox-token request-token` or the daemon's notifier), then try again.",
   },
   UDAPI100500: {
     code: "UPSTOX_API",
@@ -126,6 +140,23 @@ export interface ErrorContext {
   /** The login step or API call, e.g. "otp-verify" or "token"; it prefixes the message. */
   step: string;
   httpStatus: number;
+  /** The answer's Retry-After header, read on 429s. */
+  retryAfter?: string | null | undefined;
+  /** When the answer arrived (epoch ms), for a Retry-After given as an HTTP date. */
+  receivedAt?: number | undefined;
+}
+
+/** Retry-After as milliseconds to wait: delay-seconds or an HTTP-date (RFC 9110 §10.2.3); undefined when absent. */
+export function retryAfterMs(
+  header: string | null | undefined,
+  receivedAt: number = Date.now(),
+): number | undefined {
+  const value = header?.trim();
+  if (!value) return undefined;
+  if (/^\d+$/.test(value)) return Number(value) * 1000;
+  const at = Date.parse(value);
+  if (Number.isNaN(at)) return undefined;
+  return Math.max(0, at - receivedAt);
 }
 
 /** Builds the typed error for an Upstox error code and message. Unknown codes are carried as they are. */
@@ -135,12 +166,15 @@ export function upstoxError(upstoxCode: string, upstoxMessage: string, ctx: Erro
   // A wrong TOTP comes back under the generic 1017016 (or no code): only the message tells it apart.
   const wrongTotp = (!known || upstoxCode === "1017016") && isWrongTotpMessage(upstoxMessage);
   if (known && !wrongTotp) {
+    const waitAtLeastMs =
+      known.waitAtLeastMs ??
+      (ctx.httpStatus === 429 ? retryAfterMs(ctx.retryAfter, ctx.receivedAt) : undefined);
     return new UpstoxApiError(known.code, message, {
       upstoxCode,
       httpStatus: ctx.httpStatus,
       hint: known.hint,
       retryable: known.retryable,
-      ...(known.waitAtLeastMs === undefined ? {} : { waitAtLeastMs: known.waitAtLeastMs }),
+      ...(waitAtLeastMs === undefined ? {} : { waitAtLeastMs }),
     });
   }
   if (wrongTotp) {
@@ -159,7 +193,7 @@ export function upstoxError(upstoxCode: string, upstoxMessage: string, ctx: Erro
     retryable: serverSide,
     hint: serverSide
       ? "Upstox had a server error. Try again in a minute."
-      : `Upstox rejected the request with a code this tool does not know. ${PROFILE_HINT}`,
+      : `Upstox rejected the request with a code this tool does not know. ${UNKNOWN_CAUSE}`,
   });
 }
 
@@ -204,18 +238,23 @@ export function errorFromStatus(status: number, ctx: ErrorContext): UpstoxTokenE
     return new UpstoxApiError("UPSTOX_API", `${ctx.step}: Upstox answered HTTP ${status}`, {
       httpStatus: status,
       retryable: false,
-      hint: PROFILE_HINT,
+      hint: UNKNOWN_CAUSE,
     });
   }
   return null;
 }
 
 function rateLimited(ctx: ErrorContext, upstoxCode: string | undefined, message: string): UpstoxTokenError {
+  const waitMs = retryAfterMs(ctx.retryAfter, ctx.receivedAt);
   return new UpstoxApiError("RATE_LIMITED", message, {
     upstoxCode,
     httpStatus: ctx.httpStatus,
     retryable: true,
-    hint: "Too many requests to Upstox. Wait a minute and try again.",
+    hint:
+      waitMs === undefined
+        ? "Too many requests to Upstox. Wait a minute and try again."
+        : `Too many requests to Upstox; it asks for ${Math.ceil(waitMs / 1000)} s before the next one.`,
+    ...(waitMs === undefined ? {} : { waitAtLeastMs: waitMs }),
   });
 }
 
@@ -225,7 +264,7 @@ export function unexpectedResponse(ctx: ErrorContext, what: string): UpstoxToken
     `${ctx.step}: unexpected answer from Upstox (HTTP ${ctx.httpStatus}): ${what}`,
     {
       httpStatus: ctx.httpStatus,
-      hint: `Try again later. If it persists, Upstox may have changed its API: run with UPSTOX_DEBUG=true and report it. ${PROFILE_HINT}`,
+      hint: `Try again later. ${UNKNOWN_CAUSE}`,
     },
   );
 }

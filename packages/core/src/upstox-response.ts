@@ -1,6 +1,7 @@
 import type { z } from "zod";
+import { blockedError } from "./firewall-block.js";
 import type { HttpResponse } from "./http-client.js";
-import { errorFromBody, errorFromStatus, unexpectedResponse } from "./upstox-errors.js";
+import { type ErrorContext, errorFromBody, errorFromStatus, unexpectedResponse } from "./upstox-errors.js";
 
 /**
  * Turns an Upstox answer into validated data or the right typed error. The body decides first (Upstox reports
@@ -11,7 +12,9 @@ export function readUpstoxResponse<S extends z.ZodType>(
   step: string,
   schema: S,
 ): z.output<S> {
-  const ctx = { step, httpStatus: response.status };
+  const ctx = responseContext(response, step);
+  const blocked = blockedError(response, step, response.url);
+  if (blocked) throw blocked;
   let body: unknown;
   try {
     body = response.text === "" ? undefined : JSON.parse(response.text);
@@ -34,4 +37,14 @@ export function readUpstoxResponse<S extends z.ZodType>(
 
 function contentType(response: HttpResponse): string {
   return response.headers.get("content-type")?.split(";")[0] ?? "no content type";
+}
+
+/** The error context of an answer: step, status and what a 429 says about waiting. */
+export function responseContext(response: HttpResponse, step: string): ErrorContext {
+  return {
+    step,
+    httpStatus: response.status,
+    retryAfter: response.headers.get("retry-after"),
+    receivedAt: response.receivedAt,
+  };
 }

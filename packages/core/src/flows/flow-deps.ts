@@ -3,6 +3,7 @@ import type { UpstoxConfig } from "../config.js";
 import type { LoginCookieJar } from "../cookie-jar.js";
 import { HttpClient } from "../http-client.js";
 import { type Logger, silentLogger } from "../logger.js";
+import type { EndpointMemory } from "./endpoint-memory.js";
 
 /** What every flow can be given instead of the real thing: for tests (fake clock, faults) and for callers. */
 export interface FlowDeps {
@@ -16,6 +17,8 @@ export interface FlowDeps {
   signal?: AbortSignal;
   /** Called with each measured clock skew (server minus local, ms). */
   onClockSkew?: (skewMs: number) => void;
+  /** The headless login remembers per account which login-service paths answered (see step-fallback.ts). */
+  endpointMemory?: EndpointMemory;
 }
 
 export interface FlowContext {

@@ -1,16 +1,20 @@
 import { z } from "zod";
 import { requireCredentials, type UpstoxConfig } from "../config.js";
 import { LoginCookieJar } from "../cookie-jar.js";
-import type { EndpointProfile, ServiceStep } from "../endpoint-profile.js";
 import { isUpstoxTokenError, type PinState, UpstoxApiError } from "../errors.js";
+import type { HttpResponse } from "../http-client.js";
 import { newRequestId, serviceHeaders } from "../service-headers.js";
 import type { UpstoxToken } from "../token.js";
 import { msUntilNextTotpWindow, TOTP_PERIOD_SECONDS, totpNow } from "../totp.js";
-import { errorFromBody, errorFromStatus, unexpectedResponse } from "../upstox-errors.js";
+import { unexpectedResponse } from "../upstox-errors.js";
 import { readUpstoxResponse } from "../upstox-response.js";
 import { authorizationUrl } from "./authorization-url.js";
+import { endpointMemoryKey } from "./endpoint-memory.js";
 import { exchangeCode } from "./exchange-code.js";
 import { type FlowContext, type FlowDeps, flowContext } from "./flow-deps.js";
+import { openDialog } from "./login-dialog.js";
+import { pickAccount, type VerifyData, verifyDataSchema } from "./pick-account.js";
+import { STEP_LABELS, StepFallback, type StepVariant } from "./step-fallback.js";
 
 /** A code with fewer seconds than this left may expire in flight; wait for the next window instead. */
 export const TOTP_MIN_SECONDS_LEFT = 3;
@@ -18,31 +22,22 @@ export const TOTP_MIN_SECONDS_LEFT = 3;
 const success = <T extends z.ZodType>(data: T) => z.object({ success: z.literal(true).optional(), data });
 
 const generateSchema = success(z.object({ validateOTPToken: z.string().min(1) }));
-const account = z.object({
-  profileId: z.number().int(),
-  userId: z.string().min(1),
-  isDefault: z.boolean().optional(),
-});
-const verifySchema = success(
-  z.object({ userProfile: account.nullable().optional(), accounts: z.array(account).nullable().optional() }),
+const verifySchema = success(verifyDataSchema);
+const twoFaSchema = success(
+  z.object({ redirectUri: z.string().nullable().optional(), code: z.string().nullable().optional() }).loose(),
 );
-const twoFaSchema = success(z.object({}).loose());
 const authorizeSchema = success(
   z.object({ redirectUri: z.string().min(1), isApproved: z.boolean().optional() }),
 );
 
-interface DialogTarget {
-  internalClientId: string;
-  internalRedirectUri: string;
-  userId: string;
-}
-
 /**
  * The headless login (spec §2): dialog → OTP generate → TOTP verify → PIN → OAuth approve → token exchange, one
- * cookie jar for R1–R5. The one retry inside: a rejected TOTP is tried once more with the next window's code and
- * the same `validateOtpToken` (a new OTP generate is throttled, 1017069). Nothing else retries: a repeated PIN
- * counts toward Upstox's lock-out, and a code is single-use. Every error thrown carries `pin`, what happened to
- * the PIN, so callers can keep the rule "never send it twice unless Upstox accepted it" without watching HTTP.
+ * cookie jar for R1–R5. Each login-service step falls back to the other known paths while Upstox answers that a
+ * path is gone (step-fallback.ts), and what answered is remembered per account. The one retry inside: a rejected
+ * TOTP is tried once more with the next window's code and the same `validateOtpToken` (a new OTP generate is
+ * throttled, 1017069). Nothing else retries: a repeated PIN counts toward Upstox's lock-out, and a code is
+ * single-use. Every error thrown carries `pin`, what happened to the PIN, so callers can keep the rule "never
+ * send it twice unless Upstox accepted it" without watching HTTP.
  */
 export async function loginWithTotp(config: UpstoxConfig, deps: FlowDeps = {}): Promise<UpstoxToken> {
   const pin: { state: PinState } = { state: "not-sent" };
@@ -66,52 +61,169 @@ async function headlessLogin(
   );
   const ctx = flowContext(c, deps, new LoginCookieJar());
   const profile = c.endpointProfile;
+  const memory = deps.endpointMemory;
+  const memoryKey = endpointMemoryKey(c.username, c.ucc);
+  const remembered = await memory?.recall(memoryKey).catch(() => undefined);
+  const steps = new StepFallback(profile, remembered, ctx.logger);
   const requestId = newRequestId();
-  const headers = serviceHeaders({ requestId, appVersion: profile.appVersion, extra: profile.extraHeaders });
   const pause = () => (c.sleepMs > 0 ? ctx.sleep(c.sleepMs) : Promise.resolve());
-  const post = (step: ServiceStep, label: string, data: Record<string, unknown>, opts: PostOptions = {}) =>
+  // Body fields follow the variant (its step's shape); the device headers stay the configured profile's.
+  const post: Post = (variant, data, opts = {}) =>
     servicePost(
       ctx,
       c.serviceBase,
-      profile,
-      step,
-      label,
-      { ...data, ...profile.extraBody[step] },
-      headers,
-      opts,
+      variant,
+      { ...data, ...variant.profile.extraBody[variant.step] },
+      {
+        ...serviceHeaders({
+          requestId,
+          appVersion: profile.appVersion,
+          extra: { ...variant.profile.extraHeaders, ...profile.extraHeaders },
+        }),
+        ...opts.headers,
+      },
+      opts.query,
     );
 
-  ctx.logger.debug(
-    { step: "dialog", endpointProfile: profile.name },
-    "login: opening the authorization dialog",
-  );
-  const dialog = await openDialog(ctx, authorizationUrl(c), profile);
-  await pause();
+  try {
+    ctx.logger.debug(
+      { step: "dialog", endpointProfile: profile.name },
+      "login: opening the authorization dialog",
+    );
+    const dialog = await openDialog(ctx, authorizationUrl(c));
+    await pause();
 
-  ctx.logger.debug({ step: "otp-generate" }, "login: requesting an OTP session");
-  const generated = readUpstoxResponse(
-    await post("generateOtp", "otp-generate", { mobileNumber: c.username, userId: dialog.userId }),
-    "otp-generate",
-    generateSchema,
-  );
-  await pause();
+    ctx.logger.debug({ step: "otp-generate" }, "login: requesting an OTP session");
+    const generated = readUpstoxResponse(
+      (await steps.send("generateOtp", (v) => post(v, { mobileNumber: c.username, userId: dialog.userId })))
+        .response,
+      "otp-generate",
+      generateSchema,
+    );
+    await pause();
 
+    const { verified, status } = await verifyTotp(ctx, c, steps, post, generated.data.validateOTPToken);
+    const user = pickAccount(verified, steps.used.verifyOtp?.profile ?? profile, status, c.ucc);
+    await pause();
+
+    ctx.logger.debug({ step: "2fa" }, "login: submitting the PIN (never retried)");
+    const redirectFor = (v: StepVariant) =>
+      v.profile.forceInternalRedirect
+        ? v.profile.internalRedirectUri
+        : (dialog.internalRedirectUri ?? v.profile.internalRedirectUri);
+    let twoFaRedirect = "";
+    let twoFa: z.output<typeof twoFaSchema>["data"];
+    try {
+      const { response } = await steps.send(
+        "twoFa",
+        (v) => {
+          twoFaRedirect = redirectFor(v);
+          return post(
+            v,
+            {
+              twoFAMethod: "SECRET_PIN",
+              inputText: Buffer.from(c.pin.reveal(), "utf8").toString("base64"),
+              ...(v.profile.twoFaProfileIdInBody ? { profileId: user.profileId } : {}),
+            },
+            {
+              query: { client_id: dialog.internalClientId, redirect_uri: twoFaRedirect },
+              headers: { "x-profile-id": String(user.profileId), "x-user-id": user.userId },
+            },
+          );
+        },
+        {
+          beforeSend: () => {
+            pin.state = "sent";
+          },
+          // A path that is gone never reached the login service: the PIN was not counted.
+          onGone: () => {
+            pin.state = "not-sent";
+          },
+        },
+      );
+      twoFa = readUpstoxResponse(response, "2fa", twoFaSchema).data;
+    } catch (error) {
+      // A service answer is a refusal; no answer (timeout, dropped connection) leaves it "sent".
+      if (error instanceof UpstoxApiError) pin.state = "refused";
+      throw error;
+    }
+    pin.state = "accepted";
+
+    // Some 2026 answers already carry the code (spec §15): then the approval call is skipped.
+    let code = twoFa.code || (twoFa.redirectUri ? codeFrom(twoFa.redirectUri) : null);
+    if (!code) {
+      await pause();
+      ctx.logger.debug({ step: "oauth-authorize" }, "login: approving the app");
+      const { response } = await steps.send("authorize", (v) =>
+        post(
+          v,
+          { userOAuthApproval: true },
+          {
+            query: {
+              client_id: dialog.internalClientId,
+              redirect_uri: v.profile.forceInternalRedirect ? v.profile.internalRedirectUri : twoFaRedirect,
+              requestId,
+              response_type: "code",
+            },
+          },
+        ),
+      );
+      const approved = readUpstoxResponse(response, "oauth-authorize", authorizeSchema).data;
+      code = codeFrom(approved.redirectUri);
+      if (!code) {
+        throw unexpectedResponse(
+          { step: "oauth-authorize", httpStatus: response.status },
+          "data.redirectUri has no code parameter",
+        );
+      }
+    } else {
+      ctx.logger.debug({ step: "2fa" }, "login: the 2FA answer carries the code; no approval call needed");
+    }
+    await pause();
+
+    ctx.logger.debug({ step: "token" }, "login: exchanging the code");
+    const { fetch, now, logger, debug, signal, onClockSkew } = deps;
+    return await exchangeCode(c, code, { fetch, now, logger, debug, signal, onClockSkew, source: "totp" });
+  } finally {
+    if (memory && steps.changed()) {
+      await memory.remember(memoryKey, steps.memory(ctx.now())).catch((error: unknown) => {
+        ctx.logger.warn(
+          { error: error instanceof Error ? error.message : String(error) },
+          "login: could not save which login-service paths answered; the next login rediscovers them",
+        );
+      });
+    }
+  }
+}
+
+type Post = (
+  variant: StepVariant,
+  data: Record<string, unknown>,
+  opts?: PostOptions,
+) => Promise<HttpResponse>;
+
+/** R3, with the one retry of a rejected TOTP: the next window's code, the same OTP session. */
+async function verifyTotp(
+  ctx: FlowContext,
+  c: UpstoxConfig & { totpSecret: NonNullable<UpstoxConfig["totpSecret"]> },
+  steps: StepFallback,
+  post: Post,
+  validateOtpToken: string,
+): Promise<{ verified: VerifyData; status: number }> {
   let usedWindow: number | undefined;
-  let verifyResponse: Awaited<ReturnType<typeof post>> | undefined;
-  let verified: VerifyData | undefined;
-  for (let attempt = 0; verified === undefined; attempt++) {
+  for (let attempt = 0; ; attempt++) {
     const totp = await freshTotp(ctx, c.totpSecret, usedWindow);
     usedWindow = totp.window;
     ctx.logger.debug(
       { step: "otp-verify", secondsLeft: totp.secondsLeft, attempt: attempt + 1 },
       "login: verifying the TOTP",
     );
-    verifyResponse = await post("verifyOtp", "otp-verify", {
-      otp: totp.code,
-      validateOtpToken: generated.data.validateOTPToken,
-    });
+    const { response } = await steps.send("verifyOtp", (v) => post(v, { otp: totp.code, validateOtpToken }));
     try {
-      verified = readUpstoxResponse(verifyResponse, "otp-verify", verifySchema).data;
+      return {
+        verified: readUpstoxResponse(response, "otp-verify", verifySchema).data,
+        status: response.status,
+      };
     } catch (error) {
       if (!isUpstoxTokenError(error) || error.code !== "WRONG_TOTP" || attempt >= c.totpRetries) throw error;
       ctx.logger.warn(
@@ -120,55 +232,6 @@ async function headlessLogin(
       );
     }
   }
-  const user = pickAccount(verified, profile, verifyResponse?.status ?? 200);
-  await pause();
-
-  ctx.logger.debug({ step: "2fa" }, "login: submitting the PIN (never retried)");
-  const query = { client_id: dialog.internalClientId, redirect_uri: dialog.internalRedirectUri };
-  pin.state = "sent";
-  try {
-    readUpstoxResponse(
-      await post(
-        "twoFa",
-        "2fa",
-        {
-          twoFAMethod: "SECRET_PIN",
-          inputText: Buffer.from(c.pin.reveal(), "utf8").toString("base64"),
-          ...(profile.twoFaProfileIdInBody ? { profileId: user.profileId } : {}),
-        },
-        { query, headers: { "x-profile-id": String(user.profileId), "x-user-id": user.userId } },
-      ),
-      "2fa",
-      twoFaSchema,
-    );
-  } catch (error) {
-    // An answer from the service is a refusal; no answer (timeout, dropped connection) leaves it "sent".
-    if (error instanceof UpstoxApiError) pin.state = "refused";
-    throw error;
-  }
-  pin.state = "accepted";
-  await pause();
-
-  ctx.logger.debug({ step: "oauth-authorize" }, "login: approving the app");
-  const authorizeResponse = await post(
-    "authorize",
-    "oauth-authorize",
-    { userOAuthApproval: true },
-    { query: { ...query, requestId, response_type: "code" } },
-  );
-  const approved = readUpstoxResponse(authorizeResponse, "oauth-authorize", authorizeSchema).data;
-  const code = codeFrom(approved.redirectUri);
-  if (!code) {
-    throw unexpectedResponse(
-      { step: "oauth-authorize", httpStatus: authorizeResponse.status },
-      "data.redirectUri has no code parameter",
-    );
-  }
-  await pause();
-
-  ctx.logger.debug({ step: "token" }, "login: exchanging the code");
-  const { fetch, now, logger, debug, signal, onClockSkew } = deps;
-  return exchangeCode(c, code, { fetch, now, logger, debug, signal, onClockSkew, source: "totp" });
 }
 
 interface PostOptions {
@@ -179,56 +242,20 @@ interface PostOptions {
 async function servicePost(
   ctx: FlowContext,
   serviceBase: string,
-  profile: EndpointProfile,
-  step: ServiceStep,
-  label: string,
+  variant: StepVariant,
   data: Record<string, unknown>,
   headers: Record<string, string>,
-  opts: PostOptions,
+  query: Record<string, string> = {},
 ) {
-  const url = new URL(`${serviceBase}${profile.paths[step]}`);
-  for (const [key, value] of Object.entries(opts.query ?? {})) url.searchParams.set(key, value);
+  const url = new URL(`${serviceBase}${variant.path}`);
+  for (const [key, value] of Object.entries(query)) url.searchParams.set(key, value);
   return ctx.http.send({
-    step: label,
+    step: STEP_LABELS[variant.step],
     method: "POST",
     url: url.toString(),
-    headers: { ...headers, ...opts.headers },
+    headers,
     body: JSON.stringify({ data }),
   });
-}
-
-/** R1 without following the redirect: the Location names the internal client id, redirect and user id. */
-async function openDialog(ctx: FlowContext, url: string, profile: EndpointProfile): Promise<DialogTarget> {
-  const response = await ctx.http.send({ step: "dialog", method: "GET", url, redirect: "manual" });
-  const errorCtx = { step: "dialog", httpStatus: response.status };
-  const location = response.headers.get("location");
-  if (response.status >= 300 && response.status < 400 && location) {
-    const target = new URL(location, url);
-    const internalClientId = target.searchParams.get("client_id");
-    const userId = target.searchParams.get("user_id");
-    if (!internalClientId || !userId) {
-      throw unexpectedResponse(
-        errorCtx,
-        "the dialog redirect has no client_id/user_id (Upstox may require a whitelisted IP; try the browser login)",
-      );
-    }
-    return {
-      internalClientId,
-      userId,
-      internalRedirectUri: target.searchParams.get("redirect_uri") ?? profile.internalRedirectUri,
-    };
-  }
-  let body: unknown;
-  try {
-    body = JSON.parse(response.text);
-  } catch {
-    body = undefined;
-  }
-  throw (
-    errorFromBody(body, errorCtx) ??
-    errorFromStatus(response.status, errorCtx) ??
-    unexpectedResponse(errorCtx, "expected a redirect to the login page")
-  );
 }
 
 const TOTP_STEP_MS = TOTP_PERIOD_SECONDS * 1000;
@@ -253,21 +280,6 @@ async function freshTotp(ctx: FlowContext, secret: Parameters<typeof totpNow>[0]
     window = Math.floor(ctx.now() / TOTP_STEP_MS);
   }
   return { ...totp, window };
-}
-
-type VerifyData = z.output<typeof verifySchema>["data"];
-
-/** v4 answers `userProfile`; v5 answers `accounts[]` (take the default one). The profile says which comes first. */
-function pickAccount(data: VerifyData, profile: EndpointProfile, httpStatus: number) {
-  const fromAccounts = data.accounts
-    ? (data.accounts.find((a) => a.isDefault) ?? data.accounts[0])
-    : undefined;
-  const picked =
-    profile.verifyResponse === "accounts"
-      ? (fromAccounts ?? data.userProfile)
-      : (data.userProfile ?? fromAccounts);
-  if (!picked) throw unexpectedResponse({ step: "otp-verify", httpStatus }, "no userProfile or accounts[]");
-  return picked;
 }
 
 function codeFrom(redirectUri: string): string | null {
