@@ -38,5 +38,6 @@ export function createUser(input: EmulatorUserInput): EmulatorUser {
     segmentsActive: input.segmentsActive ?? true,
     pinFailures: 0,
     locked: false,
+    linkedAccounts: (input.linkedAccounts ?? []).map((a) => ({ userId: a.userId, profileId: a.profileId })),
   };
 }

@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { FaultTable } from "./fault-table.js";
 import { OtpRateLimit } from "./otp-rate-limit.js";
+import { ServicePaths } from "./service-paths.js";
 import type { EmulatorApp, EmulatorUser, RequestLogEntry } from "./types.js";
 
 /** Every option resolved; mutable where the Emulator API allows changes at run time. */
@@ -51,8 +52,11 @@ export interface IdentitySession {
 /** R4 → R5: the web `access_token` cookie. */
 export interface WebSession {
   dialog: DialogSession;
+  /** The account chosen at 2FA (one of the mobile number's accounts). */
   user: EmulatorUser;
   createdAt: number;
+  /** The internal redirect 2FA accepted; the approval must use the same one. */
+  internalRedirectUri: string;
 }
 
 export interface AuthCode {
@@ -95,6 +99,10 @@ export class EmulatorState {
   readonly faults = new FaultTable();
   /** How many of the next TOTP verifies are refused even with a correct code (a clock at a window's edge). */
   totpRejections = 0;
+  /** Which path serves which login-service behaviour (retire, serve elsewhere). */
+  readonly servicePaths = new ServicePaths();
+  /** The 2FA answer carries the code (`redirectUri` with `?code=`), as some 2026 answers do. */
+  codeInTwoFa = false;
   readonly log: RequestLogEntry[] = [];
   readonly signingKey = randomBytes(32);
   /** The most recent sessions, for clients that send no cookies when `requireCookies` is off. */
@@ -137,6 +145,8 @@ export class EmulatorState {
     this.otpRateLimit.clear();
     this.faults.clear();
     this.totpRejections = 0;
+    this.servicePaths.reset();
+    this.codeInTwoFa = false;
     this.log.length = 0;
     this.lastIdentitySession = undefined;
     this.lastWebSession = undefined;

@@ -1,9 +1,11 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { setTimeout as sleep } from "node:timers/promises";
+import { NOT_FOUND_HTML } from "./cloudflare-page.js";
 import type { EmulatorState } from "./emulator-state.js";
 import { sendApiError } from "./envelopes.js";
 import { HttpExchange } from "./http-exchange.js";
 import { findRoute, type Route } from "./route.js";
+import type { RetiredStyle } from "./service-paths.js";
 import type { FaultSpec, RequestLogEntry } from "./types.js";
 
 const MAX_BODY_BYTES = 1_000_000;
@@ -33,6 +35,14 @@ function answerWithFault(ex: HttpExchange, fault: FaultSpec): void {
   ex.send(fault.status ?? 500, body, { "content-type": contentType, ...fault.headers });
 }
 
+/** A path the login service no longer serves: no service envelope, just the web server's "not found". */
+function answerRetired(ex: HttpExchange, style: RetiredStyle): void {
+  if (style === "405") ex.send(405, "", { allow: "GET" });
+  else if (style === "json-404")
+    ex.json(404, { timestamp: new Date().toISOString(), status: 404, error: "Not Found" });
+  else ex.html(404, NOT_FOUND_HTML);
+}
+
 /** Latency, then faults, then the route; every non-control request ends up in the log. */
 export async function handleRequest(
   req: IncomingMessage,
@@ -48,9 +58,15 @@ export async function handleRequest(
     res.writeHead(413).end();
     return;
   }
+  // The emulator's clock, so a client can measure its skew against it (as against Upstox's Date header).
+  res.setHeader("date", new Date(at).toUTCString());
   const ex = new HttpExchange(req, res, body);
   const isControl = ex.path.startsWith(CONTROL_PREFIX);
-  const match = findRoute(routes, ex.method, ex.path);
+  const service = ex.method === "POST" ? state.servicePaths.lookup(ex.path) : undefined;
+  const match =
+    service && "route" in service
+      ? { route: service.route, params: [] }
+      : findRoute(routes, ex.method, ex.path);
   try {
     if (!isControl) {
       if (state.config.latencyMs > 0) await sleep(state.config.latencyMs);
@@ -59,7 +75,8 @@ export async function handleRequest(
       if (fault && (fault.status !== undefined || fault.body !== undefined)) answerWithFault(ex, fault);
     }
     if (!ex.answered) {
-      if (match) await match.route.handle(ex, state, match.params);
+      if (service && "retired" in service) answerRetired(ex, service.retired);
+      else if (match) await match.route.handle(ex, state, match.params);
       else sendApiError(ex, "UDAPI10000");
     }
   } catch (error) {
@@ -71,7 +88,7 @@ export async function handleRequest(
     at,
     method: ex.method,
     path: ex.path,
-    step: match?.route.step ?? null,
+    step: (service && "retired" in service ? service.step : match?.route.step) ?? null,
     status: ex.status,
   };
   if (ex.upstoxCode !== undefined) entry.upstoxCode = ex.upstoxCode;

@@ -1,6 +1,7 @@
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { createApp, createUser } from "./account-registry.js";
+import { cloudflareChallengeFault } from "./cloudflare-page.js";
 import { DEMO_APP, DEMO_APP_ALT_REDIRECT_URI, DEMO_USER } from "./demo-account.js";
 import { type EmulatorConfig, EmulatorState } from "./emulator-state.js";
 import { issuedTokens } from "./issued-tokens.js";
@@ -109,6 +110,15 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     },
     inject: (fault) => state.faults.add(fault),
     clearFaults: () => state.faults.clear(),
+    retirePath: (path, style) => state.servicePaths.retire(path, style),
+    servePathAs: (path, as) => state.servicePaths.serveAs(path, as),
+    setServicePaths: (table, style) => state.servicePaths.set(table, style),
+    restoreServicePaths: () => state.servicePaths.reset(),
+    cloudflareChallenge: (opts = {}) =>
+      state.faults.add(cloudflareChallengeFault(opts.path ?? /^\/login\//, opts.count ?? 1)),
+    codeInTwoFaResponse: (on = true) => {
+      state.codeInTwoFa = on;
+    },
     rejectTotp: (count = 1) => {
       state.totpRejections = count;
     },

@@ -1,3 +1,5 @@
+import type { RetiredStyle } from "./service-paths.js";
+
 /** The steps of the Upstox login that the emulator tells apart in its request log. */
 export type EmulatorStep =
   | "dialog"
@@ -61,6 +63,8 @@ export interface EmulatorUserInput {
   email?: string;
   /** Default true; false makes the token exchange fail with UDAPI100058. */
   segmentsActive?: boolean;
+  /** Further accounts on the same mobile number: listed in v5's `accounts[]`, chosen at 2FA by profileId. */
+  linkedAccounts?: { userId: string; profileId: number }[];
 }
 
 export interface EmulatorUser {
@@ -75,6 +79,7 @@ export interface EmulatorUser {
   /** Wrong PINs since the last good one. */
   pinFailures: number;
   locked: boolean;
+  linkedAccounts: { userId: string; profileId: number }[];
 }
 
 export interface FaultSpec {
@@ -165,6 +170,18 @@ export interface Emulator {
   setNow(now: () => number): void;
   inject(fault: FaultSpec): void;
   clearFaults(): void;
+  /** The login-service path stops answering (an HTML 404 by default; "json-404" or "405"). */
+  retirePath(path: string, style?: RetiredStyle): void;
+  /** `path` answers as the known login-service path `as` does (its step, body rules and response shape). */
+  servePathAs(path: string, as: string): void;
+  /** Replace the login-service table: `{ servedPath: knownPath }`; every other known path is retired. */
+  setServicePaths(table: Record<string, string>, style?: RetiredStyle): void;
+  /** Serve every known login-service path again (also done by reset()). */
+  restoreServicePaths(): void;
+  /** Answer the next `count` requests to `path` (default: every login-service path) with Cloudflare's block page. */
+  cloudflareChallenge(opts?: { path?: string | RegExp; count?: number }): void;
+  /** Put the code in the 2FA answer (`redirectUri` with `?code=`), so clients can skip the approval call. */
+  codeInTwoFaResponse(on?: boolean): void;
   /** Refuse the next `count` TOTP verifies as wrong ("Invalid OTP. N attempts left"), even with a right code. */
   rejectTotp(count?: number): void;
   approveTokenRequest(apiKey: string, opts?: { mobile?: string }): Promise<TokenRequestApproval>;

@@ -1,8 +1,10 @@
 import { createApp, createUser } from "../account-registry.js";
+import { cloudflareChallengeFault } from "../cloudflare-page.js";
 import type { EmulatorState } from "../emulator-state.js";
 import type { HttpExchange } from "../http-exchange.js";
 import { issuedTokens } from "../issued-tokens.js";
 import type { Route } from "../route.js";
+import type { RetiredStyle } from "../service-paths.js";
 import { approveTokenRequest } from "../token-request-approval.js";
 import type { EmulatorAppInput, EmulatorUserInput, FaultSpec } from "../types.js";
 
@@ -40,6 +42,18 @@ function faultFromJson(body: Record<string, unknown>): FaultSpec {
     if (c !== undefined) fault.count = c;
   }
   return fault;
+}
+
+function isStringMap(value: unknown): value is Record<string, string> {
+  return (
+    typeof value === "object" && value !== null && Object.values(value).every((v) => typeof v === "string")
+  );
+}
+
+function retiredStyleOf(value: unknown): RetiredStyle {
+  if (value === undefined) return "html-404";
+  if (value === "html-404" || value === "json-404" || value === "405") return value;
+  throw new TypeError('style must be "html-404", "json-404" or "405"');
 }
 
 function control(
@@ -96,6 +110,41 @@ export const controlRoutes: Route[] = [
   control("POST", "/__emulator/reject-totp", (ex, state) => {
     state.totpRejections = optionalNumber(bodyObject(ex).count, "count") ?? 1;
     return { totpRejections: state.totpRejections };
+  }),
+  control("GET", "/__emulator/service-paths", (_ex, state) => ({ paths: state.servicePaths.table() })),
+  control("POST", "/__emulator/service-paths", (ex, state) => {
+    const { retire, serve, table, style, restore } = bodyObject(ex);
+    const retiredStyle = retiredStyleOf(style);
+    if (restore === true) state.servicePaths.reset();
+    if (isStringMap(table)) state.servicePaths.set(table, retiredStyle);
+    if (isStringMap(serve))
+      for (const [path, as] of Object.entries(serve)) state.servicePaths.serveAs(path, as);
+    if (Array.isArray(retire)) {
+      for (const path of retire) {
+        if (typeof path !== "string") throw new TypeError("retire must list paths");
+        state.servicePaths.retire(path, retiredStyle);
+      }
+    }
+    return { paths: state.servicePaths.table() };
+  }),
+  control("POST", "/__emulator/cloudflare", (ex, state) => {
+    const { path, pathPattern, count } = bodyObject(ex);
+    const match =
+      typeof pathPattern === "string"
+        ? new RegExp(pathPattern)
+        : typeof path === "string"
+          ? path
+          : /^\/login\//;
+    const n =
+      count === "Infinity" || count === null
+        ? Number.POSITIVE_INFINITY
+        : (optionalNumber(count, "count") ?? 1);
+    state.faults.add(cloudflareChallengeFault(match, n));
+    return {};
+  }),
+  control("POST", "/__emulator/code-in-2fa", (ex, state) => {
+    state.codeInTwoFa = bodyObject(ex).on !== false;
+    return { codeInTwoFa: state.codeInTwoFa };
   }),
   control("POST", "/__emulator/reset", (_ex, state) => {
     state.reset();

@@ -62,7 +62,14 @@ export function otpVerifyHandler(shape: "v4" | "v5") {
       ex,
       shape === "v4"
         ? { ...common, userProfile: account, isSecretPinSet: true }
-        : { ...common, accounts: [{ ...account, isDefault: true }], isSecretPinSet: true },
+        : {
+            ...common,
+            accounts: [
+              { ...account, isDefault: true },
+              ...user.linkedAccounts.map((a) => ({ ...account, ...a, isDefault: false })),
+            ],
+            isSecretPinSet: true,
+          },
     );
   };
 }
