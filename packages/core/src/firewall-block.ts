@@ -9,7 +9,7 @@ export interface AnswerForBlockCheck {
 }
 
 const BLOCK_STATUSES = new Set([403, 429, 503]);
-const CHALLENGE_TEXT = /Attention Required|Just a moment|Error 10\d\d|cf-chl|challenge-platform/i;
+const CHALLENGE_TEXT = /Attention Required|Just a moment|Error\s+10\d\d|cf-chl|challenge-platform/i;
 
 export const BLOCKED_HINT =
   "Upstox's firewall (Cloudflare) is challenging this machine, because of its IP address's reputation or its TLS " +
@@ -27,7 +27,17 @@ export function isFirewallBlock(answer: AnswerForBlockCheck): boolean {
   const text = answer.text.trimStart();
   if (type.includes("json") || text.startsWith("{") || text.startsWith("[")) return false;
   const server = answer.headers.get("server") ?? "";
-  return /cloudflare/i.test(server) || answer.headers.has("cf-ray") || CHALLENGE_TEXT.test(answer.text);
+  return (
+    /cloudflare/i.test(server) ||
+    answer.headers.has("cf-ray") ||
+    CHALLENGE_TEXT.test(answer.text) ||
+    CHALLENGE_TEXT.test(visibleText(answer.text))
+  );
+}
+
+/** The page's text without its tags: Cloudflare writes `<span>Error</span> <span>1010</span>`. */
+function visibleText(html: string): string {
+  return html.slice(0, 20_000).replace(/<[^>]*>/g, " ");
 }
 
 /** The BLOCKED error for a challenge page, or null. Not retryable: retrying at once only deepens the block. */
@@ -38,7 +48,7 @@ export function blockedError(
 ): UpstoxTokenError | null {
   if (!isFirewallBlock(answer)) return null;
   const ray = answer.headers.get("cf-ray");
-  const code = /Error (10\d\d)/i.exec(answer.text)?.[1];
+  const code = /Error\s+(10\d\d)/i.exec(visibleText(answer.text))?.[1];
   const host = url ? ` from ${new URL(url).host}` : "";
   return new UpstoxTokenError(
     "BLOCKED",

@@ -67,8 +67,13 @@ describe("errorFromBody", () => {
     expect(mapped(serviceEnvelope(1017106)).hint).toMatch(/lock/i);
   });
 
-  test("the app-version hint says where to set a newer appVersion", () => {
-    expect(mapped(serviceEnvelope(1017072)).hint).toMatch(/appVersion/);
+  test("the 1017072 hint advises no appVersion, names a bot check and the official flows", () => {
+    const error = mapped(serviceEnvelope(1017072));
+    expect(error.retryable).toBe(false);
+    expect(error.hint).not.toMatch(/UPSTOX_APP_VERSION|8\.0\.0|newer appVersion/);
+    expect(error.hint).toMatch(/bot check/);
+    expect(error.hint).toMatch(/upstox-token login/);
+    expect(error.hint).toMatch(/request-token/);
   });
 
   test("snake_case error_code alone is read; the code is a string", () => {
