@@ -1,4 +1,5 @@
 import { blockedError } from "../firewall-block.js";
+import type { HttpResponse } from "../http-client.js";
 import { errorFromBody, errorFromStatus, unexpectedResponse } from "../upstox-errors.js";
 import { responseContext } from "../upstox-response.js";
 import type { FlowContext } from "./flow-deps.js";
@@ -13,7 +14,14 @@ export interface DialogTarget {
 
 /** R1 without following the redirect: the Location names the internal client id, redirect and user id. */
 export async function openDialog(ctx: FlowContext, url: string): Promise<DialogTarget> {
-  const response = await ctx.http.send({ step: "dialog", method: "GET", url, redirect: "manual" });
+  return readDialogAnswer(
+    await ctx.http.send({ step: "dialog", method: "GET", url, redirect: "manual" }),
+    url,
+  );
+}
+
+/** R1's answer: the target of its 302, or the typed error (a block, Upstox's envelope, the status). */
+export function readDialogAnswer(response: HttpResponse, url: string): DialogTarget {
   const errorCtx = responseContext(response, "dialog");
   const blocked = blockedError(response, "dialog", url);
   if (blocked) throw blocked;
