@@ -80,6 +80,12 @@ export class CommandContext {
 
   async flowDeps(): Promise<FlowDeps> {
     const config = await this.config();
-    return { logger: await this.logger(), debug: this.options.debug || config.debug };
+    const { defaultStateDir, endpointMemoryIn } = await this.core();
+    return {
+      logger: await this.logger(),
+      debug: this.options.debug || config.debug,
+      // Which login-service paths answered, per account (UPSTOX_STATE_DIR/endpoints.json).
+      endpointMemory: endpointMemoryIn(defaultStateDir(await this.environment())),
+    };
   }
 }

@@ -2,6 +2,7 @@ import { Command } from "commander";
 import type { ActionFactory } from "./action.js";
 import { registerAuthUrl } from "./commands/auth-url.js";
 import { registerCheckEnv } from "./commands/check-env.js";
+import { registerDoctor } from "./commands/doctor.js";
 import { registerExchange } from "./commands/exchange.js";
 import { registerGenerateToken } from "./commands/generate-token.js";
 import { registerInit } from "./commands/init.js";
@@ -53,6 +54,7 @@ export function buildProgram(io: CliIo, action: ActionFactory): Command {
     registerLogout,
     registerTotp,
     registerStatus,
+    registerDoctor,
   ]) {
     register(program, action);
   }

@@ -1,0 +1,73 @@
+import type { Command } from "commander";
+import type { ActionFactory } from "../action.js";
+import { ExitCode } from "../exit-codes.js";
+import { collect } from "../option-parsers.js";
+import { SINK_OPTION_HELP } from "../sink-options.js";
+
+interface DoctorOptions {
+  sink?: string[] | undefined;
+}
+
+export function registerDoctor(program: Command, action: ActionFactory): void {
+  program
+    .command("doctor")
+    .description(
+      "check everything a login needs without logging in (config, DNS, TLS, clock, dialog, login-service paths, sinks); never sends an OTP or a PIN",
+    )
+    .option(
+      "--sink <spec>",
+      `also check that a sink is writable (repeatable): ${SINK_OPTION_HELP.replace(/^write the token to a sink \(repeatable\): /, "")}`,
+      collect,
+    )
+    .action(
+      action<DoctorOptions>(async (ctx, options) => {
+        const { runDoctor } = await ctx.core();
+        const logger = await ctx.logger();
+        let config: Awaited<ReturnType<typeof ctx.config>> | { error: unknown };
+        try {
+          config = await ctx.config();
+        } catch (error) {
+          config = { error };
+        }
+        const { closeSinks, openSinks } = await import("../sink-setup.js");
+        const sinks: Awaited<ReturnType<typeof openSinks>> = [];
+        const checks = [];
+        for (const spec of options.sink ?? []) {
+          try {
+            const [sink] = await openSinks([spec], { cwd: ctx.io.cwd, logger });
+            if (sink) sinks.push(sink);
+            if (sink)
+              checks.push({ name: `sink ${sink.name}`, run: async () => (await sink.check(), "writable") });
+          } catch (error) {
+            checks.push({ name: `sink ${spec}`, run: () => Promise.reject(error) });
+          }
+        }
+        try {
+          const report = await runDoctor({ config, checks, deps: { logger } });
+          if (ctx.out.json) {
+            ctx.out.result({
+              ok: report.ok,
+              checks: report.checks.map((c) => ({
+                name: c.name,
+                ok: c.ok,
+                detail: c.detail,
+                fix: c.fix ?? null,
+              })),
+            });
+          } else {
+            const { style } = ctx.out;
+            for (const check of report.checks) {
+              ctx.out.line(
+                `${check.ok ? style.green("ok  ") : style.red("FAIL")} ${check.name}: ${check.detail}`,
+              );
+              if (!check.ok && check.fix) ctx.out.line(`     ${style.dim("fix:")} ${check.fix}`);
+            }
+            ctx.out.line(report.ok ? "All checks passed." : "Some checks failed; see the fixes above.");
+          }
+          return report.ok ? ExitCode.Ok : ExitCode.Failure;
+        } finally {
+          await closeSinks(sinks);
+        }
+      }),
+    );
+}
