@@ -159,7 +159,9 @@ async function runDaemon(flags: DaemonFlags, io: MainIo): Promise<number> {
     });
     if (flags.dryRun) {
       io.stdout(dryRunReport(daemon.config, Date.now()));
-      return EXIT_OK;
+      const doctor = await (await import("./dry-run-doctor.js")).dryRunDoctor(daemon.config, emulator?.fetch);
+      io.stdout(doctor.text);
+      return doctor.ok ? EXIT_OK : EXIT_FAILED;
     }
     const running = daemon;
     const attachHooks = () => {
@@ -284,7 +286,7 @@ export function dryRunReport(config: DaemonConfig, now: number): string {
     }
   }
   for (const warning of config.warnings) lines.push(`warning: ${warning}`);
-  lines.push("", "dry run: config valid, sinks checked, nothing logged in.");
+  lines.push("", "dry run: config valid, sinks checked, nothing logged in; the Upstox checks follow.", "");
   return `${lines.join("\n")}\n`;
 }
 

@@ -132,7 +132,13 @@ describe("modes", () => {
     expect(next).toHaveLength(3);
     for (const line of next)
       expect(line).toMatch(/03:3[5-6]:\d\d IST {2}\(\d{4}-\d\d-\d\d 22:0[5-6]:\d\d UTC\)/);
-    expect(emulator.log).toHaveLength(0);
+    // The doctor's checks ran (the dialog, login-service probes) but no mobile number, OTP, PIN or code exchange.
+    expect(run.stdout).toContain("ok   login service 2fa");
+    expect(emulator.log.filter((e) => e.account !== undefined || e.step === "token")).toEqual([]);
+    emulator.retirePath("/login/open/v3/auth/2fa");
+    const broken = await runDaemon(["--dry-run", "--config", file], { TZ: "UTC" });
+    expect(broken.code).toBe(1);
+    expect(broken.stdout).toContain("FAIL login service 2fa");
   });
 
   test("--once: catches up, prints each account, exits 1 when one failed", async () => {

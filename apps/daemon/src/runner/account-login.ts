@@ -1,4 +1,6 @@
 import {
+  defaultStateDir,
+  endpointMemoryIn,
   type FlowDeps,
   type Logger,
   loginWithBrowser,
@@ -17,6 +19,9 @@ export interface LoginDeps {
   signal: AbortSignal;
 }
 
+/** Which login-service paths answered, per account, across restarts (UPSTOX_STATE_DIR/endpoints.json). */
+const endpointMemory = endpointMemoryIn(defaultStateDir());
+
 /** One login for the account with its configured flow. No retries here: the runner owns them. */
 export async function loginForAccount(account: ResolvedAccount, deps: LoginDeps): Promise<UpstoxToken> {
   const flowDeps: FlowDeps = {
@@ -25,6 +30,7 @@ export async function loginForAccount(account: ResolvedAccount, deps: LoginDeps)
     sleep: deps.sleep,
     logger: deps.logger,
     signal: deps.signal,
+    endpointMemory,
     onClockSkew: (skewMs) => {
       if (Math.abs(skewMs) > 5_000) {
         deps.logger.warn(
