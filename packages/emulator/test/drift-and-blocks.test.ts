@@ -146,10 +146,8 @@ describe("Cloudflare and the clock", () => {
     await driver.dialog();
     await driver.generateOtp();
     const verified = await driver.verifyOtp(undefined, "v5");
-    expect((verified.data?.accounts as { userId: string }[]).map((a) => a.userId)).toEqual([
-      "AB1111",
-      "CD2222",
-    ]);
+    const accounts = (verified.data?.accounts ?? []) as { userId: string }[];
+    expect(accounts.map((a) => a.userId)).toEqual(["AB1111", "CD2222"]);
     expect((await driver.submitPin(undefined, { profileId: 52 }, "v4")).success).toBe(true);
     const code = codeOf(String((await driver.authorize()).data?.redirectUri));
     const token = (await (await exchangeCode(emulator, code)).json()) as { user_id: string };

@@ -37,7 +37,13 @@ export function registerDoctor(program: Command, action: ActionFactory): void {
             const [sink] = await openSinks([spec], { cwd: ctx.io.cwd, logger });
             if (sink) sinks.push(sink);
             if (sink)
-              checks.push({ name: `sink ${sink.name}`, run: async () => (await sink.check(), "writable") });
+              checks.push({
+                name: `sink ${sink.name}`,
+                run: async () => {
+                  await sink.check();
+                  return "writable";
+                },
+              });
           } catch (error) {
             checks.push({ name: `sink ${spec}`, run: () => Promise.reject(error) });
           }
