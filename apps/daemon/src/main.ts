@@ -41,6 +41,7 @@ interface DaemonFlags {
   envFile?: string;
   once?: boolean;
   dryRun?: boolean;
+  offline?: boolean;
   emulator?: boolean;
   pretty?: boolean;
   logLevel?: string;
@@ -66,7 +67,11 @@ export async function runMain(argv: string[], io: MainIo = defaultIo): Promise<n
       "--once",
       "catch up (refresh every account without a valid token), then exit; non-zero if any failed",
     )
-    .option("--dry-run", "validate the config, check the sinks, print the next runs; log in nowhere")
+    .option(
+      "--dry-run",
+      "validate the config, check the sinks, print the next runs, run doctor's Upstox checks; log in nowhere",
+    )
+    .option("--offline", "with --dry-run: skip the Upstox checks (no network)")
     .option("--emulator", "log in to an in-process Upstox emulator instead of Upstox (rehearsal, demo)")
     .option("--pretty", "human-readable logs (default when stderr is a terminal)")
     .option(
@@ -159,6 +164,7 @@ async function runDaemon(flags: DaemonFlags, io: MainIo): Promise<number> {
     });
     if (flags.dryRun) {
       io.stdout(dryRunReport(daemon.config, Date.now()));
+      if (flags.offline) return EXIT_OK;
       const doctor = await (await import("./dry-run-doctor.js")).dryRunDoctor(daemon.config, emulator?.fetch);
       io.stdout(doctor.text);
       return doctor.ok ? EXIT_OK : EXIT_FAILED;

@@ -25,7 +25,8 @@ export async function daemonDryRun(
   envFile: string,
 ): Promise<{ code: number; stdout: string; stderr: string }> {
   const variables = readEnvironment({}, envFile);
-  const child = Bun.spawn([process.execPath, DAEMON_BIN, "--dry-run", "--config", configPath], {
+  // --offline: the config points at the real Upstox, which no test may reach (the Upstox checks need the network).
+  const child = Bun.spawn([process.execPath, DAEMON_BIN, "--dry-run", "--offline", "--config", configPath], {
     env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", ...variables } as Record<
       string,
       string
