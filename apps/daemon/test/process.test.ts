@@ -134,6 +134,7 @@ describe("modes", () => {
       expect(line).toMatch(/03:3[5-6]:\d\d IST {2}\(\d{4}-\d\d-\d\d 22:0[5-6]:\d\d UTC\)/);
     // The doctor's checks ran (the dialog, login-service probes) but no mobile number, OTP, PIN or code exchange.
     expect(run.stdout).toContain("ok   login service 2fa");
+    expect(run.stdout).toMatch(/ok {3}lock file: reachable/);
     expect(emulator.log.filter((e) => e.account !== undefined || e.step === "token")).toEqual([]);
     emulator.retirePath("/login/open/v3/auth/2fa");
     const broken = await runDaemon(["--dry-run", "--config", file], { TZ: "UTC" });
