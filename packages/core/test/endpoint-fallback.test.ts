@@ -87,6 +87,24 @@ describe("per-step fallback", () => {
     expect(emu.steps("otp-generate").map((e) => e.status)).toEqual([405, 200]);
   });
 
+  test("the TOTP retry goes straight to the verify path that answered", async () => {
+    emu.retirePath("/login/open/v4/auth/1fa/otp-totp/verify");
+    emu.rejectTotp(1);
+    let now = Date.now();
+    const token = await loginWithTotp(demoConfig(emu), {
+      now: () => now,
+      sleep: async (ms) => {
+        now += ms;
+      },
+    });
+    expect(emu.isTokenValid(token.accessToken.reveal())).toBe(true);
+    expect(emu.steps("otp-verify").map((e) => [e.path, e.status])).toEqual([
+      ["/login/open/v4/auth/1fa/otp-totp/verify", 404],
+      ["/login/open/v5/auth/1fa/otp-totp/verify", 200],
+      ["/login/open/v5/auth/1fa/otp-totp/verify", 200],
+    ]);
+  });
+
   test("a service answer to the PIN ends the login: a wrong PIN is never sent to another path", async () => {
     const error = await loginError(() => loginWithTotp(demoConfig(emu, { pin: "000000" })));
     expect(error.code).toBe("WRONG_PIN");

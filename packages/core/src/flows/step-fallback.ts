@@ -98,7 +98,11 @@ export class StepFallback {
   ): Promise<{ response: HttpResponse; variant: StepVariant }> {
     const label = STEP_LABELS[step];
     const tried: string[] = [];
-    for (const variant of stepVariants(step, this.configured, this.remembered)) {
+    // A step made again in the same login (the TOTP retry) starts where it answered the first time.
+    const variants = stepVariants(step, this.configured, this.remembered);
+    const answered = this.used[step];
+    if (answered) variants.sort((a, b) => Number(b.path === answered.path) - Number(a.path === answered.path));
+    for (const variant of variants) {
       hooks.beforeSend?.(variant);
       const response = await request(variant);
       const blocked = blockedError(response, label, response.url);
