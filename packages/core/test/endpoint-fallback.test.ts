@@ -187,6 +187,14 @@ describe("Cloudflare blocks", () => {
     expect(emu.steps("otp-generate")).toHaveLength(1);
   });
 
+  test("a challenge page at 2FA: BLOCKED, and the PIN counts as not sent (the edge answered, not the service)", async () => {
+    emu.cloudflareChallenge({ path: "/login/open/v3/auth/2fa" });
+    const error = await loginError(() => loginWithTotp(demoConfig(emu)));
+    expect(error.code).toBe("BLOCKED");
+    expect(error.pin).toBe("not-sent");
+    expect(emu.steps("2fa")).toHaveLength(1);
+  });
+
   test("a challenge page at the dialog is BLOCKED too", async () => {
     emu.cloudflareChallenge({ path: "/v2/login/authorization/dialog" });
     const error = await loginError(() => loginWithTotp(demoConfig(emu)));

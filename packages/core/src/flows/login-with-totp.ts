@@ -143,8 +143,10 @@ async function headlessLogin(
       );
       twoFa = readUpstoxResponse(response, "2fa", twoFaSchema).data;
     } catch (error) {
-      // A service answer is a refusal; no answer (timeout, dropped connection) leaves it "sent".
+      // A service answer is a refusal; no answer (timeout, dropped connection) leaves it "sent". A firewall's
+      // challenge page comes from the edge: the login service never saw the PIN.
       if (error instanceof UpstoxApiError) pin.state = "refused";
+      else if (isUpstoxTokenError(error) && error.code === "BLOCKED") pin.state = "not-sent";
       throw error;
     }
     pin.state = "accepted";
