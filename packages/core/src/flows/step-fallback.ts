@@ -101,7 +101,8 @@ export class StepFallback {
     // A step made again in the same login (the TOTP retry) starts where it answered the first time.
     const variants = stepVariants(step, this.configured, this.remembered);
     const answered = this.used[step];
-    if (answered) variants.sort((a, b) => Number(b.path === answered.path) - Number(a.path === answered.path));
+    if (answered)
+      variants.sort((a, b) => Number(b.path === answered.path) - Number(a.path === answered.path));
     for (const variant of variants) {
       hooks.beforeSend?.(variant);
       const response = await request(variant);
