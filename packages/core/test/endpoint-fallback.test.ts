@@ -10,6 +10,7 @@ import {
   endpointMemoryIn,
   loginWithTotp,
   type RememberedEndpoints,
+  requestAccessToken,
   type UpstoxTokenError,
 } from "../src/index.js";
 import { captureLogger, caught, demoConfig } from "./helpers.js";
@@ -255,5 +256,15 @@ describe("several accounts on one mobile number", () => {
     const error = await loginError(() => loginWithTotp(config("ZZ9999")));
     expect(error.code).toBe("CONFIG_INVALID");
     expect(error.message).toContain("AB1111, CD2222");
+  });
+});
+
+describe("the token request without a notifier URL", () => {
+  test("UDAPI1155 says to set the notifier URL in the developer console, not to change a profile", async () => {
+    // The demo app has no notifier URL.
+    const error = await loginError(() => requestAccessToken(demoConfig(emu)));
+    expect(error.upstoxCode).toBe("UDAPI1155");
+    expect(error.hint).toContain("developer console");
+    expect(error.hint).not.toContain("UPSTOX_ENDPOINT_PROFILE");
   });
 });
