@@ -1,5 +1,6 @@
 export * from "./account-lock.js";
 export * from "./backoff.js";
+export * from "./bounded-body.js";
 export * from "./clock-skew.js";
 export * from "./config.js";
 export * from "./config-env.js";
@@ -17,6 +18,7 @@ export * from "./flows/logout.js";
 export * from "./flows/notifier.js";
 export * from "./flows/profile.js";
 export * from "./flows/token-request.js";
+export * from "./flows/verify-delivery.js";
 export * from "./http-client.js";
 export * from "./jwt.js";
 export * from "./logger.js";
