@@ -25,6 +25,7 @@ export * from "./logger.js";
 export * from "./manager.js";
 export * from "./profile-fields.js";
 export * from "./record.js";
+export * from "./redact-config.js";
 export * from "./redact-url.js";
 export * from "./secret.js";
 export * from "./secret-redactor.js";
