@@ -19,6 +19,7 @@ export * from "./flows/notifier.js";
 export * from "./flows/profile.js";
 export * from "./flows/token-request.js";
 export * from "./flows/verify-delivery.js";
+export * from "./hooks/run-hook.js";
 export * from "./http-client.js";
 export * from "./jwt.js";
 export * from "./logger.js";
