@@ -56,7 +56,7 @@ test("an Upstox error echoing the PIN, its base64, the TOTP secret and the clien
     accounts: [
       {
         ...entry,
-        credentials: { ...entry.credentials, pin: "${UPSTOX_TEST_PIN}", totpSecret: "${UPSTOX_TEST_TOTP}" },
+        credentials: { ...entry.credentials, pin: `\${UPSTOX_TEST_PIN}`, totpSecret: `\${UPSTOX_TEST_TOTP}` },
       },
     ],
     sinks: [{ use: "env", options: { path: "bot.env" } }],
