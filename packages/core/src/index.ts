@@ -28,6 +28,7 @@ export * from "./profile-fields.js";
 export * from "./record.js";
 export * from "./redact-config.js";
 export * from "./redact-url.js";
+export * from "./revoke-record.js";
 export * from "./secret.js";
 export * from "./secret-redactor.js";
 export * from "./service-headers.js";
