@@ -150,6 +150,24 @@ describe("loginWithBrowser, end to end with an HTTP client playing the browser",
     expect(await run.callback.text()).toContain("UPSTOX_CLIENT_SECRET");
   });
 
+  test("the error page never echoes a secret that Upstox's error text contains", async () => {
+    emu.inject({
+      path: "/v2/login/authorization/token",
+      status: 400,
+      body: JSON.stringify({
+        status: "error",
+        errors: [{ errorCode: "UDAPI100016", message: `bad client_secret=${APP.apiSecret} pin=${DEMO_USER.pin}` }],
+      }),
+    });
+    const { login, url } = startLogin();
+    const run = await playBrowser(await url);
+    await caught(() => login);
+    const page = await run.callback.text();
+    expect(page).toContain("bad client_secret=***");
+    expect(page).not.toContain(APP.apiSecret);
+    expect(page).not.toContain(`pin=${DEMO_USER.pin}`);
+  });
+
   test("no browser → LOGIN_TIMEOUT, and the port is released", async () => {
     const { login, url } = startLogin({ timeoutMs: 150 });
     await url;

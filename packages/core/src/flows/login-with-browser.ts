@@ -3,6 +3,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from "node:ht
 import { requireCredentials, type UpstoxConfig } from "../config.js";
 import { ConfigError, UpstoxApiError, UpstoxTokenError } from "../errors.js";
 import { silentLogger } from "../logger.js";
+import { redactorFor, scrubText } from "../redact-config.js";
 import type { UpstoxToken } from "../token.js";
 import { authorizationUrl } from "./authorization-url.js";
 import { type CallbackPage, renderCallbackPage } from "./callback-page.js";
@@ -81,7 +82,14 @@ export async function loginWithBrowser(
       else if (token) resolve(token);
     };
 
+    // What the page shows may come from Upstox (an error message): never let it echo one of our secrets.
+    const redactor = redactorFor(c);
     const answer = (res: ServerResponse, status: number, page: CallbackPage) => {
+      page = {
+        ...page,
+        detail: scrubText(page.detail, redactor),
+        nextStep: scrubText(page.nextStep, redactor),
+      };
       res.writeHead(status, {
         "content-type": "text/html; charset=utf-8",
         "cache-control": "no-store",
