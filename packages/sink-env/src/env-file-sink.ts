@@ -203,7 +203,7 @@ export class EnvFileSink implements TokenSink {
     if ((mode & 0o077) === 0) return;
     const shown = `0${(mode & 0o777).toString(8)}`;
     this.#logger.warn(
-      { sink: this.name, file: target, mode: shown },
+      { sink: this.name },
       `${target} can be read by ${mode & 0o007 ? "other users" : "its group"} (mode ${shown}) and holds the access token; fix: chmod 600 ${target} (or set the sink's tightenMode: true, on the command line --sink env:<file>?mode=0600)`,
     );
   }
