@@ -156,7 +156,9 @@ describe("loginWithBrowser, end to end with an HTTP client playing the browser",
       status: 400,
       body: JSON.stringify({
         status: "error",
-        errors: [{ errorCode: "UDAPI100016", message: `bad client_secret=${APP.apiSecret} pin=${DEMO_USER.pin}` }],
+        errors: [
+          { errorCode: "UDAPI100016", message: `bad client_secret=${APP.apiSecret} pin=${DEMO_USER.pin}` },
+        ],
       }),
     });
     const { login, url } = startLogin();
