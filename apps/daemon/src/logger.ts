@@ -1,5 +1,7 @@
 import { createRequire } from "node:module";
+import type { SecretRedactor } from "@upstox-token/core";
 import pino, { type Logger as PinoLogger } from "pino";
+import { daemonRedactor } from "./secret-scrub.js";
 
 /** pino-pretty's stream factory. */
 type PinoPretty = typeof import("pino-pretty");
@@ -55,6 +57,8 @@ export interface CreateLoggerOptions {
   level?: string;
   /** Where logs go; default stderr (fd 2), so stdout stays for --dry-run's report. */
   destination?: number | NodeJS.WritableStream;
+  /** Masks these secrets in every line written (upstream text may echo them); default the daemon's own. */
+  redactor?: SecretRedactor;
 }
 
 export type DaemonLogger = PinoLogger;
@@ -62,10 +66,13 @@ export type DaemonLogger = PinoLogger;
 /** pino, JSON by default, redacted, synchronous (nothing is lost when the process exits). */
 export function createLogger(options: CreateLoggerOptions = {}): DaemonLogger {
   const level = options.level ?? process.env.UPSTOX_TOKEN_LOG_LEVEL ?? "info";
+  const redactor = options.redactor ?? daemonRedactor;
   const base = {
     level,
     base: { name: "upstox-token-daemon", pid: process.pid },
     redact: { paths: REDACTED_PATHS, censor: "***" },
+    // Field names cannot catch a secret inside a message (an Upstox error echoing the PIN): scrub each line.
+    hooks: { streamWrite: (line: string) => redactor.redact(line) },
     timestamp: pino.stdTimeFunctions.isoTime,
   };
   const destination = options.destination ?? 2;

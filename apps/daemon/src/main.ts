@@ -11,6 +11,7 @@ import { createMetrics } from "./metrics.js";
 import { attachNotifications, type NotificationsHandle } from "./notify.js";
 import type { RunSummary } from "./runner/daemon-runner.js";
 import { formatIst, formatLocal, nextRuns } from "./schedule.js";
+import { registerConfigSecrets } from "./secret-scrub.js";
 import type { StatusServer } from "./status-server.js";
 
 // What only some runs need is imported where it is used: a daemon stays in memory for months, and every module
@@ -171,6 +172,7 @@ async function runDaemon(flags: DaemonFlags, io: MainIo): Promise<number> {
     }
     const running = daemon;
     const attachHooks = () => {
+      registerConfigSecrets(running.config);
       hooks?.();
       const config = running.config.notifications;
       hooks = config ? attachNotifications(running.events, config, logger) : undefined;

@@ -1,8 +1,8 @@
-import { spawn } from "node:child_process";
-import { type Logger, toIstIso } from "@upstox-token/core";
+import { type Logger, runHook, toIstIso } from "@upstox-token/core";
 import { z } from "zod";
 import type { DaemonEvent, DaemonEvents } from "./events.js";
 import { maskTokens, type PublicError, publicError } from "./public-error.js";
+import { daemonRedactor } from "./secret-scrub.js";
 
 export const DEFAULT_HOOK_TIMEOUT_MS = 10_000;
 /** Hooks running at once; the rest wait their turn, so 500 accounts do not fork 500 shells. */
@@ -147,7 +147,7 @@ async function postWebhook(
   const response = await fetch(url, {
     method: "POST",
     headers: { ...headers, "content-type": "application/json", "user-agent": "upstox-token-daemon" },
-    body: JSON.stringify(payload),
+    body: JSON.stringify(daemonRedactor.redactDeep(payload)),
     signal: AbortSignal.timeout(timeoutMs),
     redirect: "error",
   });
@@ -156,80 +156,42 @@ async function postWebhook(
   if (!response.ok) throw new Error(`the webhook answered HTTP ${response.status}`);
 }
 
-// The daemon's own environment holds the PIN and TOTP secret (EnvironmentFile, ${ENV} interpolation): a hook
-// gets only what a shell needs to find programs, plus the event.
-const INHERITED_ENV = [
-  "PATH",
-  "HOME",
-  "USER",
-  "LOGNAME",
-  "SHELL",
-  "LANG",
-  "LC_ALL",
-  "TZ",
-  "TMPDIR",
-  "SystemRoot",
-];
-
+/**
+ * A command hook's own variables. The process environment itself is allow-listed by core's `runHook` (the
+ * daemon's holds the PIN and TOTP secret), and the payload is built from public errors (already scrubbed).
+ */
 export function hookEnvironment(payload: HookPayload): Record<string, string> {
-  const env: Record<string, string> = {};
-  for (const name of INHERITED_ENV) {
-    const value = process.env[name];
-    if (value !== undefined) env[name] = value;
-  }
-  env.UPSTOX_TOKEN_EVENT = JSON.stringify(payload);
-  env.UPSTOX_EVENT = payload.event;
-  env.UPSTOX_ACCOUNT = payload.account;
-  env.UPSTOX_EXPIRES_AT = payload.expires_at ?? "";
-  env.UPSTOX_ERROR_CODE = payload.error?.code ?? "";
+  const env: Record<string, string> = {
+    UPSTOX_TOKEN_EVENT: JSON.stringify(payload),
+    UPSTOX_EVENT: payload.event,
+    UPSTOX_ACCOUNT: payload.account,
+    UPSTOX_EXPIRES_AT: payload.expires_at ?? "",
+    UPSTOX_ERROR_CODE: payload.error?.code ?? "",
+  };
   if (payload.sink !== undefined) env.UPSTOX_SINK = payload.sink;
-  return env;
+  return daemonRedactor.redactDeep(env);
 }
 
-function runCommand(command: string | string[], payload: HookPayload, timeoutMs: number): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const windows = process.platform === "win32";
-    const [file, ...args] = typeof command === "string" ? [command] : command;
-    // Its own process group, so a timeout kills the shell and whatever it started (a `sleep` holding the pipe).
-    const child = spawn(file!, args, {
-      shell: typeof command === "string",
-      env: hookEnvironment(payload),
-      stdio: ["pipe", "pipe", "pipe"],
-      detached: !windows,
-      windowsHide: true,
-    });
-    // The event on stdin too; a command that never reads it (EPIPE) is not a failure.
-    child.stdin.on("error", () => {});
-    child.stdin.end(`${JSON.stringify(payload)}\n`);
-    let output = "";
-    const collect = (chunk: Buffer): void => {
-      if (output.length < OUTPUT_LIMIT)
-        output += chunk.toString("utf8").slice(0, OUTPUT_LIMIT - output.length);
-    };
-    child.stdout.on("data", collect);
-    child.stderr.on("data", collect);
-    let timedOut = false;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      try {
-        if (!windows && child.pid !== undefined) process.kill(-child.pid, "SIGKILL");
-        else child.kill("SIGKILL");
-      } catch {
-        // Already gone.
-      }
-    }, timeoutMs);
-    child.once("error", (error) => {
-      clearTimeout(timer);
-      reject(error);
-    });
-    child.once("close", (code, signal) => {
-      clearTimeout(timer);
-      const tail = maskTokens(output.trim());
-      if (timedOut) reject(new Error(`the command did not finish within ${timeoutMs} ms and was killed`));
-      else if (code === 0) resolve();
-      else reject(new Error(`the command exited with ${code ?? signal}${tail ? `: ${tail}` : ""}`));
-    });
+async function runCommand(
+  command: string | string[],
+  payload: HookPayload,
+  timeoutMs: number,
+): Promise<void> {
+  const result = await runHook({
+    command,
+    env: hookEnvironment(payload),
+    // The event on stdin too, for commands that would rather read it there.
+    stdin: `${JSON.stringify(payload)}\n`,
+    timeoutMs,
+    redactor: daemonRedactor,
+    outputLimit: OUTPUT_LIMIT,
   });
+  const tail = maskTokens(result.output);
+  if (result.startError) throw result.startError;
+  if (result.timedOut) throw new Error(`the command did not finish within ${timeoutMs} ms and was killed`);
+  if (result.exitCode !== 0) {
+    throw new Error(`the command exited with ${result.exitCode ?? result.signal}${tail ? `: ${tail}` : ""}`);
+  }
 }
 
 /**

@@ -69,6 +69,10 @@ export class CommandContext {
         envFile: this.envFile(),
         logger: await this.logger(),
       });
+      // From here on, nothing upstream can echo one of these secrets to the terminal.
+      const { redactorFor, scrubText } = await this.core();
+      const redactor = redactorFor(this.#config);
+      this.out.redactWith((text) => scrubText(text, redactor));
       if (this.#config.debug && !this.options.debug) {
         // UPSTOX_DEBUG=true behaves like --debug.
         this.options.debug = true;

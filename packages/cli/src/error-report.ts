@@ -78,3 +78,14 @@ export function errorReportJson(report: ErrorReport): { error: Record<string, un
   error.exit_code = report.exitCode;
   return { error };
 }
+
+/** The report with every text field passed through `scrub` (the config's secret redactor). */
+export function scrubErrorReport(report: ErrorReport, scrub: (text: string) => string): ErrorReport {
+  return {
+    ...report,
+    message: scrub(report.message),
+    hint: report.hint === undefined ? undefined : scrub(report.hint),
+    field: report.field === undefined ? undefined : scrub(report.field),
+    sink: report.sink === undefined ? undefined : scrub(report.sink),
+  };
+}

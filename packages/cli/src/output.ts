@@ -1,4 +1,4 @@
-import { type ErrorReport, errorReportJson, formatErrorReport } from "./error-report.js";
+import { type ErrorReport, errorReportJson, formatErrorReport, scrubErrorReport } from "./error-report.js";
 import type { CliIo } from "./io.js";
 import { colorEnabled, createStyle, type Style } from "./style.js";
 
@@ -20,12 +20,25 @@ export class Output {
   readonly errStyle: Style;
   readonly #io: CliIo;
   #jsonWritten = false;
+  #scrub: (text: string) => string = (text) => text;
 
   constructor(io: CliIo, options: OutputOptions) {
     this.#io = io;
     this.json = options.json;
     this.style = createStyle(colorEnabled({ isTty: io.stdoutIsTty, env: io.env, flag: options.color }));
     this.errStyle = createStyle(colorEnabled({ isTty: io.stderrIsTty, env: io.env, flag: options.color }));
+  }
+
+  /**
+   * Masks the configured secrets in everything written to stderr and in a JSON error: upstream text (an
+   * Upstox error message, a cause with --debug) may echo them. Results on stdout are ours and left alone.
+   */
+  redactWith(scrub: (text: string) => string): void {
+    this.#scrub = scrub;
+  }
+
+  #stderr(text: string): void {
+    this.#io.stderr(this.#scrub(text));
   }
 
   /** A line of the human result (ignored in JSON mode, where `result` carries everything). */
@@ -41,11 +54,11 @@ export class Output {
 
   /** A progress note or prompt for the person at the terminal: stderr in both modes. */
   note(text: string): void {
-    this.#io.stderr(`${text}\n`);
+    this.#stderr(`${text}\n`);
   }
 
   warn(text: string): void {
-    this.#io.stderr(`${this.errStyle.yellow("warning")}: ${text}\n`);
+    this.#stderr(`${this.errStyle.yellow("warning")}: ${text}\n`);
   }
 
   /** The one JSON object of a --json run. Human runs print their own lines instead. */
@@ -57,7 +70,7 @@ export class Output {
 
   /** An error: always to stderr; with --json also as the JSON object on stdout (unless a result was written). */
   error(report: ErrorReport): void {
-    this.#io.stderr(formatErrorReport(report, this.errStyle));
-    if (this.json && !this.#jsonWritten) this.result(errorReportJson(report));
+    this.#stderr(formatErrorReport(report, this.errStyle));
+    if (this.json && !this.#jsonWritten) this.result(errorReportJson(scrubErrorReport(report, this.#scrub)));
   }
 }

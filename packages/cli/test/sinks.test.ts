@@ -27,7 +27,7 @@ interface SinkOutcomeJson {
 
 test("generate-token writes the env and sqlite sinks, and status shows both", async () => {
   const dir = tempDir();
-  writeFileSync(join(dir, ".env"), "# my settings\nOTHER=keep me\n");
+  writeFileSync(join(dir, ".env"), "# my settings\nOTHER=keep me\n", { mode: 0o600 });
   const sinks = ["--sink", `env:${join(dir, ".env")}`, "--sink", `sqlite:${join(dir, "t.db")}`];
   const result = await runBin(["generate-token", "--json", ...sinks], { env: emulatorEnv(emulator) });
   expect(result.stderr).toBe("");

@@ -1,9 +1,11 @@
+import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
-import { isAbsolute, join, resolve } from "node:path";
+import { dirname, isAbsolute, join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import type { z } from "zod";
 import { ConfigError, SinkError } from "./errors.js";
 import type { SinkContext, SinkFactory, TokenSink } from "./sink.js";
+import { findUninstalledImport, packageOf } from "./sink-import-guard.js";
 
 /** Built-in sinks by short name, each loaded lazily so a missing optional package costs nothing until used. */
 export type BuiltinSinks = Record<string, { packageName: string; load: () => Promise<SinkFactory> }>;
@@ -24,40 +26,120 @@ function isModulePath(use: string): boolean {
   return use.startsWith(".") || isAbsolute(use);
 }
 
-async function importUserModule(use: string, baseDir: string): Promise<Record<string, unknown>> {
-  // Resolve from the user's folder, not from core's: under isolated installs core cannot see their packages.
-  const target = isModulePath(use)
-    ? resolve(baseDir, use)
-    : createRequire(join(baseDir, "noop.js")).resolve(use);
-  return (await import(pathToFileURL(target).href)) as Record<string, unknown>;
+/** An npm package name, optionally with a subpath: `name`, `@scope/name`, `name/sub/path`. */
+const PACKAGE_SPEC = /^((?:@[a-z0-9][\w.~-]*\/)?[a-z0-9][\w.~-]*)(\/[\w.~/-]+)?$/;
+
+/**
+ * The folder of `packageName` as installed under `from` or one of its parents, or null. It only looks at
+ * node_modules folders on disk: it never asks a package manager, so a typo cannot fetch code from the
+ * registry (Bun auto-installs a bare import when it finds no node_modules folder).
+ */
+export function findInstalledPackage(packageName: string, from: string): string | null {
+  let dir = resolve(from);
+  for (;;) {
+    const candidate = join(dir, "node_modules", packageName);
+    if (existsSync(join(candidate, "package.json"))) return candidate;
+    const parent = dirname(dir);
+    if (parent === dir) return null;
+    dir = parent;
+  }
 }
 
-/** Finds the factory for a sink spec: built-in map first, then a module path or package via import(). */
+/** Resolves an installed package's entry to a file path, from the folder that holds it. */
+function resolveInstalledEntry(use: string, fromDir: string): string {
+  const bun = (globalThis as { Bun?: { resolveSync(specifier: string, from: string): string } }).Bun;
+  // Both find the package in fromDir's node_modules (checked above), so neither installs anything.
+  return bun ? bun.resolveSync(use, fromDir) : createRequire(join(fromDir, "noop.js")).resolve(use);
+}
+
+function reasonOf(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  return message.split("\n")[0] ?? message;
+}
+
+function unknownSink(use: string, builtins: BuiltinSinks, dirs: string[]): SinkError {
+  return new SinkError("SINK_NOT_FOUND", use, `unknown sink "${use}"`, {
+    hint:
+      `Built-in sinks are ${Object.keys(builtins).join(", ")}. A third-party sink must be installed in your ` +
+      `project first (${dirs.join(" or ")}): bun add <package> (or npm i <package>), then name it; or give a ` +
+      "module path (./my-sink.ts). Nothing is ever installed for you.",
+  });
+}
+
+/** Finds the factory for a sink spec: built-in map, module path, or a package installed in the project. */
 export async function resolveSinkFactory(
   use: string,
-  options: { builtins: BuiltinSinks; baseDir: string },
+  options: { builtins: BuiltinSinks; baseDir: string; cwd?: string },
 ): Promise<SinkFactory> {
   const builtin = options.builtins[use];
   if (builtin) {
     try {
       return await builtin.load();
     } catch (error) {
-      throw new SinkError("SINK_NOT_FOUND", use, `the built-in sink "${use}" could not be loaded`, {
-        cause: error,
-        hint: `Install it: bun add ${builtin.packageName} (or npm i ${builtin.packageName}).`,
+      throw new SinkError(
+        "SINK_NOT_FOUND",
+        use,
+        `the built-in sink "${use}" could not be loaded: ${reasonOf(error)}`,
+        {
+          cause: error,
+          hint: `Install it: bun add ${builtin.packageName} (or npm i ${builtin.packageName}).`,
+        },
+      );
+    }
+  }
+  const dirs = [...new Set([resolve(options.baseDir), resolve(options.cwd ?? process.cwd())])];
+  let target: string;
+  if (isModulePath(use)) {
+    target = resolve(options.baseDir, use);
+    if (!existsSync(target)) {
+      throw new SinkError("SINK_NOT_FOUND", use, `the sink module "${use}" does not exist (${target})`, {
+        hint: `Check the path; it is resolved against ${options.baseDir}.`,
       });
+    }
+    const missing = findUninstalledImport(target);
+    if (missing) {
+      throw new SinkError(
+        "SINK_NOT_FOUND",
+        use,
+        `the sink module "${use}" could not be loaded: cannot find package ${missing.specifier} (imported from ${missing.importer})`,
+        {
+          hint: `Install it where the module is: cd ${dirname(missing.importer)} && bun add ${packageOf(missing.specifier)} (or npm i). Nothing is installed for you.`,
+        },
+      );
+    }
+  } else {
+    const match = PACKAGE_SPEC.exec(use);
+    const packageName = match?.[1];
+    const home = packageName
+      ? dirs.map((dir) => findInstalledPackage(packageName, dir)).find((found) => found !== null)
+      : undefined;
+    if (!home || !packageName) throw unknownSink(use, options.builtins, dirs);
+    // The project folder holding that node_modules: resolving from there finds the package, fetches nothing.
+    const root = resolve(home, ...packageName.split("/").map(() => ".."), "..");
+    try {
+      target = resolveInstalledEntry(use, root);
+    } catch (error) {
+      throw new SinkError(
+        "SINK_NOT_FOUND",
+        use,
+        `the sink package "${use}" has no loadable entry: ${reasonOf(error)}`,
+        {
+          cause: error,
+          hint: `Reinstall it in ${root} (bun add ${packageName}).`,
+        },
+      );
     }
   }
   let mod: Record<string, unknown>;
   try {
-    mod = await importUserModule(use, options.baseDir);
+    mod = (await import(pathToFileURL(target).href)) as Record<string, unknown>;
   } catch (error) {
-    const what = isModulePath(use) ? `the sink module "${use}" could not be loaded` : `unknown sink "${use}"`;
-    throw new SinkError("SINK_NOT_FOUND", use, what, {
+    const what = isModulePath(use) ? `the sink module "${use}"` : `the sink package "${use}"`;
+    throw new SinkError("SINK_NOT_FOUND", use, `${what} could not be loaded: ${reasonOf(error)}`, {
       cause: error,
       hint: isModulePath(use)
-        ? `Check the path; it is resolved against ${options.baseDir}.`
-        : `Built-in sinks are ${Object.keys(options.builtins).join(", ")}; for any other name install the package in ${options.baseDir} (bun add ${use}), or give a module path (./my-sink.ts).`,
+        ? `Fix the module (${target}); a package it imports must be installed beside it.`
+        : `Reinstall it in your project (bun add ${use}).`,
     });
   }
   const factory = mod.default ?? mod.sink;

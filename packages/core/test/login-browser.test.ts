@@ -11,8 +11,9 @@ import {
   type UpstoxConfig,
   type UpstoxTokenError,
 } from "../src/index.js";
+import { rssMb, streamPost } from "./big-post.js";
 import { playBrowser } from "./browser-player.js";
-import { caught, demoConfig, freePort } from "./helpers.js";
+import { captureLogger, caught, demoConfig, freePort } from "./helpers.js";
 
 let emu: Emulator;
 let config: UpstoxConfig;
@@ -76,15 +77,56 @@ describe("loginWithBrowser, end to end with an HTTP client playing the browser",
     expect(opened).toEqual([authUrl]);
   });
 
-  test("a state mismatch is refused with a 400 page and STATE_MISMATCH, and no exchange", async () => {
-    const { login, url } = startLogin();
-    const run = await playBrowser(await url, { tamper: (u) => u.searchParams.set("state", "forged") });
-    const error = (await caught(() => login)) as UpstoxTokenError;
-    expect(error.code).toBe("STATE_MISMATCH");
-    expect(error.hint).toBeTruthy();
-    expect(run.callback.status).toBe(400);
-    expect(await run.callback.text()).toContain("state mismatch");
+  test("a stray callback (wrong or missing state) gets a 400 page and does not end the login", async () => {
+    const logger = captureLogger();
+    const { login, url } = startLogin({ timeoutMs: 10_000, logger });
+    let ended = false;
+    login.then(
+      () => (ended = true),
+      () => (ended = true),
+    );
+    const authUrl = await url;
+    const callback = new URL(config.redirectUri ?? "");
+    callback.search = new URLSearchParams({ code: "ABC123" }).toString();
+    const missing = await fetch(callback);
+    expect(missing.status).toBe(400);
+    callback.search = new URLSearchParams({ code: "ABC123", state: "forged" }).toString();
+    const wrong = await fetch(callback);
+    expect(wrong.status).toBe(400);
+    expect(await wrong.text()).toContain("state mismatch");
+    expect(logger.text()).toContain("wrong or missing state");
     expect(emu.steps("token")).toHaveLength(0);
+    expect(ended).toBe(false);
+
+    await playBrowser(authUrl);
+    const token = await login;
+    expect(token.source).toBe("browser");
+    expect(emu.steps("token")).toHaveLength(1);
+  });
+
+  test("only stray callbacks until the timeout: LOGIN_TIMEOUT that says so", async () => {
+    const { login, url } = startLogin({ timeoutMs: 300 });
+    await playBrowser(await url, { tamper: (u) => u.searchParams.set("state", "forged") });
+    const error = (await caught(() => login)) as UpstoxTokenError;
+    expect(error.code).toBe("LOGIN_TIMEOUT");
+    expect(error.message).toContain("wrong or missing state");
+    expect(emu.steps("token")).toHaveLength(0);
+  });
+
+  test("a 50 MB POST to the callback server is not read: RSS within 20 MB, and the login goes on", async () => {
+    const { login, url } = startLogin({ timeoutMs: 20_000 });
+    const authUrl = await url;
+    const callbackUrl = config.redirectUri ?? "";
+    await streamPost(callbackUrl, 1_000_000);
+    const before = rssMb();
+    const onPath = await streamPost(callbackUrl, 50 * 1_048_576);
+    const elsewhere = await streamPost(`${new URL(callbackUrl).origin}/elsewhere`, 50 * 1_048_576);
+    const growth = rssMb() - before;
+    expect([405, "reset"]).toContain(onPath);
+    expect([404, "reset"]).toContain(elsewhere);
+    expect(growth).toBeLessThan(20);
+    await playBrowser(authUrl);
+    expect((await login).source).toBe("browser");
   });
 
   test("an error from Upstox on the callback shows an error page", async () => {
@@ -106,6 +148,26 @@ describe("loginWithBrowser, end to end with an HTTP client playing the browser",
     expect(error.code).toBe("BAD_CLIENT_CREDENTIALS");
     expect(run.callback.status).toBe(502);
     expect(await run.callback.text()).toContain("UPSTOX_CLIENT_SECRET");
+  });
+
+  test("the error page never echoes a secret that Upstox's error text contains", async () => {
+    emu.inject({
+      path: "/v2/login/authorization/token",
+      status: 400,
+      body: JSON.stringify({
+        status: "error",
+        errors: [
+          { errorCode: "UDAPI100016", message: `bad client_secret=${APP.apiSecret} pin=${DEMO_USER.pin}` },
+        ],
+      }),
+    });
+    const { login, url } = startLogin();
+    const run = await playBrowser(await url);
+    await caught(() => login);
+    const page = await run.callback.text();
+    expect(page).toContain("bad client_secret=***");
+    expect(page).not.toContain(APP.apiSecret);
+    expect(page).not.toContain(`pin=${DEMO_USER.pin}`);
   });
 
   test("no browser → LOGIN_TIMEOUT, and the port is released", async () => {
@@ -151,11 +213,13 @@ describe("loginWithBrowser, end to end with an HTTP client playing the browser",
 
 describe("exchangeCode", () => {
   test("a code works once: the second exchange is INVALID_AUTH_CODE", async () => {
-    const { login, url } = startLogin();
+    const controller = new AbortController();
+    const { login, url } = startLogin({ signal: controller.signal });
     const run = await playBrowser(await url, {
       // Keep the code for ourselves: the callback sees a mismatched state and never exchanges it.
       tamper: (u) => u.searchParams.set("state", "x"),
     });
+    controller.abort();
     await caught(() => login);
     const code = new URL(run.callbackUrl).searchParams.get("code") ?? "";
     expect(code).toMatch(/^[A-Za-z0-9]{6}$/);

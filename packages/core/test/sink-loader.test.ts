@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { z } from "zod";
@@ -46,6 +46,23 @@ export default defineSink({ kind: "mine", optionsSchema: z.object({}), create: (
 `,
   );
   await writeFile(join(dir, "not-a-sink.ts"), "export const nothing = 1;\n");
+  // A module importing a package that is not installed beside it (Bun would fetch it from the registry).
+  await writeFile(join(dir, "needs-core.ts"), 'export { default } from "./needs-core-inner.js";\n');
+  await writeFile(
+    join(dir, "needs-core-inner.ts"),
+    'import { defineSink } from "@upstox-token/core";\nexport default defineSink;\n',
+  );
+  // A sink installed in the project's node_modules.
+  await mkdir(join(dir, "project", "node_modules", "upstox-token-sink-fake"), { recursive: true });
+  await mkdir(join(dir, "project", "config"), { recursive: true });
+  await writeFile(
+    join(dir, "project", "node_modules", "upstox-token-sink-fake", "package.json"),
+    JSON.stringify({ name: "upstox-token-sink-fake", type: "module", main: "index.js" }),
+  );
+  await writeFile(
+    join(dir, "project", "node_modules", "upstox-token-sink-fake", "index.js"),
+    `export const sink = { kind: "fake", optionsSchema: { safeParse: (v) => ({ success: true, data: v }) }, create: () => ({}) };\n`,
+  );
 });
 afterAll(() => rm(dir, { recursive: true, force: true }));
 
@@ -72,6 +89,33 @@ describe("sink loader", () => {
     )) as SinkError;
     expect(error.message).toContain('unknown sink "s3"');
     expect(error.hint).toContain("memory, broken");
+  });
+
+  test("a package installed in the project (config folder or a parent) resolves", async () => {
+    const factory = await resolveSinkFactory("upstox-token-sink-fake", {
+      builtins,
+      baseDir: join(dir, "project", "config"),
+    });
+    expect(factory.kind).toBe("fake");
+  });
+
+  test("a name that is neither built in nor installed is SINK_NOT_FOUND, and nothing is fetched", async () => {
+    const error = (await resolveSinkFactory("is-odd", { builtins, baseDir: dir, cwd: dir }).catch(
+      (e: unknown) => e,
+    )) as SinkError;
+    expect(error.code).toBe("SINK_NOT_FOUND");
+    expect(error.message).toBe('unknown sink "is-odd"');
+    expect(error.hint).toContain("memory, broken");
+    expect(error.hint).toContain("bun add");
+  });
+
+  test("a module whose import is not installed beside it says which package, before importing it", async () => {
+    const error = (await resolveSinkFactory("./needs-core.ts", { builtins, baseDir: dir }).catch(
+      (e: unknown) => e,
+    )) as SinkError;
+    expect(error.code).toBe("SINK_NOT_FOUND");
+    expect(error.message).toContain("cannot find package @upstox-token/core");
+    expect(error.message).toContain("needs-core-inner.ts");
   });
 
   test("a module without a factory is refused with a hint", async () => {

@@ -116,7 +116,9 @@ export class EnvFileSink implements TokenSink {
     if (storedAccount && storedAccount !== account) return null;
     const derived = tokenTimes(accessToken, existing.mtimeMs);
     const extendedToken = keys.extendedToken ? values[keys.extendedToken] : undefined;
+    const revokedAt = parseTime(values[keys.revokedAt]);
     return {
+      ...(revokedAt === undefined ? {} : { revokedAt }),
       account,
       generation: parseGeneration(values[keys.generation]) ?? 0,
       accessToken: new Secret(accessToken),
@@ -165,13 +167,15 @@ export class EnvFileSink implements TokenSink {
         if (storedGeneration !== undefined && storedGeneration > record.generation) {
           return { result: { status: "stale", storedGeneration }, tokenChanged: false };
         }
-        const next = setEnvValues(text, this.#managedValues(record, keys));
-        if (next !== existing?.text) {
+        const next = setEnvValues(text, this.#managedValues(record, keys, values));
+        const mode = existing && !this.#options.tightenMode ? existing.mode : this.#options.mode;
+        if (next !== existing?.text || (existing && existing.mode !== mode)) {
           await writeFileAtomic(target, next, {
-            mode: existing ? existing.mode : this.#options.mode,
+            mode,
             owner: existing ? { uid: existing.uid, gid: existing.gid } : undefined,
           });
         }
+        this.#warnIfReadableByOthers(target, mode);
         return { result: { status: "written" }, tokenChanged: values[keys.accessToken] !== token };
       });
     } catch (error) {
@@ -194,13 +198,30 @@ export class EnvFileSink implements TokenSink {
     return outcome.result;
   }
 
-  #managedValues(record: TokenRecord, keys: AccountKeys): Map<string, string> {
+  /** A token in a file the group or others can read is readable by them: say so, with the fix. */
+  #warnIfReadableByOthers(target: string, mode: number): void {
+    if ((mode & 0o077) === 0) return;
+    const shown = `0${(mode & 0o777).toString(8)}`;
+    this.#logger.warn(
+      { sink: this.name },
+      `${target} can be read by ${mode & 0o007 ? "other users" : "its group"} (mode ${shown}) and holds the access token; fix: chmod 600 ${target} (or set the sink's tightenMode: true, on the command line --sink env:<file>?mode=0600)`,
+    );
+  }
+
+  #managedValues(
+    record: TokenRecord,
+    keys: AccountKeys,
+    stored: Record<string, string>,
+  ): Map<string, string> {
     const values = new Map<string, string>([
       [keys.accessToken, record.accessToken.reveal()],
       [keys.expiresAt, toIstIso(record.expiresAt)],
       [keys.generation, String(record.generation)],
       [keys.account, record.account],
     ]);
+    // The revocation mark is written only when there is one, and cleared when a new token replaces it.
+    if (record.revokedAt !== undefined) values.set(keys.revokedAt, toIstIso(record.revokedAt));
+    else if (stored[keys.revokedAt]) values.set(keys.revokedAt, "");
     if (keys.extendedToken) values.set(keys.extendedToken, record.extendedToken?.reveal() ?? "");
     if (keys.userId) values.set(keys.userId, record.profile.userId);
     if (keys.issuedAt) values.set(keys.issuedAt, toIstIso(record.issuedAt));
@@ -217,6 +238,7 @@ export class EnvFileSink implements TokenSink {
       expiresAt: prefix + keys.expiresAt,
       generation: prefix + keys.generation,
       account: prefix + keys.account,
+      revokedAt: prefix + keys.revokedAt,
       extendedToken: withPrefix(keys.extendedToken),
       userId: withPrefix(keys.userId),
       issuedAt: withPrefix(keys.issuedAt),

@@ -13,6 +13,8 @@ export const envSinkKeys = z
     generation: keyName.default("UPSTOX_ACCESS_TOKEN_GENERATION"),
     /** Which account the token belongs to, so two accounts never silently overwrite each other. */
     account: keyName.default("UPSTOX_ACCESS_TOKEN_ACCOUNT"),
+    /** Written only once the token is revoked (`logout`), so readers stop trusting it before it expires. */
+    revokedAt: keyName.default("UPSTOX_ACCESS_TOKEN_REVOKED_AT"),
     extendedToken: keyName.optional(),
     userId: keyName.optional(),
     issuedAt: keyName.optional(),
@@ -43,6 +45,8 @@ export const envSinkOptions = z
     keys: envSinkKeys.prefault({}),
     /** Mode for a file the sink creates. An existing file keeps its mode (and owner, where permitted). */
     mode: fileMode.prefault("0600"),
+    /** Give an existing file `mode` too (e.g. tighten a 0644 .env to 0600) instead of keeping its mode. */
+    tightenMode: z.boolean().default(false),
     /** Write through a symbolic link at `path` to its target. Off: a symlink is refused. */
     followSymlinks: z.boolean().default(false),
     /** Store only this account's token; a record of another account is an error. */

@@ -9,8 +9,10 @@ describe("envSinkOptions", () => {
       expiresAt: "UPSTOX_ACCESS_TOKEN_EXPIRES_AT",
       generation: "UPSTOX_ACCESS_TOKEN_GENERATION",
       account: "UPSTOX_ACCESS_TOKEN_ACCOUNT",
+      revokedAt: "UPSTOX_ACCESS_TOKEN_REVOKED_AT",
     });
     expect(options.mode).toBe(0o600);
+    expect(options.tightenMode).toBe(false);
     expect(options.followSymlinks).toBe(false);
     expect(options.accountPrefix).toBe(false);
     expect(options.lockTimeoutMs).toBe(10_000);

@@ -71,6 +71,9 @@ async function loginWithTokenRequest(account: ResolvedAccount, flowDeps: FlowDep
     port: account.notifierPort,
     host: account.notifierHost,
     clientId: account.upstox.clientId,
+    // Every delivery is checked with Upstox (profile) before it is stored: the webhook has no signature.
+    config: account.upstox,
+    flowDeps,
     now: deps.now,
     logger: deps.logger,
     timeoutMs: account.loginTimeoutMs,

@@ -7,6 +7,7 @@ import { addDeliveryOptions } from "../sink-options.js";
 interface RequestTokenOptions extends DeliverOptions {
   listen?: ListenAddress;
   timeout: number;
+  userId?: string;
 }
 
 export function registerRequestToken(program: Command, action: ActionFactory): void {
@@ -20,6 +21,10 @@ export function registerRequestToken(program: Command, action: ActionFactory): v
         "--listen <host:port/path>",
         "serve the app's notifier webhook here and wait for the token (e.g. 127.0.0.1:8977/upstox/notifier)",
         parseListenAddress,
+      )
+      .option(
+        "--user-id <UCC>",
+        "with --listen: accept only a token of this Upstox user (the delivery is always checked with Upstox)",
       )
       .option(
         "--timeout <duration>",
@@ -72,6 +77,9 @@ export function registerRequestToken(program: Command, action: ActionFactory): v
               host: listen.host,
               path: listen.path,
               clientId,
+              config,
+              expectedUserId: options.userId,
+              flowDeps: deps,
               logger: deps.logger,
               timeoutMs: options.timeout,
               signal: controller.signal,

@@ -7,20 +7,27 @@ import { collect, collectAccounts } from "../option-parsers.js";
 interface StatusOptions {
   sink?: string[];
   account?: string[];
+  verify?: boolean;
 }
 
-type StoredState = "valid" | "expired" | "missing" | "unreadable" | "error";
+type StoredState = "valid" | "expired" | "revoked" | "refused" | "missing" | "unreadable" | "error";
 
 export function registerStatus(program: Command, action: ActionFactory): void {
   program
     .command("status")
-    .description("show, per account and sink, the stored token and its expiry; exit 1 unless all are valid")
+    .description(
+      "show, per account and sink, the stored token and its expiry; exit 1 if any is missing, expired or revoked",
+    )
     .option(
       "--sink <spec>",
       "a sink to read (repeatable): env, env:<file>, sqlite:<file>, redis:<url>",
       collect,
     )
     .option("--account <name>", "an account to show (repeatable; default: default)", collectAccounts)
+    .option(
+      "--verify",
+      "also ask Upstox (profile endpoint) whether each stored token still works; exit 1 if any is refused",
+    )
     .action(
       action<StatusOptions>(async (ctx, options) => {
         if (!options.sink || options.sink.length === 0) {
@@ -30,7 +37,7 @@ export function registerStatus(program: Command, action: ActionFactory): void {
             "e.g. upstox-token status --sink env --sink sqlite:tokens.db",
           );
         }
-        const { isTokenValid, maskToken, toIstIso } = await ctx.core();
+        const { isRecordUsable, maskToken, toIstIso } = await ctx.core();
         const { closeSinks, openSinks } = await import("../sink-setup.js");
         const { describeExpiry } = await import("../token-view.js");
         const { formatLocal } = await import("../time-format.js");
@@ -38,6 +45,8 @@ export function registerStatus(program: Command, action: ActionFactory): void {
         const sinks = await openSinks(options.sink, { cwd: ctx.io.cwd, logger: await ctx.logger() });
         const now = Date.now();
         const entries: Record<string, unknown>[] = [];
+        /** Tokens to check with Upstox (--verify), with the entries showing them. */
+        const toVerify = new Map<string, Record<string, unknown>[]>();
         let allValid = true;
         try {
           for (const account of accounts) {
@@ -52,7 +61,12 @@ export function registerStatus(program: Command, action: ActionFactory): void {
                   if (!record) {
                     state = "missing";
                   } else {
-                    state = isTokenValid(record, now) ? "valid" : "expired";
+                    state =
+                      record.revokedAt !== undefined
+                        ? "revoked"
+                        : isRecordUsable(record, now)
+                          ? "valid"
+                          : "expired";
                     const token = record.accessToken.reveal();
                     entry = {
                       ...entry,
@@ -63,19 +77,41 @@ export function registerStatus(program: Command, action: ActionFactory): void {
                       expires_at: toIstIso(record.expiresAt),
                       expires_at_local: formatLocal(record.expiresAt),
                       expires_in_seconds: Math.round((record.expiresAt - now) / 1000),
+                      ...(record.revokedAt === undefined ? {} : { revoked_at: toIstIso(record.revokedAt) }),
                     };
+                    if (state === "valid" && options.verify) {
+                      const showing = toVerify.get(token) ?? [];
+                      showing.push(entry);
+                      toVerify.set(token, showing);
+                    }
                   }
                 } catch (error) {
                   state = "error";
                   entry.error = error instanceof Error ? error.message : String(error);
                 }
               }
-              if (state !== "valid" && state !== "unreadable") allValid = false;
-              entries.push({ ...entry, state });
+              entry.state = state;
+              entries.push(entry);
             }
           }
         } finally {
           await closeSinks(sinks);
+        }
+        if (toVerify.size > 0) {
+          const { verifyTokens } = await import("../verify-tokens.js");
+          const verdicts = await verifyTokens([...toVerify.keys()], await ctx.config(), await ctx.flowDeps());
+          for (const [token, verdict] of verdicts) {
+            for (const entry of toVerify.get(token) ?? []) {
+              entry.verified = verdict.ok;
+              if (!verdict.ok) {
+                entry.state = verdict.refused ? "refused" : "error";
+                entry.error = verdict.message;
+              }
+            }
+          }
+        }
+        for (const entry of entries) {
+          if (entry.state !== "valid" && entry.state !== "unreadable") allValid = false;
         }
 
         if (ctx.out.json) {
@@ -85,13 +121,19 @@ export function registerStatus(program: Command, action: ActionFactory): void {
           for (const e of entries) {
             const state = e.state as StoredState;
             const label =
-              state === "valid" ? s.green("valid") : state === "expired" ? s.red("expired") : s.yellow(state);
+              state === "valid"
+                ? s.green(e.verified ? "valid (checked with Upstox)" : "valid")
+                : state === "expired" || state === "revoked" || state === "refused"
+                  ? s.red(state === "refused" ? "refused by Upstox" : state)
+                  : s.yellow(state);
             ctx.out.line(`${s.bold(String(e.account))} @ ${e.sink}: ${label}`);
             if (e.expires_at) {
               ctx.out.rows([
                 ["  token", String(e.access_token)],
                 ...(e.user_id ? [["  user", String(e.user_id)] as [string, string]] : []),
                 ["  expires", describeExpiry(Date.parse(String(e.expires_at)), now)],
+                ...(e.revoked_at ? [["  revoked", String(e.revoked_at)] as [string, string]] : []),
+                ...(e.error ? [["  error", String(e.error)] as [string, string]] : []),
               ]);
             } else if (state === "unreadable") {
               ctx.out.line(`  ${s.dim("this sink cannot read tokens back")}`);

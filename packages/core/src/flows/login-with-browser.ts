@@ -3,6 +3,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from "node:ht
 import { requireCredentials, type UpstoxConfig } from "../config.js";
 import { ConfigError, UpstoxApiError, UpstoxTokenError } from "../errors.js";
 import { silentLogger } from "../logger.js";
+import { redactorFor, scrubText } from "../redact-config.js";
 import type { UpstoxToken } from "../token.js";
 import { authorizationUrl } from "./authorization-url.js";
 import { type CallbackPage, renderCallbackPage } from "./callback-page.js";
@@ -47,7 +48,9 @@ export function localCallbackAddress(redirectUri: string): { host: string; port:
 /**
  * The official interactive login: listens on the app's local redirect URI, sends the user's browser to the
  * Upstox dialog with a random `state`, accepts exactly one callback, exchanges its code once, and answers the
- * browser with a short page. Rejects with STATE_MISMATCH, LOGIN_TIMEOUT, LOGIN_ABORTED or the exchange's error.
+ * browser with a short page. A callback with a wrong or missing `state` is answered 400 and the login keeps
+ * waiting; only the matching callback or the timeout ends it. No request body is ever read. Rejects with
+ * LOGIN_TIMEOUT, LOGIN_ABORTED, UPSTOX_API (Upstox answered without a code) or the exchange's error.
  */
 export async function loginWithBrowser(
   config: UpstoxConfig,
@@ -63,6 +66,7 @@ export async function loginWithBrowser(
   return new Promise<UpstoxToken>((resolve, reject) => {
     let handled = false;
     let settled = false;
+    let strayCallbacks = 0;
     let timer: ReturnType<typeof setTimeout> | undefined;
 
     /** `hard`: drop open connections too (timeout, abort); otherwise let the page being written finish. */
@@ -78,7 +82,14 @@ export async function loginWithBrowser(
       else if (token) resolve(token);
     };
 
+    // What the page shows may come from Upstox (an error message): never let it echo one of our secrets.
+    const redactor = redactorFor(c);
     const answer = (res: ServerResponse, status: number, page: CallbackPage) => {
+      page = {
+        ...page,
+        detail: scrubText(page.detail, redactor),
+        nextStep: scrubText(page.nextStep, redactor),
+      };
       res.writeHead(status, {
         "content-type": "text/html; charset=utf-8",
         "cache-control": "no-store",
@@ -87,12 +98,34 @@ export async function loginWithBrowser(
       res.end(renderCallbackPage(page));
     };
 
+    /** Answers without reading the request's body, and drops the connection once the answer is out. */
+    const refuse = (req: IncomingMessage, res: ServerResponse, status: number, text: string) => {
+      res.writeHead(status, { "content-type": "text/plain", connection: "close" });
+      res.end(text);
+      // Whatever the client is still uploading is never read: cut the socket once the answer is sent.
+      res.once("finish", () => req.destroy());
+    };
+
     const onCallback = async (req: IncomingMessage, res: ServerResponse) => {
       const callback = new URL(req.url ?? "/", c.redirectUri);
-      if (req.method !== "GET" || callback.pathname !== address.path) {
-        res.writeHead(404, { "content-type": "text/plain" });
-        res.end("Not found");
-        return;
+      if (callback.pathname !== address.path) return refuse(req, res, 404, "Not found");
+      if (req.method !== "GET") return refuse(req, res, 405, "GET only");
+      const params = callback.searchParams;
+      if (params.get("state") !== state) {
+        // Not this login's answer (an old tab, another program, a forged link): refuse it and keep waiting
+        // for the real one, so a stray request cannot end a login the user is in the middle of.
+        strayCallbacks++;
+        logger.warn(
+          { step: "browser", stray: strayCallbacks },
+          "browser login: refused a callback with a wrong or missing state; still waiting",
+        );
+        return answer(res, 400, {
+          outcome: "error",
+          title: "Login rejected: state mismatch",
+          detail:
+            "This answer does not belong to the login started from this terminal (its state parameter differs).",
+          nextStep: "Use only the link the terminal printed for this login; it is still waiting.",
+        });
       }
       if (handled) {
         return answer(res, 409, {
@@ -104,21 +137,6 @@ export async function loginWithBrowser(
       }
       handled = true;
       if (timer) clearTimeout(timer);
-      const params = callback.searchParams;
-      if (params.get("state") !== state) {
-        answer(res, 400, {
-          outcome: "error",
-          title: "Login rejected: state mismatch",
-          detail:
-            "This answer does not belong to the login started from this terminal (its state parameter differs).",
-          nextStep: "Start the login again from the terminal, and use only the link it prints.",
-        });
-        return finish(
-          new UpstoxTokenError("STATE_MISMATCH", "browser login: the callback's state does not match", {
-            hint: "Start the login again and complete it in the browser window it opens; do not reuse old links.",
-          }),
-        );
-      }
       const upstoxError = params.get("error");
       const code = params.get("code");
       if (upstoxError || !code) {
@@ -211,10 +229,17 @@ export async function loginWithBrowser(
           finish(
             new UpstoxTokenError(
               "LOGIN_TIMEOUT",
-              `browser login: no answer from the browser within ${timeoutMs} ms`,
+              `browser login: no answer from the browser within ${timeoutMs} ms${
+                strayCallbacks > 0
+                  ? ` (${strayCallbacks} callback(s) with a wrong or missing state were refused)`
+                  : ""
+              }`,
               {
                 retryable: true,
-                hint: "Open the printed link, log in and approve within the time limit, or raise the timeout.",
+                hint:
+                  strayCallbacks > 0
+                    ? "A callback came back with another login's state: complete the login in the tab opened by this run, not an old link."
+                    : "Open the printed link, log in and approve within the time limit, or raise the timeout.",
               },
             ),
             undefined,

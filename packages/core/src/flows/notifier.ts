@@ -1,10 +1,14 @@
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { z } from "zod";
-import { UpstoxTokenError } from "../errors.js";
+import { BodyTooLargeError, MAX_REQUEST_BODY_BYTES, readNodeBody, readWebBody } from "../bounded-body.js";
+import type { UpstoxConfig } from "../config.js";
+import { ConfigError, UpstoxTokenError } from "../errors.js";
 import { type Logger, silentLogger } from "../logger.js";
-import { sendWebResponse, toWebRequest } from "../node-http-bridge.js";
-import { createToken, type UpstoxToken } from "../token.js";
+import { sendWebResponse } from "../node-http-bridge.js";
+import type { UpstoxToken } from "../token.js";
+import type { FlowDeps } from "./flow-deps.js";
+import { DeliveryRefusedError, verifyDelivery } from "./verify-delivery.js";
 
 const epochMs = z
   .union([z.string().regex(/^\d+$/, "must be epoch milliseconds"), z.number().int()])
@@ -22,8 +26,17 @@ export const notifierPayloadSchema = z.object({
 });
 
 export interface NotifierHandlerOptions {
-  /** Reject deliveries for any other app (403). */
+  /**
+   * Required: the app's config (API key, API base, timeouts). Every delivery is checked with Upstox's
+   * profile endpoint before it is accepted, because the webhook carries no signature.
+   */
+  config?: UpstoxConfig | undefined;
+  /** Reject deliveries for any other app (403). Default: `config.clientId`. */
   clientId?: string | undefined;
+  /** The UCC the token must belong to (403 otherwise). Unknown: the profile's user is recorded. */
+  expectedUserId?: string | undefined;
+  /** fetch, logger, debug, signal for the profile check. */
+  flowDeps?: FlowDeps | undefined;
   now?: (() => number) | undefined;
   logger?: Logger | undefined;
 }
@@ -31,29 +44,50 @@ export interface NotifierHandlerOptions {
 export interface NotifierHandler {
   /** A fetch-style handler: mount it in any server (Bun.serve, Hono, node:http via `serveNotifier`). */
   handler: (req: Request) => Promise<Response>;
-  /** Resolves with the first valid delivery (source "token-request"). */
+  /** Resolves with the first verified delivery (source "token-request"). */
   token: Promise<UpstoxToken>;
 }
 
 const json = (status: number, body: unknown): Response =>
   new Response(JSON.stringify(body), { status, headers: { "content-type": "application/json" } });
 
-/** Receives the R10 webhook: validates it with zod, answers 4xx to anything else, resolves `token` once. */
+/** Profile checks at once; a flood of forged deliveries gets 429 instead of a queue of Upstox calls. */
+const MAX_CONCURRENT_VERIFICATIONS = 4;
+
+/**
+ * Receives the R10 webhook: validates it with zod, verifies it (client id, Upstox's profile check, user,
+ * expiry), answers 4xx to anything else, and resolves `token` once, with the first delivery that passes.
+ * A refused delivery is logged without its token and the handler keeps waiting for a good one.
+ */
 export function createNotifierHandler(options: NotifierHandlerOptions = {}): NotifierHandler {
-  const now = options.now ?? Date.now;
-  const logger = options.logger ?? silentLogger;
+  const config = options.config;
+  const clientId = options.clientId ?? config?.clientId;
+  if (!config || !clientId) {
+    throw new ConfigError("the notifier needs the app's config to verify deliveries", {
+      field: "UPSTOX_CLIENT_ID",
+      hint: "Pass { config } (with clientId) to createNotifierHandler / serveNotifier: every delivery is checked with Upstox before it is trusted.",
+    });
+  }
+  const now = options.now ?? options.flowDeps?.now ?? Date.now;
+  const logger = options.logger ?? options.flowDeps?.logger ?? silentLogger;
+  const deps: FlowDeps = { ...options.flowDeps, now, logger };
   let resolveToken: (token: UpstoxToken) => void = () => {};
   const token = new Promise<UpstoxToken>((resolve) => {
     resolveToken = resolve;
   });
   let delivered = false;
+  let verifying = 0;
 
   const handler = async (req: Request): Promise<Response> => {
     if (req.method !== "POST") return json(405, { status: "error", message: "POST only" });
     let body: unknown;
     try {
-      body = JSON.parse(await req.text());
-    } catch {
+      body = JSON.parse(await readWebBody(req));
+    } catch (error) {
+      if (error instanceof BodyTooLargeError) {
+        logger.warn({ limit: error.limit }, "notifier: oversized delivery refused");
+        return json(413, { status: "error", message: error.message });
+      }
       return json(400, { status: "error", message: "body is not JSON" });
     }
     const parsed = notifierPayloadSchema.safeParse(body);
@@ -62,26 +96,31 @@ export function createNotifierHandler(options: NotifierHandlerOptions = {}): Not
       return json(400, { status: "error", message: `invalid payload: ${fields}` });
     }
     const p = parsed.data;
-    if (options.clientId !== undefined && p.client_id !== options.clientId) {
-      logger.warn({ clientId: p.client_id }, "notifier: delivery for another app rejected");
-      return json(403, { status: "error", message: "unknown client_id" });
-    }
     if (p.message_type !== undefined && p.message_type !== "access_token") {
       return json(202, { status: "ignored", message: `message_type ${p.message_type} is not handled` });
     }
     if (delivered) return json(200, { status: "ignored", message: "a token was already received" });
+    if (verifying >= MAX_CONCURRENT_VERIFICATIONS) {
+      return json(429, { status: "error", message: "too many deliveries at once" });
+    }
+    verifying++;
+    let verified: UpstoxToken;
+    try {
+      verified = await verifyDelivery(p, config, { clientId, userId: options.expectedUserId }, deps);
+    } catch (error) {
+      if (!(error instanceof DeliveryRefusedError)) throw error;
+      logger.warn(
+        { status: error.status, reason: error.reason, userId: p.user_id, clientId: p.client_id },
+        "notifier: delivery refused; still waiting for a valid one",
+      );
+      return json(error.status, { status: "error", message: error.reason });
+    } finally {
+      verifying--;
+    }
+    if (delivered) return json(200, { status: "ignored", message: "a token was already received" });
     delivered = true;
-    logger.info({ userId: p.user_id }, "notifier: access token received");
-    resolveToken(
-      createToken({
-        accessToken: p.access_token,
-        profile: { userId: p.user_id },
-        receivedAt: now(),
-        issuedAt: p.issued_at,
-        expiresAt: p.expires_at,
-        source: "token-request",
-      }),
-    );
+    logger.info({ userId: verified.profile.userId }, "notifier: access token received and verified");
+    resolveToken(verified);
     return json(200, { status: "success" });
   };
 
@@ -102,23 +141,52 @@ export interface ServeNotifierOptions extends NotifierHandlerOptions {
   signal?: AbortSignal;
 }
 
-/** Serves the notifier on node:http until the first token arrives, then closes and resolves with it. */
+/**
+ * Serves the notifier on node:http until the first verified token arrives, then closes and resolves with it.
+ * Bodies are capped at 64 KiB; other paths and methods are answered without reading their body.
+ */
 export function serveNotifier(options: ServeNotifierOptions): Promise<UpstoxToken> {
   const path = options.path ?? "/";
   const host = options.host ?? "127.0.0.1";
-  const { handler, token } = createNotifierHandler(options);
+  let created: NotifierHandler;
+  try {
+    created = createNotifierHandler(options);
+  } catch (error) {
+    return Promise.reject(error);
+  }
+  const { handler, token } = created;
+  const logger = options.logger ?? options.flowDeps?.logger ?? silentLogger;
   const server = createServer((req, res) => {
-    const origin = `http://${req.headers.host ?? "localhost"}`;
+    // One delivery ends the server: do not keep connections alive past it.
+    res.setHeader("connection", "close");
     void (async () => {
       try {
-        const request = await toWebRequest(req, origin);
-        const response =
-          new URL(request.url).pathname === path
-            ? await handler(request)
-            : json(404, { status: "error", message: "not found" });
-        // One delivery ends the server: do not keep the connection alive past it.
-        res.setHeader("connection", "close");
-        await sendWebResponse(res, response);
+        const url = new URL(req.url ?? "/", "http://localhost");
+        // Anything but a POST to the webhook's path is answered without reading its body.
+        if (url.pathname !== path)
+          return await sendWebResponse(res, json(404, { status: "error", message: "not found" }));
+        if (req.method !== "POST")
+          return await sendWebResponse(res, json(405, { status: "error", message: "POST only" }));
+        let body: Buffer;
+        try {
+          body = await readNodeBody(req, MAX_REQUEST_BODY_BYTES);
+        } catch (error) {
+          if (!(error instanceof BodyTooLargeError)) throw error;
+          logger.warn({ limit: error.limit }, "notifier: oversized delivery refused");
+          await sendWebResponse(res, json(413, { status: "error", message: error.message }));
+          // Stop the upload: what is still in flight is dropped, never buffered.
+          req.destroy();
+          return;
+        }
+        const headers = new Headers();
+        const type = req.headers["content-type"];
+        if (typeof type === "string") headers.set("content-type", type);
+        const request = new Request(new URL(url.pathname + url.search, "http://localhost"), {
+          method: "POST",
+          headers,
+          body: new Uint8Array(body),
+        });
+        await sendWebResponse(res, await handler(request));
       } catch {
         if (!res.headersSent) res.writeHead(500);
         res.end();
