@@ -168,7 +168,7 @@ test("re-running with --json reuses the folder's .env and keeps its other lines"
   expect(body).toMatchObject({
     ok: true,
     flow: "totp",
-    account: "default",
+    account: "main",
     env_file: { created: false, added: [], updated: [] },
     config_file: { status: "unchanged" },
     gitignore: { added: [] },
