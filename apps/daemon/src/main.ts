@@ -1,7 +1,7 @@
-import { dirname, resolve } from "node:path";
+import { resolve } from "node:path";
 import { ConfigError, type Logger, readEnvironment, SinkError, UpstoxTokenError } from "@upstox-token/core";
 import { Command, CommanderError } from "commander";
-import { findConfigFile } from "./config/load-config.js";
+import { findConfigFile, readConfigSource } from "./config/load-config.js";
 import type { DaemonConfig } from "./config/resolve-config.js";
 import { type Daemon, startDaemon } from "./daemon.js";
 import type { EmulatorMode } from "./emulator-mode.js";
@@ -121,12 +121,14 @@ async function runInstallService(flags: InstallServiceFlags, io: MainIo): Promis
     }
     const configPath = findConfigFile({ path: flags.config });
     const { installService } = await import("./install-service.js");
+    const { serviceWritablePaths } = await import("./service-paths.js");
+    const env = flags.envFile ? readEnvironment(process.env, resolve(flags.envFile)) : process.env;
     await installService({
       configPath,
       ...(flags.kind ? { kind: flags.kind as ServiceKind } : {}),
       ...(flags.user ? { user: flags.user } : {}),
       ...(flags.envFile ? { envFile: flags.envFile } : {}),
-      readWritePaths: [dirname(configPath)],
+      readWritePaths: serviceWritablePaths(await readConfigSource(configPath), configPath, env),
       write: flags.write === true,
       out: io.stdout,
     });

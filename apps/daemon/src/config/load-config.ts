@@ -89,7 +89,7 @@ export function validateConfig(
   return config;
 }
 
-async function readConfigSource(file: string): Promise<unknown> {
+export async function readConfigSource(file: string): Promise<unknown> {
   const ext = extname(file).toLowerCase();
   if ([".ts", ".mts", ".js", ".mjs"].includes(ext)) {
     try {
