@@ -108,7 +108,10 @@ const booleanText = z.union(
 
 const nonNegativeInt = (what: string) =>
   z
-    .union([z.number(), z.string().trim().regex(/^\d+$/, `must be ${what}`).transform(Number)], `must be ${what}`)
+    .union(
+      [z.number(), z.string().trim().regex(/^\d+$/, `must be ${what}`).transform(Number)],
+      `must be ${what}`,
+    )
     .pipe(z.number().int(`must be ${what}`).nonnegative(`must be ${what}`));
 
 const httpUrl = (what: string) =>

@@ -220,6 +220,7 @@ describe("README", () => {
   test("the root README's configuration table lists every variable too", async () => {
     const readme = await Bun.file(new URL("../../../README.md", import.meta.url)).text();
     const rows = readme.split("\n").filter((line) => line.startsWith("| `UPSTOX_"));
-    for (const v of CONFIG_VARIABLES) expect(rows.some((row) => row.startsWith(`| \`${v.name}\``))).toBe(true);
+    for (const v of CONFIG_VARIABLES)
+      expect(rows.some((row) => row.startsWith(`| \`${v.name}\``))).toBe(true);
   });
 });
