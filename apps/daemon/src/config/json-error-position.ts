@@ -72,7 +72,10 @@ export function jsonErrorPosition(text: string): JsonErrorPosition | null {
         value();
         ws();
         if (text[at] === ",") at++;
-        else return expect("}");
+        else {
+          expect("}");
+          return;
+        }
       }
     }
     if (c === "[") {
@@ -86,12 +89,15 @@ export function jsonErrorPosition(text: string): JsonErrorPosition | null {
         value();
         ws();
         if (text[at] === ",") at++;
-        else return expect("]");
+        else {
+          expect("]");
+          return;
+        }
       }
     }
-    if (c === '"') return string();
-    if (c === "-" || (c !== undefined && c >= "0" && c <= "9")) return match(NUMBER);
-    return match(LITERAL);
+    if (c === '"') string();
+    else if (c === "-" || (c !== undefined && c >= "0" && c <= "9")) match(NUMBER);
+    else match(LITERAL);
   };
   try {
     value();
