@@ -11,6 +11,7 @@ import { createMetrics } from "./metrics.js";
 import { attachNotifications, type NotificationsHandle } from "./notify.js";
 import type { RunSummary } from "./runner/daemon-runner.js";
 import { formatIst, formatLocal, nextRuns } from "./schedule.js";
+import { logSchedule } from "./schedule-log.js";
 import type { StatusServer } from "./status-server.js";
 import { DAEMON_VERSION } from "./version.js";
 
@@ -219,7 +220,7 @@ async function runDaemon(flags: DaemonFlags, io: MainIo): Promise<number> {
       metrics = createMetrics(running.events, () => running.status());
       logger.info({ url: statusServer.url }, "status endpoint: /healthz and /metrics");
     }
-    const { logSchedule } = await import("./schedule-log.js");
+    // Synchronously, right after start-up: the catch-up's "scheduled" events must find the listener there.
     logSchedule(running.events, () => running.config, logger);
     await withSignals(io, logger, daemon, () => new Promise<never>(() => {}), attachHooks);
     return EXIT_OK;
