@@ -1,9 +1,20 @@
 // `bun run demo`, a newcomer's first command: every command it prints is the command it ran (pasted into a
 // shell from the clone, each one works and shows the same), it names the credentials that are missing when some
 // are set, and it ends with the next steps.
-import { expect, test } from "bun:test";
+import { afterAll, expect, test } from "bun:test";
+import { rmSync } from "node:fs";
 import { run } from "../src/run.js";
 import { repoRoot } from "../src/workspace.js";
+
+/** The demo's temp folders ("writing <folder>"), removed after the run. */
+const folders: string[] = [];
+afterAll(() => {
+  for (const folder of folders) rmSync(folder, { recursive: true, force: true });
+});
+function remember(stdout: string): void {
+  const folder = /writing (\S+)/.exec(stdout)?.[1];
+  if (folder) folders.push(folder);
+}
 
 function environment(set: Record<string, string>): Record<string, string | undefined> {
   const env: Record<string, string | undefined> = {};
@@ -21,6 +32,7 @@ test("the printed commands are the ones it ran; 5 of 6 credentials name the miss
     UPSTOX_CLIENT_SECRET: "shell-secret",
   });
   const demo = await run("bun", ["scripts/demo.ts"], { cwd: repoRoot, env, what: "the demo" });
+  remember(demo.stdout);
   expect(demo.stdout).toContain(
     "UPSTOX_REDIRECT_URI not set (all six are needed for the real Upstox), so against the local emulator",
   );
@@ -55,6 +67,7 @@ test("with nothing set it says so and still runs against the emulator", async ()
     env: environment({}),
     what: "the demo",
   });
+  remember(demo.stdout);
   expect(demo.stdout).toContain("no Upstox credentials set, so against the local emulator");
   expect(demo.stdout).toMatch(/main @ env:\S+: valid/);
 }, 120_000);
