@@ -132,6 +132,9 @@ test.skipIf(!redisInstalled())("the redis sink: written, and status reads it bac
   const status = await runBin(["status", "--json", "--sink", sink]);
   expect(status.code).toBe(0);
   expect(JSON.parse(status.stdout)).toMatchObject({ ok: true, entries: [{ state: "valid" }] });
+  const other = await runBin(["status", "--sink", sink, "--account", "nobody"]);
+  expect(other.code).toBe(1);
+  expect(other.stdout).toContain(`no token for "nobody"; it holds "main"'s: ask with --account main`);
 });
 
 test("a sink that fails its start-up check stops the run before any login", async () => {
