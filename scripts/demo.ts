@@ -21,7 +21,8 @@ const REAL_VARIABLES = [
   "UPSTOX_CLIENT_SECRET",
   "UPSTOX_REDIRECT_URI",
 ];
-const real = REAL_VARIABLES.every((name) => (process.env[name] ?? "").trim() !== "");
+const missing = REAL_VARIABLES.filter((name) => (process.env[name] ?? "").trim() === "");
+const real = missing.length === 0;
 const root = resolve(import.meta.dir, "..");
 const daemonBin = join(root, "apps/daemon/bin/upstox-token-daemon.js");
 const cliBin = join(root, "packages/cli/bin/upstox-token.js");
@@ -50,22 +51,28 @@ const config = {
 };
 writeFileSync(configPath, `${JSON.stringify(config, null, 2)}\n`, { mode: 0o600 });
 
-// Emulator mode: the emulator's seeded demo account, so nothing of the user's is needed or touched.
-const demoEnv = {
-  UPSTOX_USERNAME: "9876543210",
-  UPSTOX_PIN_CODE: "123456",
-  UPSTOX_TOTP_SECRET: "JBSWY3DPEHPK3PXP",
-  UPSTOX_CLIENT_ID: "7c9e6679-7425-40de-944b-e07fc1f90ae7",
-  UPSTOX_CLIENT_SECRET: "demo-secret-5f2b9c",
-  UPSTOX_REDIRECT_URI: "http://127.0.0.1:8976/callback",
-};
-const env = { ...process.env, ...(real ? {} : demoEnv) };
+// Emulator mode: the emulator's seeded demo account, so nothing of the user's is needed or touched. It goes into a
+// file the daemon reads with --env-file, so the command printed is the whole command and can be run again.
+const demoEnv = [
+  "UPSTOX_USERNAME=9876543210",
+  "UPSTOX_PIN_CODE=123456",
+  "UPSTOX_TOTP_SECRET=JBSWY3DPEHPK3PXP",
+  "UPSTOX_CLIENT_ID=7c9e6679-7425-40de-944b-e07fc1f90ae7",
+  "UPSTOX_CLIENT_SECRET=demo-secret-5f2b9c",
+  "UPSTOX_REDIRECT_URI=http://127.0.0.1:8976/callback",
+];
+const demoEnvFile = join(folder, "emulator-account.env");
+if (!real) writeFileSync(demoEnvFile, `${demoEnv.join("\n")}\n`, { mode: 0o600 });
 
-function run(title: string, bin: string, args: string[]): void {
-  console.log(`\n$ ${title}`);
-  const result = spawnSync(process.execPath, [bin, ...args], { stdio: "inherit", env, cwd: folder });
+/** How a clone runs the commands under Bun (their shebang says node); the form the READMEs use. */
+const shown = (command: string, args: string[]) =>
+  ["bunx", "--bun", command, ...args].map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a}'`)).join(" ");
+
+function run(command: string, bin: string, args: string[]): void {
+  console.log(`\n$ ${shown(command, args)}`);
+  const result = spawnSync(process.execPath, [bin, ...args], { stdio: "inherit", cwd: root });
   if (result.status !== 0) {
-    console.error(`\ndemo: "${title}" exited with ${result.status ?? result.signal}`);
+    console.error(`\ndemo: "${command}" exited with ${result.status ?? result.signal}`);
     process.exit(result.status ?? 1);
   }
 }
@@ -73,15 +80,17 @@ function run(title: string, bin: string, args: string[]): void {
 console.log(
   real
     ? `upstox-token demo: logging in to the real Upstox with your UPSTOX_* credentials, writing ${folder}`
-    : `upstox-token demo: no Upstox credentials set, so against the local emulator; writing ${folder}`,
+    : missing.length === REAL_VARIABLES.length
+      ? `upstox-token demo: no Upstox credentials set, so against the local emulator; writing ${folder}`
+      : `upstox-token demo: ${missing.join(", ")} not set (all six are needed for the real Upstox), so against the local emulator; writing ${folder}`,
 );
-run(`upstox-token-daemon --once${real ? "" : " --emulator"} --config ${configPath}`, daemonBin, [
+run("upstox-token-daemon", daemonBin, [
   "--once",
-  ...(real ? [] : ["--emulator"]),
+  ...(real ? [] : ["--emulator", "--env-file", demoEnvFile]),
   "--config",
   configPath,
 ]);
-run(`upstox-token status --sink env:.env --sink sqlite:tokens.db`, cliBin, [
+run("upstox-token", cliBin, [
   "status",
   "--account",
   "main",
@@ -91,5 +100,13 @@ run(`upstox-token status --sink env:.env --sink sqlite:tokens.db`, cliBin, [
   `sqlite:${join(folder, "tokens.db")}`,
 ]);
 console.log(
-  `\nThe token is in ${join(folder, ".env")} (UPSTOX_ACCESS_TOKEN) and ${join(folder, "tokens.db")}.`,
+  [
+    "",
+    `The token is in ${join(folder, ".env")} (UPSTOX_ACCESS_TOKEN) and ${join(folder, "tokens.db")}.`,
+    "",
+    "Next:",
+    "  bunx --bun upstox-token init          set up your own account: .env, a daemon config, a rehearsal",
+    "  bunx --bun upstox-token-daemon        run it every morning after 03:30 IST (--dry-run shows when)",
+    "  docs: README.md, packages/cli/README.md (every command), apps/daemon/README.md (the config, systemd)",
+  ].join("\n"),
 );

@@ -13,7 +13,7 @@ const manager = new TokenManager({
 });
 
 try {
-  const record = await manager.getValidToken(process.env.UPSTOX_ACCOUNT ?? "default");
+  const record = await manager.getValidToken(process.env.UPSTOX_ACCOUNT ?? "main");
   const profile = await getProfile(config, record.accessToken);
   console.log(
     JSON.stringify({

@@ -10,7 +10,7 @@ const manager = new TokenManager({
 });
 
 try {
-  const record = await manager.getValidToken(process.env.UPSTOX_ACCOUNT ?? "default");
+  const record = await manager.getValidToken(process.env.UPSTOX_ACCOUNT ?? "main");
   // Use it as `Authorization: Bearer <token>`, here for the profile. A Secret prints as *** unless revealed.
   const profile = await getProfile(config, record.accessToken);
   console.log(

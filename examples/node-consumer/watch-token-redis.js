@@ -5,7 +5,7 @@ import { isTokenValid, toIstIso } from "@upstox-token/core";
 import { RedisTokenSink, redisSinkOptions, subscribeTokenEvents } from "@upstox-token/sink-redis";
 
 const url = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
-const account = process.env.UPSTOX_ACCOUNT ?? "default";
+const account = process.env.UPSTOX_ACCOUNT ?? "main";
 const sink = new RedisTokenSink(redisSinkOptions.parse({ url }));
 
 /** @type {import("@upstox-token/core").TokenRecord | null} the token in use; pass current.accessToken on */

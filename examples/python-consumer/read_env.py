@@ -1,7 +1,7 @@
 """Read the Upstox token that upstox-token keeps in a .env file (its `env` sink).
 
     pip install python-dotenv
-    python read_env.py            # or UPSTOX_ENV_FILE=/srv/app/.env python read_env.py
+    python read_env.py /srv/app/.env      # default: UPSTOX_ENV_FILE, else ./.env
 """
 
 import os
@@ -10,7 +10,7 @@ from datetime import datetime, timezone
 
 from dotenv import dotenv_values
 
-ENV_FILE = os.environ.get("UPSTOX_ENV_FILE", ".env")
+ENV_FILE = sys.argv[1] if len(sys.argv) > 1 else os.environ.get("UPSTOX_ENV_FILE", ".env")
 
 
 def current_token(path: str = ENV_FILE) -> tuple[str, datetime] | None:

@@ -1,7 +1,7 @@
 """Read the Upstox token from Redis (the `redis` sink) and reload it whenever a new one is stored.
 
     pip install redis
-    REDIS_URL=redis://127.0.0.1:6379 UPSTOX_ACCOUNT=default python read_redis.py
+    REDIS_URL=redis://127.0.0.1:6379 UPSTOX_ACCOUNT=main python read_redis.py
 """
 
 import json
@@ -10,7 +10,7 @@ import os
 import redis
 
 URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379")
-ACCOUNT = os.environ.get("UPSTOX_ACCOUNT", "default")
+ACCOUNT = os.environ.get("UPSTOX_ACCOUNT", "main")
 PREFIX = "upstox-token:"  # the sink's `prefix` option
 
 client = redis.Redis.from_url(URL, decode_responses=True)

@@ -3,6 +3,7 @@ import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { homedir, userInfo } from "node:os";
 import { dirname, isAbsolute, join, resolve } from "node:path";
 import { ConfigError } from "@upstox-token/core";
+import { currentProcess, type ServiceExecutable, serviceExecutable } from "./service-runtime.js";
 
 export type ServiceKind = "systemd-user" | "systemd-system" | "launchd";
 
@@ -47,6 +48,7 @@ function systemdPath(path: string): string {
 
 /** ReadWritePaths= is a space-separated list: a path with spaces or quotes is double-quoted. */
 function systemdListPath(path: string): string {
+  if (path.startsWith("-")) return `-${systemdListPath(path.slice(1))}`;
   const escaped = systemdPath(path);
   return /[\s"'\\]/.test(escaped) ? `"${escaped.replace(/\\/g, "\\\\").replace(/"/g, '\\"')}"` : escaped;
 }
@@ -60,8 +62,9 @@ function xml(text: string): string {
     .replace(/'/g, "&apos;");
 }
 
+/** Absolute and once each; a leading "-" (systemd: skip it if missing) is kept. */
 function uniqueAbsolute(paths: string[]): string[] {
-  return [...new Set(paths.map((p) => resolve(p)))];
+  return [...new Set(paths.map((p) => (p.startsWith("-") ? `-${resolve(p.slice(1))}` : resolve(p))))];
 }
 
 function renderSystemd(options: RenderServiceOptions): string {
@@ -209,17 +212,9 @@ export function defaultServiceKind(platform: NodeJS.Platform = process.platform)
   return platform === "darwin" ? "launchd" : "systemd-user";
 }
 
-/**
- * How this process was started, as a service should start it again: a compiled binary runs alone; under a
- * runtime (`bun dist/bin.js`, `node dist/bin.js`) the script path follows.
- */
-export function currentExecutable(): { execPath: string; execArgs: string[] } {
-  const script = process.argv[1];
-  // A `bun build --compile` binary reports its entry point inside the embedded filesystem.
-  if (script === undefined || script.startsWith("/$bunfs/") || /^[A-Z]:\\~BUN\\/.test(script)) {
-    return { execPath: process.execPath, execArgs: [] };
-  }
-  return { execPath: process.execPath, execArgs: [resolve(script)] };
+/** How this process was started, as a service should start it again (see service-runtime.ts). */
+export function currentExecutable(): ServiceExecutable {
+  return serviceExecutable(currentProcess());
 }
 
 export function nextSteps(kind: ServiceKind, path: string): string[] {

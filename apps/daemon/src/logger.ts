@@ -1,6 +1,7 @@
 import { createRequire } from "node:module";
 import type { SecretRedactor } from "@upstox-token/core";
 import pino, { type Logger as PinoLogger } from "pino";
+import { formatIst } from "./schedule.js";
 import { daemonRedactor } from "./secret-scrub.js";
 
 /** pino-pretty's stream factory. */
@@ -63,6 +64,12 @@ export interface CreateLoggerOptions {
 
 export type DaemonLogger = PinoLogger;
 
+/** pino's ISO time, in IST; anything unparsable as it came (a prettifier must never throw: the line is lost). */
+function prettyTime(iso: string): string {
+  const ms = Date.parse(iso);
+  return `[${Number.isNaN(ms) ? iso : formatIst(ms)}]`;
+}
+
 /** pino, JSON by default, redacted, synchronous (nothing is lost when the process exits). */
 export function createLogger(options: CreateLoggerOptions = {}): DaemonLogger {
   const level = options.level ?? process.env.UPSTOX_TOKEN_LOG_LEVEL ?? "info";
@@ -82,7 +89,9 @@ export function createLogger(options: CreateLoggerOptions = {}): DaemonLogger {
       base,
       pretty({
         colorize: process.stderr.isTTY === true,
-        translateTime: "SYS:yyyy-mm-dd HH:MM:ss",
+        // IST, zone named, as the CLI and --dry-run print times: 03:30 IST is the moment that matters here.
+        translateTime: false,
+        customPrettifiers: { time: (time: string | object) => prettyTime(String(time)) },
         ignore: "pid,hostname,name",
         sync: true,
         destination: typeof destination === "number" ? destination : (destination as NodeJS.WritableStream),

@@ -1,7 +1,7 @@
-import { dirname, resolve } from "node:path";
+import { resolve } from "node:path";
 import { ConfigError, type Logger, readEnvironment, SinkError, UpstoxTokenError } from "@upstox-token/core";
-import { Command, CommanderError } from "commander";
-import { findConfigFile } from "./config/load-config.js";
+import { Command, CommanderError, Option } from "commander";
+import { findConfigFile, loadConfigFile, readConfigSource } from "./config/load-config.js";
 import type { DaemonConfig } from "./config/resolve-config.js";
 import { type Daemon, startDaemon } from "./daemon.js";
 import type { EmulatorMode } from "./emulator-mode.js";
@@ -11,8 +11,10 @@ import { createMetrics } from "./metrics.js";
 import { attachNotifications, type NotificationsHandle } from "./notify.js";
 import type { RunSummary } from "./runner/daemon-runner.js";
 import { formatIst, formatLocal, nextRuns } from "./schedule.js";
+import { logSchedule } from "./schedule-log.js";
 import { registerConfigSecrets } from "./secret-scrub.js";
 import type { StatusServer } from "./status-server.js";
+import { DAEMON_VERSION } from "./version.js";
 
 // What only some runs need is imported where it is used: a daemon stays in memory for months, and every module
 // it loads stays with it. install-service, the status endpoint (node:http), --emulator and pretty logs are
@@ -23,6 +25,9 @@ export const EXIT_OK = 0;
 export const EXIT_FAILED = 1;
 /** Bad config or arguments: nothing ran. */
 export const EXIT_CONFIG = 2;
+
+/** pino's levels, in order; `--log-level` and UPSTOX_TOKEN_LOG_LEVEL take one. */
+const LOG_LEVELS = ["trace", "debug", "info", "warn", "error", "fatal", "silent"] as const;
 
 export interface MainIo {
   stdout: (text: string) => void;
@@ -68,22 +73,40 @@ export async function runMain(argv: string[], io: MainIo = defaultIo): Promise<n
       "--once",
       "catch up (refresh every account without a valid token), then exit; non-zero if any failed",
     )
-    .option(
-      "--dry-run",
-      "validate the config, check the sinks, print the next runs, run doctor's Upstox checks; log in nowhere",
+    .addOption(
+      new Option(
+        "--dry-run",
+        "validate the config, check the sinks, print the next runs, run doctor's Upstox checks; log in nowhere",
+      ).conflicts("once"),
     )
     .option("--offline", "with --dry-run: skip the Upstox checks (no network)")
     .option("--emulator", "log in to an in-process Upstox emulator instead of Upstox (rehearsal, demo)")
     .option("--pretty", "human-readable logs (default when stderr is a terminal)")
-    .option(
-      "--log-level <level>",
-      "trace, debug, info, warn, error",
-      process.env.UPSTOX_TOKEN_LOG_LEVEL ?? "info",
+    .addOption(
+      new Option("--log-level <level>", "how much to log (env UPSTOX_TOKEN_LOG_LEVEL)")
+        .choices(LOG_LEVELS)
+        .default("info"),
     )
+    .version(DAEMON_VERSION, "-V, --version", "print the version")
     .enablePositionalOptions()
     .exitOverride()
     .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
-    .action(async (flags: DaemonFlags) => {
+    .action(async (flags: DaemonFlags, command: Command) => {
+      const fromEnv = process.env.UPSTOX_TOKEN_LOG_LEVEL;
+      if (command.getOptionValueSource("logLevel") === "default" && fromEnv !== undefined && fromEnv !== "") {
+        if (!(LOG_LEVELS as readonly string[]).includes(fromEnv)) {
+          io.stderr(
+            `upstox-token-daemon: UPSTOX_TOKEN_LOG_LEVEL="${fromEnv}" is not a log level\nhint: use one of ${LOG_LEVELS.join(", ")}, or pass --log-level\n`,
+          );
+          exitCode = EXIT_CONFIG;
+          return;
+        }
+        flags.logLevel = fromEnv;
+      }
+      // --dry-run reports on stdout, warnings included: its logs say only what went wrong, unless asked for more.
+      if (flags.dryRun && command.getOptionValueSource("logLevel") === "default" && !fromEnv) {
+        flags.logLevel = "error";
+      }
       exitCode = await runDaemon(flags, io);
     });
 
@@ -127,12 +150,14 @@ async function runInstallService(flags: InstallServiceFlags, io: MainIo): Promis
     }
     const configPath = findConfigFile({ path: flags.config });
     const { installService } = await import("./install-service.js");
+    const { serviceWritablePaths } = await import("./service-paths.js");
+    const env = flags.envFile ? readEnvironment(process.env, resolve(flags.envFile)) : process.env;
     await installService({
       configPath,
       ...(flags.kind ? { kind: flags.kind as ServiceKind } : {}),
       ...(flags.user ? { user: flags.user } : {}),
       ...(flags.envFile ? { envFile: flags.envFile } : {}),
-      readWritePaths: [dirname(configPath)],
+      readWritePaths: serviceWritablePaths(await readConfigSource(configPath), configPath, env),
       write: flags.write === true,
       out: io.stdout,
     });
@@ -156,9 +181,21 @@ async function runDaemon(flags: DaemonFlags, io: MainIo): Promise<number> {
     if (flags.emulator) emulator = await (await import("./emulator-mode.js")).startEmulatorMode(logger);
     const scheduled = !flags.once && !flags.dryRun;
     const envFile = flags.envFile;
+    const env = envFile ? () => readEnvironment(process.env, resolve(envFile)) : () => process.env;
+    // The status endpoint listens before anything starts: a port in use is a config error (exit 2) before the
+    // first login, not a crash in the middle of one.
+    let metrics: ReturnType<typeof createMetrics> | undefined;
+    if (scheduled) {
+      statusServer = await bindStatusServer(
+        flags.config,
+        env(),
+        () => daemon,
+        () => metrics,
+      );
+    }
     daemon = await startDaemon({
       configPath: flags.config,
-      ...(envFile ? { env: () => readEnvironment(process.env, resolve(envFile)) } : {}),
+      ...(envFile ? { env } : {}),
       logger,
       schedule: scheduled,
       ...(emulator ? { transformConfig: emulator.transformConfig, fetch: emulator.fetch } : {}),
@@ -185,19 +222,13 @@ async function runDaemon(flags: DaemonFlags, io: MainIo): Promise<number> {
       io.stdout(onceReport(summary));
       return summary.ok ? EXIT_OK : EXIT_FAILED;
     }
-    const statusConfig = running.config.statusServer;
-    if (statusConfig) {
-      // Counting starts before the import below yields, so no event of the catch-up is missed.
-      const metrics = createMetrics(running.events, () => running.status());
-      const { startStatusServer } = await import("./status-server.js");
-      statusServer = await startStatusServer({
-        host: statusConfig.host,
-        port: statusConfig.port,
-        status: () => running.status(),
-        metrics: () => metrics.render(),
-      });
+    if (statusServer) {
+      // Counting starts right after start-up, before anything yields, so no event of the catch-up is missed.
+      metrics = createMetrics(running.events, () => running.status());
       logger.info({ url: statusServer.url }, "status endpoint: /healthz and /metrics");
     }
+    // Synchronously, right after start-up: the catch-up's "scheduled" events must find the listener there.
+    logSchedule(running.events, () => running.config, logger);
     await withSignals(io, logger, daemon, () => new Promise<never>(() => {}), attachHooks);
     return EXIT_OK;
   } catch (error) {
@@ -208,6 +239,54 @@ async function runDaemon(flags: DaemonFlags, io: MainIo): Promise<number> {
     hooks?.();
     await emulator?.close();
     logger.flush?.();
+  }
+}
+
+/**
+ * Binds the status endpoint the config asks for (if any), serving placeholders until the daemon is up. The config
+ * is read here only for `statusServer`; `startDaemon` reads and reports it as usual.
+ */
+async function bindStatusServer(
+  configPath: string | undefined,
+  env: Record<string, string | undefined>,
+  daemon: () => Daemon | undefined,
+  metrics: () => { render(): string } | undefined,
+): Promise<StatusServer | undefined> {
+  const preview = await loadConfigFile({ path: configPath, env });
+  const statusConfig = preview.statusServer;
+  if (!statusConfig) return undefined;
+  const starting = preview.accounts.map((a) => ({
+    account: a.name,
+    expiresAt: null,
+    lastRefreshAt: null,
+    lastError: null,
+    nextRunAt: null,
+    logins: 0,
+    failures: 0,
+  }));
+  const { startStatusServer } = await import("./status-server.js");
+  const host = statusConfig.host ?? "127.0.0.1";
+  try {
+    return await startStatusServer({
+      host,
+      port: statusConfig.port,
+      status: () => daemon()?.status() ?? starting,
+      metrics: () => metrics()?.render() ?? "",
+    });
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code !== "EADDRINUSE" && code !== "EACCES" && code !== "EADDRNOTAVAIL") throw error;
+    const why =
+      code === "EADDRINUSE"
+        ? "the port is in use (another daemon, or another program)"
+        : code === "EACCES"
+          ? "permission denied (ports below 1024 need privileges)"
+          : "that address is not on this machine";
+    throw new ConfigError(`the status endpoint cannot listen on ${host}:${statusConfig.port}: ${why}`, {
+      ...(preview.file ? { file: preview.file } : {}),
+      field: "statusServer.port",
+      hint: `Stop the program on that port (e.g. \`ss -ltnp 'sport = :${statusConfig.port}'\` shows it), or set statusServer.port in ${preview.file ?? "the config"} to a free one.`,
+    });
   }
 }
 

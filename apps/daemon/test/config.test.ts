@@ -3,6 +3,7 @@ import { chmodSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { ConfigError } from "@upstox-token/core";
 import { DEMO_APP, DEMO_USER } from "@upstox-token/emulator";
+import { jsonErrorPosition } from "../src/config/json-error-position.js";
 import { configJsonSchemaText } from "../src/config/json-schema.js";
 import { loadConfigFile } from "../src/config/load-config.js";
 import { memoryLogger, tempDir, writeConfig } from "./support/helpers.js";
@@ -133,10 +134,50 @@ export default defineConfig({
     expect(error.message).toContain("ENOENT");
   });
 
-  test("malformed JSON names the file and the line", async () => {
+  test("malformed JSON names the file, the line and the column", async () => {
     const { error, file } = await loadError('{ "accounts": [ }\n');
     expect(error.message).toContain(file);
-    expect(error.message).toContain("not valid JSON");
+    expect(error.message).toContain('not valid JSON at line 1, column 17 (found "}")');
+    const trailing = await loadError('{\n  "accounts": [\n    { "name": "x", }\n  ]\n}\n');
+    expect(trailing.error.message).toContain('not valid JSON at line 3, column 20 (found "}")');
+    const cut = await loadError('{\n  "accounts": [\n');
+    expect(cut.error.message).toContain("not valid JSON at line 3, column 1 (found the end of the file)");
+  });
+
+  test("the JSON error position: valid JSON has none, and every kind of mistake has one", () => {
+    expect(jsonErrorPosition('{"a": [1, -2.5e3, true, null, "x\\u00e9\\n"], "b": {}}')).toBeNull();
+    const at = (text: string) => {
+      const p = jsonErrorPosition(text);
+      return p && [p.line, p.column];
+    };
+    expect(at("{'a': 1}")).toEqual([1, 2]);
+    expect(at('{"a": 01}')).toEqual([1, 8]);
+    expect(at('{"a": tru}')).toEqual([1, 7]);
+    expect(at('{"a": "x\\q"}')).toEqual([1, 9]);
+    expect(at('{"a": 1} x')).toEqual([1, 10]);
+    expect(at("[1,\n2,\n]")).toEqual([3, 1]);
+    expect(at('{"a": "line\nbreak"}')).toEqual([1, 12]);
+  });
+
+  test("a JSON config saved with a UTF-8 byte-order mark is read", async () => {
+    const d = dir();
+    const file = join(d, "upstox-token.config.json");
+    const config = { accounts: [{ name: "main", credentials }], sinks };
+    writeFileSync(file, `\uFEFF${JSON.stringify(config, null, 2)}\n`);
+    const loaded = await loadConfigFile({ path: file, env });
+    expect(loaded.accounts.map((a) => a.name)).toEqual(["main"]);
+  });
+
+  test("a YAML syntax error ends with its position, not a dangling colon", async () => {
+    const d = dir();
+    const file = join(d, "upstox-token.config.yaml");
+    writeFileSync(file, "accounts:\n  - name: main\n    credentials: { mobile: 1\nsinks: []\n");
+    const error = await loadConfigFile({ path: file, env }).catch((e: unknown) => e as ConfigError);
+    expect(error).toBeInstanceOf(ConfigError);
+    const message = (error as ConfigError).message;
+    expect(message).toContain("not valid YAML");
+    expect(message).toMatch(/at line \d+, column \d+$/m);
+    expect(message).not.toMatch(/column \d+:/);
   });
 
   test("bad fields: each problem names its path and the fix, all at once", async () => {

@@ -136,7 +136,7 @@ describe.skipIf(!canCompile)("single binaries (bun build --compile)", () => {
         access_token: string;
       } | null;
       db.close();
-      expect(row).toEqual({ account: "default", access_token: token! });
+      expect(row).toEqual({ account: "main", access_token: token! });
     } finally {
       await rm(work, { recursive: true, force: true });
     }

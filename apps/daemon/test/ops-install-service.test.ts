@@ -5,6 +5,7 @@ import { tmpdir, userInfo } from "node:os";
 import { join } from "node:path";
 import { ConfigError } from "@upstox-token/core";
 import { installService, LAUNCHD_LABEL, renderInstallService } from "../src/install-service.js";
+import { type RuntimeProbe, serviceExecutable } from "../src/service-runtime.js";
 
 let work: string;
 let configPath: string;
@@ -299,5 +300,48 @@ describe("installService", () => {
     } finally {
       process.chdir(cwd);
     }
+  });
+});
+
+describe("serviceExecutable: the runtime a unit names", () => {
+  const probe = (overrides: Partial<RuntimeProbe>): RuntimeProbe => ({
+    script: "/opt/app/node_modules/@upstox-token/daemon/bin/upstox-token-daemon.js",
+    execPath: "/usr/lib/node_modules/bun/bin/bun.exe",
+    bunVersion: "1.4.4",
+    nodeVersion: "24.3.0",
+    which: (name) => (name === "bun" ? "/usr/bin/bun" : null),
+    realpath: (path) => (path === "/usr/bin/bun" ? "/usr/lib/node_modules/bun/bin/bun.exe" : path),
+    ...overrides,
+  });
+  const script = ["/opt/app/node_modules/@upstox-token/daemon/bin/upstox-token-daemon.js"];
+
+  test("under Bun: PATH's bun when it is this binary (not npm's bin/bun.exe), else the binary that runs", () => {
+    expect(serviceExecutable(probe({}))).toEqual({ execPath: "/usr/bin/bun", execArgs: script });
+    expect(serviceExecutable(probe({ which: () => "/home/me/.bun/bin/bun" }))).toEqual({
+      execPath: "/usr/lib/node_modules/bun/bin/bun.exe",
+      execArgs: script,
+    });
+    expect(serviceExecutable(probe({ which: () => null })).execPath).toBe(
+      "/usr/lib/node_modules/bun/bin/bun.exe",
+    );
+  });
+
+  test("under a Node older than 22.14 (the shebang's pick): Bun from PATH; a new enough Node stays", () => {
+    const node = { bunVersion: undefined, execPath: "/usr/bin/node" };
+    expect(serviceExecutable(probe({ ...node, nodeVersion: "20.19.0" })).execPath).toBe("/usr/bin/bun");
+    expect(serviceExecutable(probe({ ...node, nodeVersion: "22.13.1" })).execPath).toBe("/usr/bin/bun");
+    expect(serviceExecutable(probe({ ...node, nodeVersion: "22.14.0" })).execPath).toBe("/usr/bin/node");
+    expect(serviceExecutable(probe({ ...node, nodeVersion: "20.0.0", which: () => null })).execPath).toBe(
+      "/usr/bin/node",
+    );
+  });
+
+  test("a compiled binary runs alone", () => {
+    expect(
+      serviceExecutable(probe({ script: "/$bunfs/root/upstox-token-daemon", execPath: "/opt/d" })),
+    ).toEqual({
+      execPath: "/opt/d",
+      execArgs: [],
+    });
   });
 });

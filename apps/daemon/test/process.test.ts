@@ -267,13 +267,29 @@ describe("long-running", () => {
     expect(loginCount(emulator)).toBe(2);
   });
 
-  test("install-service prints a unit for the config", async () => {
+  test("install-service prints a unit for the config: every sink's folder and the lock's writable, bun from PATH", async () => {
     const d = dir();
-    const file = writeConfig(d, { accounts: [accountEntry(emulator, demoAccount())], sinks: [sqlite] });
-    const run = await runDaemon(["install-service", "--kind", "systemd-user", "--config", file]);
+    const botDir = dir();
+    const file = writeConfig(d, {
+      accounts: [
+        {
+          ...accountEntry(emulator, demoAccount()),
+          sinks: [{ use: "sqlite", options: { path: "data/t.db" } }],
+        },
+      ],
+      sinks: [sqlite, { use: "env", options: { path: `\${BOT_DIR}/.env` } }],
+      lock: { use: "file", path: "locks" },
+    });
+    const run = await runDaemon(["install-service", "--kind", "systemd-user", "--config", file], {
+      BOT_DIR: botDir,
+    });
     expect(run.code).toBe(0);
-    expect(run.stdout).toContain("ExecStart=");
     expect(run.stdout).toContain(file);
+    // Folders that do not exist yet are marked "-", or systemd would refuse to start the unit.
+    expect(run.stdout).toContain(`ReadWritePaths=${d} ${botDir} -${join(d, "data")} -${join(d, "locks")}\n`);
+    const execStart = /^ExecStart=(\S+)/m.exec(run.stdout)?.[1];
+    // The runtime as PATH names it (e.g. /usr/bin/bun), not the npm package's bin/bun.exe behind it.
+    expect(execStart).toBe(Bun.which("bun") ?? process.execPath);
   });
 });
 

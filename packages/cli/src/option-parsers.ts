@@ -1,4 +1,4 @@
-import { InvalidArgumentError } from "commander";
+import { InvalidArgumentError, Option } from "commander";
 
 /** For repeatable options: `--sink env --sink sqlite:t.db` → ["env", "sqlite:t.db"]. */
 export function collect(value: string, previous: string[] | undefined): string[] {
@@ -14,6 +14,20 @@ export function parseDuration(value: string): number {
   const ms = unit === "ms" ? amount : unit === "s" ? amount * 1000 : amount * 60_000;
   if (ms <= 0) throw new InvalidArgumentError("the duration must be more than zero.");
   return Math.round(ms);
+}
+
+/** Milliseconds as a user writes them: 300000 → "5m", 90000 → "90s", 1500 → "1500ms". */
+export function formatDuration(ms: number): string {
+  if (ms % 60_000 === 0) return `${ms / 60_000}m`;
+  if (ms % 1000 === 0) return `${ms / 1000}s`;
+  return `${ms}ms`;
+}
+
+/** A duration option whose help shows its default as written ("5m"), not in milliseconds. */
+export function durationOption(flags: string, description: string, defaultMs: number): Option {
+  return new Option(flags, description)
+    .argParser(parseDuration)
+    .default(defaultMs, formatDuration(defaultMs));
 }
 
 export interface ListenAddress {

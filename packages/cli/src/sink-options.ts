@@ -1,4 +1,5 @@
 import type { Command } from "commander";
+import { DEFAULT_ACCOUNT } from "./default-account.js";
 import { collect, parseAccount } from "./option-parsers.js";
 
 export const SINK_OPTION_HELP =
@@ -8,5 +9,5 @@ export const SINK_OPTION_HELP =
 export function addDeliveryOptions(command: Command): Command {
   return command
     .option("--sink <spec>", SINK_OPTION_HELP, collect)
-    .option("--account <name>", "the account name the token is stored under", parseAccount, "default");
+    .option("--account <name>", "the account name the token is stored under", parseAccount, DEFAULT_ACCOUNT);
 }

@@ -1,6 +1,7 @@
 import type { Command } from "commander";
 import { CliError } from "./cli-error.js";
 import type { CommandContext } from "./context.js";
+import { DEFAULT_ACCOUNT } from "./default-account.js";
 import { collect, parseAccount } from "./option-parsers.js";
 
 export interface TokenSourceOptions {
@@ -22,7 +23,7 @@ export function addTokenSourceOptions(command: Command): Command {
   return command
     .option("--token <token>", "the access token (visible in the process list; prefer UPSTOX_ACCESS_TOKEN)")
     .option("--sink <spec>", "read the token from this sink (repeatable; the newest wins)", collect)
-    .option("--account <name>", "the account to read from the sinks", parseAccount, "default");
+    .option("--account <name>", "the account to read from the sinks", parseAccount, DEFAULT_ACCOUNT);
 }
 
 /** Finds the token: --token, else the newest in the --sink sinks, else UPSTOX_ACCESS_TOKEN (environment or .env). */

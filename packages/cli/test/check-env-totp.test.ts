@@ -25,6 +25,13 @@ test("check-env lists every variable with secrets masked and exits 0 when comple
   }
 });
 
+test("check-env shows an unset variable's default as a value, never '(default default)'", async () => {
+  const result = await runBin(["check-env", "--no-color"], { env: FULL_ENV });
+  expect(result.stdout).not.toContain("(default default)");
+  expect(result.stdout).toMatch(/UPSTOX_ENDPOINT_PROFILE\s.*default \(the default; not set\)/);
+  expect(result.stdout).toMatch(/UPSTOX_TIMEOUT_MS\s.*15000 \(the default; not set\)/);
+});
+
 test("check-env: a missing variable exits 2 and is named", async () => {
   const { UPSTOX_PIN_CODE: _, ...env } = FULL_ENV;
   const result = await runBin(["check-env"], { env });

@@ -148,3 +148,13 @@ test("Upstox unreachable: exit 1 with NETWORK", async () => {
   expect(result.code).toBe(1);
   expect(result.stderr).toContain("error [NETWORK]");
 });
+
+test("exchange with an empty code is a usage error (exit 2) and sends nothing to Upstox", async () => {
+  for (const code of ["", "   "]) {
+    const result = await runBin(["exchange", code], { env: emulatorEnv(emulator) });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain("the authorization code is empty");
+    expect(result.stderr).toContain("hint: ");
+  }
+  expect(emulator.log).toHaveLength(0);
+});

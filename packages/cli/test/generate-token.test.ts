@@ -22,7 +22,7 @@ test("generate-token --json prints one JSON object whose token the emulator acce
     broker: "UPSTOX",
     is_active: true,
     source: "totp",
-    account: "default",
+    account: "main",
   });
   for (const field of [
     "user_type",

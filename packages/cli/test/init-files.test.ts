@@ -25,7 +25,7 @@ import { tempDir } from "./support/run-bin.js";
 function demoAnswers(overrides: Partial<InitAnswers> = {}): InitAnswers {
   return {
     flow: "totp",
-    account: "default",
+    account: "main",
     dir: "/srv/app",
     credentials: {
       username: DEMO_USER.mobile,
@@ -161,7 +161,7 @@ describe("what init writes", () => {
       $schema: "./node_modules/@upstox-token/daemon/upstox-token.config.schema.json",
       accounts: [
         {
-          name: "default",
+          name: "main",
           flow: "totp",
           credentials: {
             mobile: `\${UPSTOX_USERNAME}`,

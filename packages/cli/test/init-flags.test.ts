@@ -168,7 +168,7 @@ test("re-running with --json reuses the folder's .env and keeps its other lines"
   expect(body).toMatchObject({
     ok: true,
     flow: "totp",
-    account: "default",
+    account: "main",
     env_file: { created: false, added: [], updated: [] },
     config_file: { status: "unchanged" },
     gitignore: { added: [] },
@@ -212,6 +212,8 @@ test("a rehearsal that fails exits 1; the files are written all the same", async
       ...appFlags,
       "--sink",
       `redis:redis://127.0.0.1:${closed}`,
+      "--sink",
+      "env",
     ],
     { cwd: dir, env: { ...secretEnv, TMPDIR: tmp } },
   );
@@ -220,6 +222,42 @@ test("a rehearsal that fails exits 1; the files are written all the same", async
   expect(result.stdout).toContain("SINK_CHECK_FAILED");
   expect(existsSync(join(dir, ".env"))).toBe(true);
   expect(existsSync(join(dir, "upstox-token.config.json"))).toBe(true);
+  // The failed sink and the one never tried say so; no line points into a folder that holds nothing.
+  expect(result.stdout).toContain(`✗ Redis redis://127.0.0.1:${closed}: failed\n`);
+  expect(result.stdout).toContain("- .env file .env: not tried; the rehearsal stopped before the login");
+  expect(result.stdout).not.toContain("token written to");
+  expect(result.stdout).toContain("Nothing was written, so its temp folder was removed.");
+  expect(readdirSync(tmp).filter((f) => f.startsWith("upstox-token-rehearsal-"))).toEqual([]);
+});
+
+test("a kept config and a new sink choice: the rehearsal and Next use the kept config's sinks, and say so", async () => {
+  const { dir, tmp } = project();
+  const args = ["init", "--yes", "--mobile", DEMO_USER.mobile, ...appFlags];
+  const first = await runBin([...args, "--sink", "env"], { cwd: dir, env: { ...secretEnv, TMPDIR: tmp } });
+  expect(first.code).toBe(0);
+  const second = await runBin([...args, "--sink", "sqlite:tokens.db"], {
+    cwd: dir,
+    env: { ...secretEnv, TMPDIR: tmp },
+  });
+  expect(second.code).toBe(0);
+  const out = second.stdout;
+  expect(out).toContain("exists and differs; kept as it was");
+  expect(out).toContain(
+    "it names .env file .env, so the rehearsal and the steps below use those; your choice (SQLite tokens.db) was not saved.",
+  );
+  expect(out).toMatch(/✓ \.env file \.env: token written to /);
+  expect(out).not.toMatch(/✓ SQLite/);
+  const next = out.slice(out.indexOf("Next:"));
+  expect(next).toContain("generate-token --sink env:.env");
+  expect(next).not.toContain("sqlite");
+  // --force makes the new choice the config's, and then all three agree on it.
+  const forced = await runBin([...args, "--sink", "sqlite:tokens.db", "--force"], {
+    cwd: dir,
+    env: { ...secretEnv, TMPDIR: tmp },
+  });
+  expect(forced.stdout).toContain("upstox-token.config.json: replaced");
+  expect(forced.stdout).toMatch(/✓ SQLite tokens\.db: token written to /);
+  expect(forced.stdout.slice(forced.stdout.indexOf("Next:"))).toContain("--sink sqlite:tokens.db");
 });
 
 test("a Redis rehearsal uses a throwaway prefix: the real key stays untouched", async () => {
@@ -241,5 +279,5 @@ test("a Redis rehearsal uses a throwaway prefix: the real key stays untouched", 
   expect(prefix).toBeDefined();
   const port = new URL(redis.url).port;
   const keys = execFileSync("redis-cli", ["-p", port, "--scan"], { encoding: "utf8" }).trim().split("\n");
-  expect(keys).toEqual([`${prefix}default`]);
+  expect(keys).toEqual([`${prefix}main`]);
 });

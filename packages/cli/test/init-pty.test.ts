@@ -69,7 +69,9 @@ test.skipIf(!tmux.path)(
     await pty.waitFor(/Open the Upstox developer apps page/);
     await answer(pty, "API key (client id)", DEMO_APP.apiKey);
     await answer(pty, "API secret", DEMO_APP.apiSecret);
-    await answer(pty, "Redirect URI", DEMO_APP.redirectUri);
+    // The prompt shows the usual redirect URI (the demo app's): Enter takes it, it is not just a hint.
+    expect(DEMO_APP.redirectUri).toBe("http://127.0.0.1:8976/callback");
+    await answer(pty, "Redirect URI (Enter takes http://127.0.0.1:8976/callback)", "");
 
     // A person mistypes the mobile number: the prompt says what is wrong and waits for a fix.
     await answer(pty, "Mobile number", "98765");

@@ -1,6 +1,35 @@
 import { describe, expect, test } from "bun:test";
 import { InvalidArgumentError } from "commander";
-import { collect, parseAccount, parseDuration, parseListenAddress } from "../src/option-parsers.js";
+import {
+  collect,
+  formatDuration,
+  parseAccount,
+  parseDuration,
+  parseListenAddress,
+} from "../src/option-parsers.js";
+import { runBin } from "./support/run-bin.js";
+
+describe("duration defaults in help", () => {
+  test("formatDuration writes a default the way a user would, and parses back to it", () => {
+    for (const [ms, text] of [
+      [300_000, "5m"],
+      [90_000, "90s"],
+      [1500, "1500ms"],
+    ] as const) {
+      expect(formatDuration(ms)).toBe(text);
+      expect(parseDuration(text)).toBe(ms);
+    }
+  });
+
+  test("login and request-token show (default: 5m) / (default: 15m), not milliseconds", async () => {
+    const login = (await runBin(["login", "--help"])).stdout.replace(/\s+/g, " ");
+    expect(login).toContain("(default: 5m)");
+    expect(login).not.toContain("300000");
+    const request = (await runBin(["request-token", "--help"])).stdout.replace(/\s+/g, " ");
+    expect(request).toContain("(default: 15m)");
+    expect(request).not.toContain("900000");
+  });
+});
 
 describe("parseDuration", () => {
   test("plain numbers are seconds; ms, s and m units", () => {

@@ -46,7 +46,7 @@ test("generate-token writes the env and sqlite sinks, and status shows both", as
   expect(shown.ok).toBe(true);
   expect(shown.entries).toHaveLength(2);
   for (const entry of shown.entries) {
-    expect(entry).toMatchObject({ account: "default", state: "valid" });
+    expect(entry).toMatchObject({ account: "main", state: "valid" });
     expect(entry.expires_at).toMatch(/T03:30:00\.000\+05:30$/);
     expect(entry.access_token).not.toBe(body.access_token);
     expect(String(entry.access_token)).toContain("…");
@@ -56,8 +56,8 @@ test("generate-token writes the env and sqlite sinks, and status shows both", as
 
   const human = await runBin(["status", ...sinks], { env: emulatorEnv(emulator) });
   expect(human.code).toBe(0);
-  expect(human.stdout).toContain("default @ env:");
-  expect(human.stdout).toContain("default @ sqlite:");
+  expect(human.stdout).toContain("main @ env:");
+  expect(human.stdout).toContain("main @ sqlite:");
   expect(human.stdout.match(/: valid/g)).toHaveLength(2);
   expect(human.stdout).toMatch(/expires:\s+\d{4}-\d\d-\d\d 03:30 IST \(in .*; local /);
   expect(human.stdout).not.toContain(body.access_token);
@@ -95,7 +95,32 @@ test("--sink env means ./.env; --account names the record; status exits 1 for a 
   );
   expect(missing.code).toBe(1);
   expect(missing.stdout).toContain("bob @ sqlite:");
-  expect(missing.stdout).toContain("no token stored");
+  expect(missing.stdout).toContain(`no token for "bob"; it holds "alice"'s: ask with --account alice`);
+
+  // Without --account: the default, main. The sinks hold alice's token, and say so (JSON too).
+  const byDefault = await runBin(["status", "--sink", "env", "--sink", "sqlite:t.db"], { cwd: dir });
+  expect(byDefault.code).toBe(1);
+  expect(byDefault.stdout).toContain("main @ env:");
+  expect(byDefault.stdout.match(/it holds "alice"'s: ask with --account alice/g)).toHaveLength(2);
+  const asJson = await runBin(["status", "--json", "--sink", "sqlite:t.db"], { cwd: dir });
+  expect(JSON.parse(asJson.stdout).entries).toEqual([
+    expect.objectContaining({ account: "main", state: "missing", other_accounts: ["alice"] }),
+  ]);
+
+  // An empty sink still says just that.
+  const empty = await runBin(["status", "--sink", "sqlite:empty.db"], { cwd: dir });
+  expect(empty.stdout).toContain("no token stored");
+});
+
+test("one default account name: main, in the CLI and in core", async () => {
+  const { DEFAULT_ACCOUNT: core } = await import("@upstox-token/core");
+  const { DEFAULT_ACCOUNT: cli } = await import("../src/default-account.js");
+  expect(cli).toBe(core);
+  expect(core).toBe("main");
+  for (const command of ["generate-token", "status", "init", "verify"]) {
+    const help = await runBin([command, "--help"]);
+    expect(help.stdout.replace(/\s+/g, " ")).toMatch(/--account <name> [^-]*default:? "?main"?\)/);
+  }
 });
 
 test.skipIf(!redisInstalled())("the redis sink: written, and status reads it back", async () => {
@@ -107,6 +132,9 @@ test.skipIf(!redisInstalled())("the redis sink: written, and status reads it bac
   const status = await runBin(["status", "--json", "--sink", sink]);
   expect(status.code).toBe(0);
   expect(JSON.parse(status.stdout)).toMatchObject({ ok: true, entries: [{ state: "valid" }] });
+  const other = await runBin(["status", "--sink", sink, "--account", "nobody"]);
+  expect(other.code).toBe(1);
+  expect(other.stdout).toContain(`no token for "nobody"; it holds "main"'s: ask with --account main`);
 });
 
 test("a sink that fails its start-up check stops the run before any login", async () => {

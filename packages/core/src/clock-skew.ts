@@ -14,7 +14,11 @@ export function measureClockSkew(dateHeader: string | null, receivedAt: number):
   return serverMs - receivedAt;
 }
 
-/** Tracks the skew over one login and warns once when it is large. */
+/** One login talks to two hosts through two clients, each with a monitor: one warning per logger per hour. */
+const REWARN_AFTER_MS = 3_600_000;
+const lastWarned = new WeakMap<Logger, number>();
+
+/** Tracks the skew over one login and warns when it is large: once per monitor, and once an hour per logger. */
 export class ClockSkewMonitor {
   #skewMs: number | null = null;
   #warned = false;
@@ -36,6 +40,9 @@ export class ClockSkewMonitor {
     this.onSkew?.(skew);
     if (!this.#warned && Math.abs(skew) > CLOCK_SKEW_WARN_MS) {
       this.#warned = true;
+      const previous = lastWarned.get(this.logger);
+      if (previous !== undefined && receivedAt - previous < REWARN_AFTER_MS && receivedAt >= previous) return;
+      lastWarned.set(this.logger, receivedAt);
       this.logger.warn(
         { skewMs: skew, host },
         `This machine's clock is ${Math.round(Math.abs(skew) / 1000)} s ${skew > 0 ? "behind" : "ahead of"} ${host}; ` +

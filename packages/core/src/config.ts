@@ -97,19 +97,27 @@ type EnvKey = keyof typeof CONFIG_KEY_VARIABLES;
 const text = (value: string | Secret): string => (isSecret(value) ? value.reveal() : value).trim();
 const secretText = z.union([z.string(), z.instanceof(Secret)]).transform(text);
 
-const booleanText = z.union([
-  z.boolean(),
-  z
-    .string()
-    .trim()
-    .toLowerCase()
-    .pipe(z.enum(["true", "false", "1", "0", "yes", "no", "on", "off", ""], "must be true or false"))
-    .transform((v) => ["true", "1", "yes", "on"].includes(v)),
-]);
+const BOOLEAN_FORM = "must be true or false (also 1/0, yes/no, on/off)";
+// A union that fails says only "Invalid input"; its own message names the form expected.
+const booleanText = z.union(
+  [
+    z.boolean(),
+    z
+      .string()
+      .trim()
+      .toLowerCase()
+      .pipe(z.enum(["true", "false", "1", "0", "yes", "no", "on", "off", ""], BOOLEAN_FORM))
+      .transform((v) => ["true", "1", "yes", "on"].includes(v)),
+  ],
+  BOOLEAN_FORM,
+);
 
 const nonNegativeInt = (what: string) =>
   z
-    .union([z.number(), z.string().trim().regex(/^\d+$/, `must be ${what}`).transform(Number)])
+    .union(
+      [z.number(), z.string().trim().regex(/^\d+$/, `must be ${what}`).transform(Number)],
+      `must be ${what}`,
+    )
     .pipe(z.number().int(`must be ${what}`).nonnegative(`must be ${what}`));
 
 const httpUrl = (what: string) =>
@@ -143,8 +151,8 @@ const configSchema = z.object({
     "an absolute http(s) URL, exactly as registered for the app, e.g. http://127.0.0.1:8976/callback",
   ).optional(),
   debug: booleanText.default(false),
-  sleepMs: nonNegativeInt("a whole number of milliseconds (0 or more)").default(0),
-  timeoutMs: nonNegativeInt("a whole number of milliseconds")
+  sleepMs: nonNegativeInt("a whole number of milliseconds (0 or more), e.g. 250").default(0),
+  timeoutMs: nonNegativeInt("a whole number of milliseconds, at least 100, e.g. 15000")
     .refine((v) => v >= 100, "must be at least 100 ms")
     .default(15_000),
   totpRetries: nonNegativeInt("a whole number from 0 to 3")

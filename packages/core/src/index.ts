@@ -5,6 +5,7 @@ export * from "./clock-skew.js";
 export * from "./config.js";
 export * from "./config-env.js";
 export * from "./cookie-jar.js";
+export * from "./default-account.js";
 export * from "./doctor/index.js";
 export * from "./endpoint-profile.js";
 export * from "./endpoint-profile-file.js";

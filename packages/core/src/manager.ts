@@ -1,5 +1,6 @@
 import type { AccountLock } from "./account-lock.js";
 import type { BackoffPolicy } from "./backoff.js";
+import { DEFAULT_ACCOUNT } from "./default-account.js";
 import { UpstoxTokenError } from "./errors.js";
 import { type Logger, silentLogger } from "./logger.js";
 import { type TokenRecord, toRecord } from "./record.js";
@@ -63,7 +64,7 @@ export class TokenManager {
   }
 
   /** A token valid for at least the margin: stored if possible, else from a (shared) login. */
-  async getValidToken(account = "default"): Promise<TokenRecord> {
+  async getValidToken(account = DEFAULT_ACCOUNT): Promise<TokenRecord> {
     const stored = await this.readStored(account);
     if (stored && isTokenValid(stored, this.#now(), this.#marginMs)) return stored;
     return (await this.refresh(account)).record;
@@ -73,7 +74,7 @@ export class TokenManager {
    * Logs in unless a valid token is stored (or `force`), then writes every sink. Single-flight per account
    * within this process; across processes when a lock is configured.
    */
-  refresh(account = "default", options: { force?: boolean } = {}): Promise<RefreshResult> {
+  refresh(account = DEFAULT_ACCOUNT, options: { force?: boolean } = {}): Promise<RefreshResult> {
     const running = this.#inflight.get(account);
     if (running) return running;
     const started = this.#refreshLocked(account, options.force ?? false).finally(() => {

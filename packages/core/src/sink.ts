@@ -32,6 +32,8 @@ export interface TokenSink {
   write(record: TokenRecord): Promise<SinkWriteResult>;
   /** The newest stored record for the account, or null. Present when `capabilities.read` is true. */
   read?(account: string): Promise<TokenRecord | null>;
+  /** The accounts it holds a token for, when it can tell (lets `status` name the one it found instead). */
+  accounts?(): Promise<string[]>;
   /** Releases files, connections and timers. Safe to call more than once. */
   close(): Promise<void>;
 }

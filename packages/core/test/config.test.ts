@@ -123,6 +123,22 @@ describe("loadConfig", () => {
     expect(error.message).not.toContain("12345");
   });
 
+  test("a malformed number or boolean names the form expected, not just 'Invalid input'", () => {
+    const error = configErrorOf(() =>
+      loadConfig({
+        env: { UPSTOX_TIMEOUT_MS: "abc", UPSTOX_SLEEP_TIME: "x", UPSTOX_DEBUG: "maybe" },
+        envFile: false,
+      }),
+    );
+    const byField = Object.fromEntries(error.problems.map((p) => [p.field, p.message]));
+    expect(byField).toEqual({
+      UPSTOX_DEBUG: "UPSTOX_DEBUG must be true or false (also 1/0, yes/no, on/off)",
+      UPSTOX_SLEEP_TIME: "UPSTOX_SLEEP_TIME must be a whole number of milliseconds (0 or more), e.g. 250",
+      UPSTOX_TIMEOUT_MS: "UPSTOX_TIMEOUT_MS must be a whole number of milliseconds, at least 100, e.g. 15000",
+    });
+    expect(error.message).not.toContain("Invalid input");
+  });
+
   test("a single problem names its field", () => {
     const error = configErrorOf(() => loadConfig({ env: { UPSTOX_USERNAME: "98765" }, envFile: false }));
     expect(error.field).toBe("UPSTOX_USERNAME");
@@ -199,5 +215,12 @@ describe("README", () => {
   test("documents every variable loadConfig reads", async () => {
     const readme = await Bun.file(new URL("../README.md", import.meta.url)).text();
     for (const v of CONFIG_VARIABLES) expect(readme).toContain(`\`${v.name}\``);
+  });
+
+  test("the root README's configuration table lists every variable too", async () => {
+    const readme = await Bun.file(new URL("../../../README.md", import.meta.url)).text();
+    const rows = readme.split("\n").filter((line) => line.startsWith("| `UPSTOX_"));
+    for (const v of CONFIG_VARIABLES)
+      expect(rows.some((row) => row.startsWith(`| \`${v.name}\``))).toBe(true);
   });
 });

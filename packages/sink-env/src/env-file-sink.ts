@@ -130,6 +130,29 @@ export class EnvFileSink implements TokenSink {
     };
   }
 
+  /**
+   * The accounts whose tokens the file holds, as its account keys name them. A token without an account key
+   * (written by hand) belongs to whoever asks, so it names none.
+   */
+  async accounts(): Promise<string[]> {
+    if (this.#closed) throw new SinkError("SINK_FAILED", this.name, "the sink is closed; cannot read");
+    const target = await this.#resolveTarget("SINK_FAILED");
+    let existing: ExistingFile | null;
+    try {
+      existing = await readExisting(target);
+    } catch (error) {
+      throw this.#fsError("SINK_FAILED", error, "read", target);
+    }
+    if (!existing) return [];
+    const values = dotenv.parse(existing.text);
+    const accountKey = this.#options.keys.account;
+    const named = Object.entries(values)
+      .filter(([key]) => (this.#options.accountPrefix ? key.endsWith(`_${accountKey}`) : key === accountKey))
+      .map(([, value]) => value)
+      .filter((account) => account !== "" && values[this.#keysFor(account).accessToken]);
+    return [...new Set(named)].sort();
+  }
+
   async close(): Promise<void> {
     this.#closed = true;
     await Promise.allSettled([...this.#inflight]);

@@ -196,6 +196,22 @@ describe("accounts", () => {
 });
 
 describe("reading", () => {
+  test("accounts() names the accounts the file holds, with and without accountPrefix", async () => {
+    expect(await open().accounts()).toEqual([]);
+    await open().write(makeTestRecord({ account: "default" }));
+    expect(await open().accounts()).toEqual(["default"]);
+    expect(await open().read("main")).toBeNull();
+
+    await writeFile(join(dir, ".env"), "");
+    const prefixed = open({ accountPrefix: true });
+    await prefixed.write(makeTestRecord({ account: "main" }));
+    await prefixed.write(makeTestRecord({ account: "family-2" }));
+    expect(await prefixed.accounts()).toEqual(["family-2", "main"]);
+
+    await writeFile(join(dir, ".env"), `UPSTOX_ACCESS_TOKEN=${makeTestRecord().accessToken.reveal()}\n`);
+    expect(await open().accounts()).toEqual([]); // no account key: it belongs to whoever asks
+  });
+
   test("a hand-written file with renamed keys reads as a minimal valid record", async () => {
     const record = makeTestRecord();
     const expiresSeconds = Math.floor(record.expiresAt / 1000);

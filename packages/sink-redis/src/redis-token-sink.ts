@@ -122,6 +122,28 @@ export class RedisTokenSink implements TokenSink {
     }
   }
 
+  /**
+   * The accounts with a token stored under this prefix (SCAN, never KEYS: it does not block Redis). Account names
+   * have no ":", so other keys under the prefix (locks, checks) are not taken for accounts.
+   */
+  async accounts(): Promise<string[]> {
+    const prefix = this.#options.prefix;
+    const keys = await this.#run("SINK_FAILED", "listing the accounts", async (client) => {
+      const found: string[] = [];
+      let cursor = "0";
+      do {
+        const [next, batch] = await client.scan(cursor, "MATCH", `${escapeGlob(prefix)}*`, "COUNT", 500);
+        cursor = next;
+        found.push(...batch);
+      } while (cursor !== "0" && found.length < 10_000);
+      return found;
+    });
+    const names = keys
+      .map((key) => key.slice(prefix.length))
+      .filter((name) => /^[A-Za-z0-9._-]+$/.test(name));
+    return [...new Set(names)].sort();
+  }
+
   async close(): Promise<void> {
     this.#closing ??= closeRedisClient(this.#client, this.#options.commandTimeoutMs);
     return this.#closing;
@@ -154,4 +176,9 @@ export class RedisTokenSink implements TokenSink {
       });
     }
   }
+}
+
+/** A Redis glob pattern that matches `text` literally. */
+function escapeGlob(text: string): string {
+  return text.replace(/[*?[\]\\]/g, "\\$&");
 }

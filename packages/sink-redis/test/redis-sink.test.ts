@@ -121,6 +121,16 @@ describe("storage", () => {
     expect((await s.read("main"))?.generation).toBe(9);
   });
 
+  test("accounts() names the accounts stored under the prefix, nothing else", async () => {
+    const s = await sink();
+    expect(await s.accounts()).toEqual([]);
+    await s.write(liveRecord({ account: "default" }));
+    await s.write(liveRecord({ account: "family-2" }));
+    await raw.set(`${s.keyFor("lock")}:main`, "x"); // a lock-like key under the same prefix
+    await raw.set("elsewhere:main", "x");
+    expect(await s.accounts()).toEqual(["default", "family-2"]);
+  });
+
   test("a value that is not a token record reads as a SinkError that does not echo it", async () => {
     const s = await sink();
     await raw.set(s.keyFor("main"), "not json, secret-ish-value");

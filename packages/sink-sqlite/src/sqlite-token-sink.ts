@@ -1,5 +1,5 @@
-import { chmodSync, closeSync, openSync } from "node:fs";
-import { resolve } from "node:path";
+import { chmodSync, closeSync, mkdirSync, openSync } from "node:fs";
+import { dirname, resolve } from "node:path";
 import {
   deserializeRecord,
   type Logger,
@@ -143,6 +143,19 @@ export class SqliteTokenSink implements TokenSink {
     return row ? this.#toRecord(row, opened.cipher) : null;
   }
 
+  /** The accounts with a token stored, sorted (so `status` can say whose token a file holds). */
+  async accounts(): Promise<string[]> {
+    const opened = await this.#open("SINK_FAILED");
+    const rows = this.#query(
+      () =>
+        opened.db
+          .prepare<[], { account: string }>("SELECT DISTINCT account FROM tokens ORDER BY account")
+          .all(),
+      "cannot list the accounts",
+    );
+    return rows.map((row) => row.account);
+  }
+
   /** The stored records of an account, newest generation first (an audit trail; bounded by retention). */
   async history(account: string, limit = 30): Promise<TokenHistoryEntry[]> {
     const opened = await this.#open("SINK_FAILED");
@@ -185,6 +198,8 @@ export class SqliteTokenSink implements TokenSink {
     const { path, busyTimeoutMs, mode } = this.#options;
     let db: Database.Database;
     try {
+      // A missing folder is made (owner only, like the file), as the env sink does for its file.
+      mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
       // Create the file ourselves so that it never exists, even briefly, with the umask's mode.
       try {
         closeSync(openSync(path, "wx", mode));
@@ -197,7 +212,7 @@ export class SqliteTokenSink implements TokenSink {
         code,
         "cannot open the database",
         error,
-        "check that the folder exists and is writable",
+        "check that the folder is writable (a missing one is created)",
       );
     }
     try {

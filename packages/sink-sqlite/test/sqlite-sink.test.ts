@@ -76,6 +76,27 @@ describe("options and factory", () => {
   });
 });
 
+describe("the file's folder", () => {
+  test("a missing folder is created, owner only (0700), and the token lands in it", async () => {
+    const dir = await folder();
+    const sink = await sinkIn(dir, { path: "data/upstox/tokens.db" });
+    await sink.check();
+    await sink.write(record(1));
+    expect(statSync(join(dir, "data/upstox")).mode & 0o777).toBe(0o700);
+    expect(statSync(join(dir, "data/upstox/tokens.db")).mode & 0o777).toBe(0o600);
+    expect((await sink.read("main"))?.generation).toBe(1);
+  });
+
+  test("accounts() names every account with a token stored", async () => {
+    const sink = await sinkIn(await folder());
+    expect(await sink.accounts()).toEqual([]);
+    await sink.write(record(1, "zeta"));
+    await sink.write(record(1, "default"));
+    await sink.write(record(2, "default"));
+    expect(await sink.accounts()).toEqual(["default", "zeta"]);
+  });
+});
+
 describe("reading and history", () => {
   test("read returns the newest generation even when it has expired (validity is the manager's call)", async () => {
     const sink = await sinkIn(await folder());

@@ -15,6 +15,7 @@ import {
 import { type Emulator, startEmulator } from "@upstox-token/emulator";
 import { envSink } from "@upstox-token/sink-env";
 import { RedisTokenSink, redisSinkOptions } from "@upstox-token/sink-redis";
+import { sqliteSink } from "@upstox-token/sink-sqlite";
 import { startRedisServer, type TestRedisServer } from "@upstox-token/sink-test-suite/redis-server";
 import { emulatorEnv } from "../src/consumer-project.js";
 import { LineReader } from "../src/line-reader.js";
@@ -38,8 +39,10 @@ function pythonWith(module: string): string | undefined {
 
 const dotenvPython = pythonWith("dotenv");
 const redisPython = pythonWith("redis");
+const sqlitePython = pythonWith("sqlite3");
 const install = "apt-get install python3-dotenv python3-redis, or set UPSTOX_TOKEN_TEST_PYTHON";
 if (!dotenvPython) loudSkip("the Python .env example test", `no Python with python-dotenv (${install})`);
+if (!sqlitePython) loudSkip("the Python SQLite example test", "no Python with its sqlite3 module");
 if (!redisPython) loudSkip("the Python Redis example test", `no Python with redis-py (${install})`);
 
 let emulator: Emulator;
@@ -88,12 +91,78 @@ describe.skipIf(!dotenvPython)("read_env.py (python-dotenv)", () => {
     );
   }, 30_000);
 
+  test("takes the file's path as its argument, from any folder", async () => {
+    const record = await freshRecord("main", 3);
+    await writeEnvFile(record);
+    const { exitCode, stdout } = await run(
+      dotenvPython!,
+      [join(examples, "read_env.py"), join(dir, ".env")],
+      {
+        cwd: repoRoot,
+        env: cleanEnv(),
+        allowFailure: true,
+      },
+    );
+    expect(exitCode).toBe(0);
+    expect(stdout).toContain(`token …${record.accessToken.reveal().slice(-6)} valid until`);
+  }, 30_000);
+
   test("refuses an expired token", async () => {
     const record = await freshRecord("default", 2);
     await writeEnvFile({ ...record, expiresAt: Date.now() - 60_000 });
     const { exitCode, stderr } = await readEnv();
     expect(exitCode).toBe(1);
     expect(stderr).toContain("no valid Upstox token in .env");
+  }, 30_000);
+});
+
+describe.skipIf(!sqlitePython)("read_sqlite.py (sqlite3)", () => {
+  const path = join(dir, "data", "upstox-tokens.db");
+  async function writeRecords(records: TokenRecord[]) {
+    const sink = await sqliteSink.create(sqliteSink.optionsSchema.parse({ path }), {
+      baseDir: dir,
+      logger: silentLogger,
+    });
+    try {
+      for (const record of records) expect(await sink.write(record)).toEqual({ status: "written" });
+    } finally {
+      await sink.close();
+    }
+  }
+  const readSqlite = (...args: string[]) =>
+    run(sqlitePython!, [join(examples, "read_sqlite.py"), ...args], {
+      cwd: repoRoot,
+      env: cleanEnv(),
+      allowFailure: true,
+    });
+
+  test("the newest token of the account named, from the path given, whatever else the file holds", async () => {
+    const older = await freshRecord("main", 1);
+    const newer = await freshRecord("main", 2);
+    const other = await freshRecord("family-2", 7);
+    await writeRecords([older, newer, other]);
+    const tail = (record: TokenRecord) => record.accessToken.reveal().slice(-6);
+    const expiry = (record: TokenRecord) =>
+      new Date(record.expiresAt).toISOString().replace(".000Z", "+00:00");
+
+    const main = await readSqlite(path);
+    expect(main.stderr).toBe("");
+    expect(main.stdout.trim()).toBe(`token …${tail(newer)} valid until ${expiry(newer)}`);
+    const family = await readSqlite(path, "family-2");
+    expect(family.stdout.trim()).toBe(`token …${tail(other)} valid until ${expiry(other)}`);
+
+    const nobody = await readSqlite(path, "nobody");
+    expect(nobody.exitCode).toBe(1);
+    expect(nobody.stderr).toContain('no valid Upstox token for account "nobody"');
+    expect((await readSqlite()).stderr).toContain("usage: python read_sqlite.py <tokens.db> [account]");
+  }, 30_000);
+
+  test("refuses an expired token", async () => {
+    const record = await freshRecord("main", 3);
+    await writeRecords([{ ...record, expiresAt: Date.now() - 60_000 }]);
+    const { exitCode, stderr } = await readSqlite(path);
+    expect(exitCode).toBe(1);
+    expect(stderr).toContain("no valid Upstox token");
   }, 30_000);
 });
 

@@ -4,6 +4,7 @@ import { pathToFileURL } from "node:url";
 import { ConfigError, type ConfigProblem, type Logger, Secret, silentLogger } from "@upstox-token/core";
 import { configFileError, problemsFromZod } from "./config-problems.js";
 import { interpolateEnv } from "./interpolate.js";
+import { jsonErrorPosition } from "./json-error-position.js";
 import { type DaemonConfig, resolveDaemonConfig } from "./resolve-config.js";
 import { daemonConfigSchema } from "./schema.js";
 
@@ -89,7 +90,7 @@ export function validateConfig(
   return config;
 }
 
-async function readConfigSource(file: string): Promise<unknown> {
+export async function readConfigSource(file: string): Promise<unknown> {
   const ext = extname(file).toLowerCase();
   if ([".ts", ".mts", ".js", ".mjs"].includes(ext)) {
     try {
@@ -116,7 +117,8 @@ async function readConfigSource(file: string): Promise<unknown> {
   }
   let text: string;
   try {
-    text = readFileSync(file, "utf8");
+    // Editors on Windows save UTF-8 with a byte-order mark; JSON.parse would call it an unrecognized token.
+    text = readFileSync(file, "utf8").replace(/^\uFEFF/, "");
   } catch (error) {
     throw configFileError(file, [
       { field: "(file)", message: `cannot read it: ${(error as Error).message}` },
@@ -128,27 +130,28 @@ async function readConfigSource(file: string): Promise<unknown> {
     try {
       return parseYaml(text) as unknown;
     } catch (error) {
-      throw configFileError(file, [
-        { field: "(syntax)", message: `not valid YAML: ${(error as Error).message.split("\n")[0]}` },
-      ]);
+      throw configFileError(file, [{ field: "(syntax)", message: `not valid YAML: ${yamlProblem(error)}` }]);
     }
   }
   try {
     return JSON.parse(text) as unknown;
   } catch (error) {
+    const at = jsonErrorPosition(text);
+    const where = at ? ` at line ${at.line}, column ${at.column} (found ${at.found})` : "";
     throw configFileError(file, [
-      { field: "(syntax)", message: `not valid JSON: ${(error as Error).message}${lineHint(text, error)}` },
+      { field: "(syntax)", message: `not valid JSON${where}: ${(error as Error).message}` },
     ]);
   }
 }
 
-/** JSON.parse names a character offset (V8) or nothing (JSC); give a line number when we can. */
-function lineHint(text: string, error: unknown): string {
-  const match = /position (\d+)/.exec(String((error as Error).message));
-  if (!match) return "";
-  const offset = Number(match[1]);
-  const line = text.slice(0, offset).split("\n").length;
-  return ` (line ${line})`;
+/**
+ * The yaml package's first line ends "at line 6, column 1:", the excerpt that followed the colon cut off (it is
+ * not shown: the file may hold a secret). Keep the sentence, end it where it ends.
+ */
+function yamlProblem(error: unknown): string {
+  return String((error as Error).message)
+    .split("\n")[0]!
+    .replace(/:\s*$/, "");
 }
 
 /**

@@ -48,7 +48,7 @@ export function registerCheckEnv(program: Command, action: ActionFactory): void 
           const set = raw !== undefined && raw.trim() !== "";
           const value = !set
             ? v.default !== undefined
-              ? `(default ${v.default})`
+              ? `${v.default} (the default; not set)`
               : "(not set)"
             : (described?.get(v.name) ?? (v.secret ? "***" : masked(v.name, raw)));
           return {

@@ -1,5 +1,6 @@
 import { type Command, Option } from "commander";
 import type { ActionFactory } from "../action.js";
+import { DEFAULT_ACCOUNT } from "../default-account.js";
 import type { InitOptions } from "../init/init-inputs.js";
 import { collect, parseAccount } from "../option-parsers.js";
 
@@ -30,7 +31,7 @@ export function registerInit(program: Command, action: ActionFactory): void {
       collect,
     )
     .option("--dir <folder>", "where to write .env and upstox-token.config.json (default: current folder)")
-    .option("--account <name>", "the account name tokens are stored under", parseAccount, "default")
+    .option("--account <name>", "the account name tokens are stored under", parseAccount, DEFAULT_ACCOUNT)
     .option("--rehearse", "rehearse against a local emulator without asking (the default)")
     .option("--no-rehearse", "skip the rehearsal")
     .option("--force", "replace an existing upstox-token.config.json that differs")

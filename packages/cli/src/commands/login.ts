@@ -1,7 +1,7 @@
 import type { Command } from "commander";
 import type { ActionFactory } from "../action.js";
 import type { DeliverOptions } from "../deliver-token.js";
-import { parseDuration } from "../option-parsers.js";
+import { durationOption } from "../option-parsers.js";
 import { addDeliveryOptions } from "../sink-options.js";
 
 interface LoginOptions extends DeliverOptions {
@@ -17,11 +17,8 @@ export function registerLogin(program: Command, action: ActionFactory): void {
         "log in through the browser: listens on UPSTOX_REDIRECT_URI (http://127.0.0.1:PORT/path), prints the login URL and opens it",
       )
       .option("--no-open", "only print the URL; do not start a browser")
-      .option(
-        "--timeout <duration>",
-        "how long to wait for the browser (e.g. 90s, 5m)",
-        parseDuration,
-        5 * 60_000,
+      .addOption(
+        durationOption("--timeout <duration>", "how long to wait for the browser (e.g. 90s, 5m)", 5 * 60_000),
       ),
   ).action(
     action<LoginOptions>(async (ctx, options) => {

@@ -1,7 +1,7 @@
 import type { Command } from "commander";
 import type { ActionFactory } from "../action.js";
 import type { DeliverOptions } from "../deliver-token.js";
-import { type ListenAddress, parseDuration, parseListenAddress } from "../option-parsers.js";
+import { durationOption, type ListenAddress, parseListenAddress } from "../option-parsers.js";
 import { addDeliveryOptions } from "../sink-options.js";
 
 interface RequestTokenOptions extends DeliverOptions {
@@ -26,11 +26,12 @@ export function registerRequestToken(program: Command, action: ActionFactory): v
         "--user-id <UCC>",
         "with --listen: accept only a token of this Upstox user (the delivery is always checked with Upstox)",
       )
-      .option(
-        "--timeout <duration>",
-        "how long to wait for the approval with --listen (e.g. 10m)",
-        parseDuration,
-        15 * 60_000,
+      .addOption(
+        durationOption(
+          "--timeout <duration>",
+          "how long to wait for the approval with --listen (e.g. 10m)",
+          15 * 60_000,
+        ),
       ),
   ).action(
     action<RequestTokenOptions>(async (ctx, options) => {

@@ -1,6 +1,7 @@
 import type { Command } from "commander";
 import type { ActionFactory } from "../action.js";
 import { CliError } from "../cli-error.js";
+import { DEFAULT_ACCOUNT } from "../default-account.js";
 import { ExitCode } from "../exit-codes.js";
 import { collect, collectAccounts } from "../option-parsers.js";
 
@@ -23,7 +24,11 @@ export function registerStatus(program: Command, action: ActionFactory): void {
       "a sink to read (repeatable): env, env:<file>, sqlite:<file>, redis:<url>",
       collect,
     )
-    .option("--account <name>", "an account to show (repeatable; default: default)", collectAccounts)
+    .option(
+      "--account <name>",
+      `an account to show (repeatable; default: ${DEFAULT_ACCOUNT})`,
+      collectAccounts,
+    )
     .option(
       "--verify",
       "also ask Upstox (profile endpoint) whether each stored token still works; exit 1 if any is refused",
@@ -41,7 +46,7 @@ export function registerStatus(program: Command, action: ActionFactory): void {
         const { closeSinks, openSinks } = await import("../sink-setup.js");
         const { describeExpiry } = await import("../token-view.js");
         const { formatLocal } = await import("../time-format.js");
-        const accounts = options.account ?? ["default"];
+        const accounts = options.account ?? [DEFAULT_ACCOUNT];
         const sinks = await openSinks(options.sink, { cwd: ctx.io.cwd, logger: await ctx.logger() });
         const now = Date.now();
         const entries: Record<string, unknown>[] = [];
@@ -60,6 +65,9 @@ export function registerStatus(program: Command, action: ActionFactory): void {
                   const record = await sink.read(account);
                   if (!record) {
                     state = "missing";
+                    // Whose token it holds instead (e.g. `default`, the CLI's name before `main`).
+                    const others = (await sink.accounts?.())?.filter((a) => a !== account) ?? [];
+                    if (others.length > 0) entry.other_accounts = others;
                   } else {
                     state =
                       record.revokedAt !== undefined
@@ -139,6 +147,11 @@ export function registerStatus(program: Command, action: ActionFactory): void {
               ctx.out.line(`  ${s.dim("this sink cannot read tokens back")}`);
             } else if (state === "error") {
               ctx.out.line(`  ${s.red(String(e.error))}`);
+            } else if (Array.isArray(e.other_accounts)) {
+              const others = e.other_accounts as string[];
+              ctx.out.line(
+                `  no token for "${e.account}"; it holds ${others.map((a) => `"${a}"`).join(", ")}'s: ask with ${others.map((a) => `--account ${a}`).join(" or ")}`,
+              );
             } else {
               ctx.out.line(`  ${s.dim("no token stored")}`);
             }

@@ -27,7 +27,7 @@ export interface InitCredentials {
 /** Everything `init` needs to write the files, whether it came from prompts or from flags. */
 export interface InitAnswers {
   flow: InitFlow;
-  /** The account name sinks store the token under; `default`, like every other CLI command. */
+  /** The account name sinks store the token under; `main` (DEFAULT_ACCOUNT), like every other CLI command. */
   account: string;
   /** Absolute path of the folder that gets `.env` and `upstox-token.config.json`. */
   dir: string;

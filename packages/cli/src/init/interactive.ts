@@ -69,10 +69,18 @@ const LOGIN_NOTE = [
   "  app: both then show the same codes.",
 ].join("\n");
 
-const PROMPTS: Record<CredentialField, { message: string; placeholder?: string }> = {
+/** The redirect URI the docs, the emulator and `login` use; Enter takes it (it is what the prompt shows). */
+const DEFAULT_REDIRECT_URI = "http://127.0.0.1:8976/callback";
+
+/** `placeholder` is a hint shown in an empty field; `defaultValue` is what Enter on an empty field answers. */
+const PROMPTS: Record<CredentialField, { message: string; placeholder?: string; defaultValue?: string }> = {
   clientId: { message: "API key (client id)", placeholder: "from the developer apps page" },
   clientSecret: { message: "API secret" },
-  redirectUri: { message: "Redirect URI", placeholder: "http://127.0.0.1:8976/callback" },
+  redirectUri: {
+    message: `Redirect URI (Enter takes ${DEFAULT_REDIRECT_URI})`,
+    placeholder: DEFAULT_REDIRECT_URI,
+    defaultValue: DEFAULT_REDIRECT_URI,
+  },
   username: { message: "Mobile number (10 digits, no +91)", placeholder: "98xxxxxxxx" },
   pin: { message: "Upstox login PIN (6 digits)" },
   totpSecret: { message: "TOTP secret (base32 key or otpauth:// URI)" },
@@ -125,7 +133,7 @@ async function askCredential(field: CredentialField, defaults: PromptDefaults): 
     p.log.warn(`${CREDENTIAL_FLAGS[field]}: ${problem}`);
   }
   const known = defaults.known[field];
-  const { message, placeholder } = PROMPTS[field];
+  const { message, placeholder, defaultValue } = PROMPTS[field];
   if (SECRET_FIELDS.has(field)) {
     // Masked as typed; an existing value is kept with Enter, never shown.
     const value = answered(
@@ -141,8 +149,11 @@ async function askCredential(field: CredentialField, defaults: PromptDefaults): 
     await p.text({
       message,
       ...(placeholder ? { placeholder } : {}),
+      ...(defaultValue ? { defaultValue } : {}),
       ...(known !== undefined ? { initialValue: known } : {}),
-      validate: (v) => credentialProblem(field, v ?? ""),
+      // An empty field takes defaultValue when there is one, so it is no mistake.
+      validate: (v) =>
+        defaultValue !== undefined && (v ?? "") === "" ? undefined : credentialProblem(field, v ?? ""),
     }),
   ).trim();
 }

@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { mkdtemp } from "node:fs/promises";
+import { mkdtemp, readdir, rmdir } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
 import {
@@ -25,13 +25,17 @@ export interface RehearsalSink {
   /** Where the rehearsal wrote instead: a file in the rehearsal folder, or a throwaway Redis key prefix. */
   wroteTo: string;
   ok: boolean;
+  /** false when the rehearsal stopped before this sink got a token (another sink failed its check). */
+  attempted: boolean;
   error?: ErrorReport | undefined;
 }
 
 export interface RehearsalResult {
   ok: boolean;
-  /** The temp folder that holds the rehearsal's token files. Kept, so the user can look. */
+  /** The temp folder that holds the rehearsal's token files. Kept, so the user can look; removed when empty. */
   folder: string;
+  /** True when nothing was written into `folder`, and it was removed. */
+  folderRemoved: boolean;
   /** True when the emulator's demo user logged in (browser/token-request flows ask no login credentials). */
   demoUser: boolean;
   userId?: string | undefined;
@@ -58,7 +62,14 @@ export async function rehearse(
   const usedNames = new Set<string>();
   const planned = answers.sinks.map((sink) => rehearsalSpec(sink, folder, usedNames));
   const sinks: TokenSink[] = [];
-  const results: RehearsalSink[] = planned.map((p) => ({ chosen: p.chosen, wroteTo: p.wroteTo, ok: false }));
+  const results: RehearsalSink[] = planned.map((p) => ({
+    chosen: p.chosen,
+    wroteTo: p.wroteTo,
+    ok: false,
+    attempted: false,
+  }));
+  const outcome = (fields: Omit<RehearsalResult, "folder" | "folderRemoved" | "demoUser" | "sinks">) =>
+    finish({ ...fields, folder, folderRemoved: false, demoUser, sinks: results });
   try {
     // Only the written .env counts (not this shell's variables): the rehearsal proves the file works.
     const config = requireCredentials(
@@ -97,17 +108,19 @@ export async function rehearse(
         await sink.check();
       } catch (error) {
         results[i]!.error = toErrorReport(error);
+        results[i]!.attempted = true;
       }
     }
-    if (results.some((r) => r.error)) return { ok: false, folder, demoUser, sinks: results };
+    if (results.some((r) => r.error)) return await outcome({ ok: false });
 
     const manager = new TokenManager({ sinks, login: () => loginWithTotp(config, { logger }), logger });
     const refreshed = await manager.refresh(answers.account, { force: true });
     const token = refreshed.record.accessToken.reveal();
-    for (const [i, outcome] of refreshed.sinks.entries()) {
+    for (const [i, written] of refreshed.sinks.entries()) {
       const result = results[i]!;
-      if (!outcome.ok) {
-        result.error = toErrorReport(outcome.error);
+      result.attempted = true;
+      if (!written.ok) {
+        result.error = toErrorReport(written.error);
         continue;
       }
       // Read it back where the sink can: the token the login produced is the one stored.
@@ -122,13 +135,21 @@ export async function rehearse(
       }
     }
     const ok = emulator.isTokenValid(token) && results.every((r) => r.ok);
-    return { ok, folder, demoUser, userId: refreshed.record.profile.userId, sinks: results };
+    return await outcome({ ok, userId: refreshed.record.profile.userId });
   } catch (error) {
-    return { ok: false, folder, demoUser, sinks: results, error: toErrorReport(error) };
+    return await outcome({ ok: false, error: toErrorReport(error) });
   } finally {
     await closeSinks(sinks);
     await emulator.close();
   }
+}
+
+/** A rehearsal folder nothing was written into is removed rather than pointed at. */
+async function finish(result: RehearsalResult): Promise<RehearsalResult> {
+  const entries = await readdir(result.folder).catch(() => ["?"]);
+  if (entries.length > 0) return result;
+  await rmdir(result.folder).catch(() => {});
+  return { ...result, folderRemoved: true };
 }
 
 interface PlannedSink {

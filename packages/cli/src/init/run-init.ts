@@ -7,6 +7,7 @@ import { ExitCode, type ExitCodeValue } from "../exit-codes.js";
 import { answersFromFlags } from "./answers-from-flags.js";
 import type { InitAnswers } from "./init-answers.js";
 import { environmentValues, flagValues, type InitOptions } from "./init-inputs.js";
+import { effectiveSetup } from "./kept-config.js";
 import { type RehearsalResult, rehearse } from "./rehearsal.js";
 import { describeRehearsal, describeSetup, nextSteps } from "./setup-report.js";
 import { parseSinkChoice, redactPasswords, sinkTargetCheck } from "./sink-choice.js";
@@ -33,10 +34,11 @@ async function runWithFlags(
   dir: string,
   env: Record<string, string | undefined>,
 ): Promise<ExitCodeValue> {
-  const answers = await answersFromFlags({ options, dir, env });
-  const setup = await writeOrExplain(answers, options.force === true);
+  const chosen = await answersFromFlags({ options, dir, env });
+  const setup = await writeOrExplain(chosen, options.force === true);
+  const { answers, note } = await effectiveSetup(chosen, setup);
   ctx.out.line(`Written in ${dir}:`);
-  for (const line of describeSetup(setup)) ctx.out.line(`  ${line}`);
+  for (const line of describeSetup(setup, note)) ctx.out.line(`  ${line}`);
 
   let rehearsal: RehearsalResult | undefined;
   if (options.rehearse !== false) {
@@ -71,7 +73,7 @@ async function runInteractive(
         "Nothing is sent to Upstox. Ctrl-C cancels.",
     );
     const sinks = options.sink ? await sinksFromFlags(options.sink) : undefined;
-    const answers = await askAnswers({
+    const chosen = await askAnswers({
       flow: options.flow,
       flagged: flagValues(options),
       known: environmentValues(env),
@@ -79,9 +81,9 @@ async function runInteractive(
       dir,
       account: options.account,
     });
-    p.note(summary(answers), "Summary");
+    p.note(summary(chosen), "Summary");
     let replaceConfig = options.force === true;
-    if (!replaceConfig && (await configFileState(answers)) === "different") {
+    if (!replaceConfig && (await configFileState(chosen)) === "different") {
       replaceConfig = answered(
         await p.confirm({
           message: "upstox-token.config.json exists and differs. Replace it?",
@@ -93,9 +95,10 @@ async function runInteractive(
       p.cancel("Nothing was written.");
       return ExitCode.Usage;
     }
-    const setup = await writeOrExplain(answers, replaceConfig);
+    const setup = await writeOrExplain(chosen, replaceConfig);
     written = true;
-    p.log.success(`Written in ${dir}:\n${describeSetup(setup).join("\n")}`);
+    const { answers, note } = await effectiveSetup(chosen, setup);
+    p.log.success(`Written in ${dir}:\n${describeSetup(setup, note).join("\n")}`);
 
     const wanted =
       options.rehearse ??
@@ -181,12 +184,13 @@ function resultJson(
     rehearsal: rehearsal
       ? {
           ok: rehearsal.ok,
-          folder: rehearsal.folder,
+          folder: rehearsal.folderRemoved ? null : rehearsal.folder,
           demo_user: rehearsal.demoUser,
           sinks: rehearsal.sinks.map((s) => ({
             sink: s.chosen,
             wrote_to: s.wroteTo,
             ok: s.ok,
+            attempted: s.attempted,
             ...(s.error ? { error: { code: s.error.code, message: s.error.message } } : {}),
           })),
           ...(rehearsal.error

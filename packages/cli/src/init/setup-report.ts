@@ -5,7 +5,7 @@ import { urlHasCredentials } from "./sink-choice.js";
 import type { SetupResult } from "./write-setup.js";
 
 /** A few lines per file `init` wrote or left alone (names relative to the setup folder, which is said once). */
-export function describeSetup(result: SetupResult): string[] {
+export function describeSetup(result: SetupResult, keptNote?: string): string[] {
   const { env, config, gitignore } = result;
   const name = (path: string) => relative(result.dir, path) || path;
   const lines: string[] = [];
@@ -29,6 +29,7 @@ export function describeSetup(result: SetupResult): string[] {
       kept: `${name(config.path)}: exists and differs; kept as it was (--force replaces it)`,
     }[config.status],
   );
+  if (keptNote) lines.push(`  ${keptNote}`);
   if ("skipped" in gitignore) lines.push(".gitignore: not changed (not inside a git repository)");
   else if (gitignore.added.length > 0)
     lines.push(`${name(gitignore.path)}: added ${gitignore.added.join(", ")}`);
@@ -66,12 +67,19 @@ export function describeRehearsal(result: RehearsalResult): string[] {
     if (result.error?.hint) lines.push(`  hint: ${result.error.hint}`);
   }
   for (const sink of result.sinks) {
-    lines.push(`  ${sink.ok ? "✓" : "✗"} ${sink.chosen}: token written to ${sink.wroteTo}`);
-    if (sink.error) lines.push(`    ${sink.error.code}: ${sink.error.message}`);
+    if (sink.ok) lines.push(`  ✓ ${sink.chosen}: token written to ${sink.wroteTo}`);
+    else if (sink.attempted) {
+      lines.push(`  ✗ ${sink.chosen}: ${sink.error ? "failed" : "not written"}`);
+      if (sink.error) lines.push(`    ${sink.error.code}: ${sink.error.message}`);
+    } else {
+      lines.push(`  - ${sink.chosen}: not tried; the rehearsal stopped before the login (see the ✗ above)`);
+    }
   }
   lines.push(
     "  Nothing was sent to Upstox, and your real sinks were not touched.",
-    `  The rehearsal's files are in ${result.folder}; delete it when done.`,
+    result.folderRemoved
+      ? "  Nothing was written, so its temp folder was removed."
+      : `  The rehearsal's files are in ${result.folder}; delete it when done.`,
   );
   return lines;
 }

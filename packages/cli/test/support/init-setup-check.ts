@@ -60,7 +60,7 @@ export function rehearsalFolder(tempRoot: string): string {
 }
 
 /** The token the rehearsal stored in a SQLite file, read back through the sink itself. */
-export async function sqliteToken(path: string, account = "default"): Promise<TokenRecord | null> {
+export async function sqliteToken(path: string, account = "main"): Promise<TokenRecord | null> {
   if (!existsSync(path)) return null;
   const sink = await sqliteSink.create(sqliteSink.optionsSchema.parse({ path }), {
     baseDir: "/",

@@ -1,0 +1,192 @@
+// The daemon's command line as an operator meets it: --version, usage errors that exit 2 without a stack trace,
+// a status port in use refused before any login, the next run logged, terminal logs in IST, and a --dry-run that
+// says each warning once.
+import { afterAll, afterEach, beforeAll, describe, expect, test } from "bun:test";
+import { createServer, type Server } from "node:net";
+import { Writable } from "node:stream";
+import { type Emulator, startEmulator } from "@upstox-token/emulator";
+import manifest from "../package.json" with { type: "json" };
+import { createLogger } from "../src/logger.js";
+import { type MainIo, runMain } from "../src/main.js";
+import {
+  accountEntry,
+  DAEMON_BIN,
+  demoAccount,
+  loginCount,
+  tempDir,
+  writeConfig,
+} from "./support/helpers.js";
+
+let emulator: Emulator;
+const cleanups: (() => void | Promise<void>)[] = [];
+beforeAll(async () => {
+  emulator = await startEmulator();
+});
+afterAll(async () => {
+  await emulator.close();
+});
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+  emulator.reset();
+});
+
+function dir(): string {
+  const t = tempDir("daemon-main-");
+  cleanups.push(t.cleanup);
+  return t.dir;
+}
+
+function memoryIo(): MainIo & { out: string; err: string } {
+  const io = {
+    out: "",
+    err: "",
+    stdout: (text: string) => {
+      io.out += text;
+    },
+    stderr: (text: string) => {
+      io.err += text;
+    },
+    process: { on: () => process, off: () => process } as unknown as MainIo["process"],
+  };
+  return io;
+}
+
+async function runDaemon(args: string[], env: Record<string, string> = {}) {
+  const child = Bun.spawn(["bun", DAEMON_BIN, ...args], {
+    env: { ...process.env, UPSTOX_TOKEN_LOG_LEVEL: "info", ...env },
+    stdout: "pipe",
+    stderr: "pipe",
+  });
+  const [stdout, stderr, code] = await Promise.all([
+    new Response(child.stdout).text(),
+    new Response(child.stderr).text(),
+    child.exited,
+  ]);
+  return { code, stdout, stderr };
+}
+
+const STACK_FRAME = /\n\s+at /;
+
+describe("usage", () => {
+  test("--version prints the package's version and exits 0", async () => {
+    for (const flag of ["--version", "-V"]) {
+      const io = memoryIo();
+      expect(await runMain(["bun", "daemon", flag], io)).toBe(0);
+      expect(io.out.trim()).toBe(manifest.version);
+    }
+  });
+
+  test("a bad --log-level is a usage error: exit 2, the allowed levels, no stack trace", async () => {
+    const io = memoryIo();
+    expect(await runMain(["bun", "daemon", "--log-level", "loud", "--once"], io)).toBe(2);
+    expect(io.err).toContain("argument 'loud' is invalid");
+    expect(io.err).toContain("trace, debug, info, warn, error");
+    expect(io.err).not.toMatch(STACK_FRAME);
+  });
+
+  test("a bad UPSTOX_TOKEN_LOG_LEVEL is one too, naming the variable", async () => {
+    const run = await runDaemon(["--once"], { UPSTOX_TOKEN_LOG_LEVEL: "verbose" });
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain('UPSTOX_TOKEN_LOG_LEVEL="verbose" is not a log level');
+    expect(run.stderr).not.toMatch(STACK_FRAME);
+  });
+
+  test("--once with --dry-run is a usage error", async () => {
+    const io = memoryIo();
+    expect(await runMain(["bun", "daemon", "--once", "--dry-run"], io)).toBe(2);
+    expect(io.err).toContain("'--dry-run' cannot be used with option '--once'");
+  });
+});
+
+describe("start-up", () => {
+  test("a status port in use: exit 2 naming the port and the fix, before any login or 'daemon ready'", async () => {
+    const holder: Server = createServer();
+    await new Promise<void>((resolve) => holder.listen(0, "127.0.0.1", resolve));
+    cleanups.push(() => new Promise<void>((resolve) => holder.close(() => resolve())));
+    const port = (holder.address() as { port: number }).port;
+    const file = writeConfig(dir(), {
+      accounts: [accountEntry(emulator, demoAccount())],
+      sinks: [{ use: "sqlite", options: { path: "t.db" } }],
+      statusServer: { port },
+    });
+    const run = await runDaemon(["--config", file]);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain(
+      `the status endpoint cannot listen on 127.0.0.1:${port}: the port is in use`,
+    );
+    expect(run.stderr).toContain(`set statusServer.port in ${file} to a free one`);
+    expect(run.stderr).not.toContain("daemon ready");
+    expect(run.stderr).not.toMatch(STACK_FRAME);
+    expect(emulator.log).toHaveLength(0);
+  });
+
+  test("the next scheduled run is logged at start and after the account's cycle", async () => {
+    const file = writeConfig(dir(), {
+      accounts: [accountEntry(emulator, demoAccount("alpha"))],
+      sinks: [{ use: "sqlite", options: { path: "t.db" } }],
+    });
+    const child = Bun.spawn(["bun", DAEMON_BIN, "--config", file], {
+      env: { ...process.env, UPSTOX_TOKEN_LOG_LEVEL: "info" },
+      stdout: "pipe",
+      stderr: "pipe",
+    });
+    cleanups.push(async () => {
+      child.kill("SIGTERM");
+      await child.exited;
+    });
+    const lines: Record<string, unknown>[] = [];
+    void (async () => {
+      const decoder = new TextDecoder();
+      let buffered = "";
+      for await (const chunk of child.stderr) {
+        buffered += decoder.decode(chunk);
+        const parts = buffered.split("\n");
+        buffered = parts.pop() ?? "";
+        for (const part of parts) if (part.trim()) lines.push(JSON.parse(part) as Record<string, unknown>);
+      }
+    })();
+    const index = async (predicate: (line: Record<string, unknown>) => boolean) => {
+      for (let i = 0; i < 400; i++) {
+        const at = lines.findIndex(predicate);
+        if (at !== -1) return at;
+        await Bun.sleep(25);
+      }
+      throw new Error(`no such log line in ${JSON.stringify(lines)}`);
+    };
+    const atStart = await index((l) => String(l.msg).startsWith("next scheduled run"));
+    const stored = await index((l) => l.msg === "new token stored");
+    const after = await index((l) => String(l.msg).startsWith("next run") && l.account === "alpha");
+    expect(after).toBeGreaterThan(stored);
+    for (const line of [lines[atStart]!, lines[after]!]) {
+      expect(String(line.nextRun)).toMatch(/^\d{4}-\d\d-\d\d 03:3\d:\d\d IST$/);
+      expect(line.local).toBeString();
+    }
+    expect(loginCount(emulator)).toBe(1);
+  });
+
+  test("--dry-run says the early-cron warning once", async () => {
+    const file = writeConfig(dir(), {
+      accounts: [accountEntry(emulator, demoAccount())],
+      sinks: [{ use: "sqlite", options: { path: "t.db" } }],
+      schedule: "0 2 * * *",
+    });
+    const run = await runDaemon(["--dry-run", "--config", file], { UPSTOX_TOKEN_LOG_LEVEL: "" });
+    expect(run.code).toBe(0);
+    expect(`${run.stdout}${run.stderr}`.match(/runs before 03:30 IST/g)).toHaveLength(1);
+  });
+});
+
+test("terminal (pretty) logs show the time in IST, with the zone", async () => {
+  let text = "";
+  const stream = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      text += chunk.toString();
+      done();
+    },
+  });
+  const logger = createLogger({ pretty: true, destination: stream });
+  logger.info({}, "hello");
+  for (let i = 0; i < 100 && !text.includes("hello"); i++) await Bun.sleep(10);
+  expect(text).toMatch(/\[\d{4}-\d\d-\d\d \d\d:\d\d:\d\d IST\]/);
+  expect(text).toContain("hello");
+});
