@@ -7,11 +7,10 @@ import { type Daemon, startDaemon } from "./daemon.js";
 import type { EmulatorMode } from "./emulator-mode.js";
 import type { ServiceKind } from "./install-service.js";
 import { createLogger, loadPrettyLogs, wantsPrettyLogs } from "./logger.js";
-import { createMetrics } from "./metrics.js";
 import { attachNotifications, type NotificationsHandle } from "./notify.js";
+import { type DaemonServers, startDaemonServers } from "./proxy/daemon-servers.js";
 import type { RunSummary } from "./runner/daemon-runner.js";
 import { formatIst, formatLocal, nextRuns } from "./schedule.js";
-import type { StatusServer } from "./status-server.js";
 
 // What only some runs need is imported where it is used: a daemon stays in memory for months, and every module
 // it loads stays with it. install-service, the status endpoint (node:http), --emulator and pretty logs are
@@ -145,7 +144,7 @@ async function runDaemon(flags: DaemonFlags, io: MainIo): Promise<number> {
   let emulator: EmulatorMode | undefined;
   let daemon: Daemon | undefined;
   let hooks: NotificationsHandle | undefined;
-  let statusServer: StatusServer | undefined;
+  let servers: DaemonServers | undefined;
   try {
     if (flags.emulator) emulator = await (await import("./emulator-mode.js")).startEmulatorMode(logger);
     const scheduled = !flags.once && !flags.dryRun;
@@ -175,25 +174,14 @@ async function runDaemon(flags: DaemonFlags, io: MainIo): Promise<number> {
       io.stdout(onceReport(summary));
       return summary.ok ? EXIT_OK : EXIT_FAILED;
     }
-    const statusConfig = running.config.statusServer;
-    if (statusConfig) {
-      // Counting starts before the import below yields, so no event of the catch-up is missed.
-      const metrics = createMetrics(running.events, () => running.status());
-      const { startStatusServer } = await import("./status-server.js");
-      statusServer = await startStatusServer({
-        host: statusConfig.host,
-        port: statusConfig.port,
-        status: () => running.status(),
-        metrics: () => metrics.render(),
-      });
-      logger.info({ url: statusServer.url }, "status endpoint: /healthz and /metrics");
-    }
+    // The status server and the API proxy (issue 11), with the watchdog they share.
+    servers = await startDaemonServers(running, { logger, ...(emulator ? { fetch: emulator.fetch } : {}) });
     await withSignals(io, logger, daemon, () => new Promise<never>(() => {}), attachHooks);
     return EXIT_OK;
   } catch (error) {
     return reportFatal(error, io, logger);
   } finally {
-    await statusServer?.close();
+    await servers?.close();
     await daemon?.stop();
     hooks?.();
     await emulator?.close();

@@ -1,0 +1,151 @@
+import {
+  Agent as HttpAgent,
+  request as httpRequest,
+  type IncomingHttpHeaders,
+  type IncomingMessage,
+} from "node:http";
+import { Agent as HttpsAgent, request as httpsRequest } from "node:https";
+
+/** Connection-scoped headers (RFC 9110 §7.6.1): never forwarded in either direction. */
+const HOP_BY_HOP = new Set([
+  "connection",
+  "keep-alive",
+  "proxy-authenticate",
+  "proxy-authorization",
+  "proxy-connection",
+  "te",
+  "trailer",
+  "transfer-encoding",
+  "upgrade",
+]);
+
+/** Ours, not Upstox's: the account switch, the client key, and whatever token the program sent. */
+const PROXY_ONLY = new Set([
+  "authorization",
+  "x-upstox-account",
+  "x-upstox-proxy-key",
+  "host",
+  "content-length",
+]);
+
+/** Headers minus hop-by-hop ones, including any the Connection header names. */
+function withoutHopByHop(
+  headers: IncomingHttpHeaders,
+  drop: ReadonlySet<string>,
+): Record<string, string | string[]> {
+  const named = String(headers.connection ?? "")
+    .split(",")
+    .map((h) => h.trim().toLowerCase())
+    .filter(Boolean);
+  const out: Record<string, string | string[]> = {};
+  for (const [name, value] of Object.entries(headers)) {
+    if (value === undefined || HOP_BY_HOP.has(name) || drop.has(name) || named.includes(name)) continue;
+    out[name] = value;
+  }
+  return out;
+}
+
+export function upstreamRequestHeaders(
+  incoming: IncomingHttpHeaders,
+  token: string,
+  bodyLength: number,
+): Record<string, string | string[]> {
+  const headers = withoutHopByHop(incoming, PROXY_ONLY);
+  headers.authorization = `Bearer ${token}`;
+  if (
+    bodyLength > 0 ||
+    incoming["content-length"] !== undefined ||
+    incoming["transfer-encoding"] !== undefined
+  ) {
+    headers["content-length"] = String(bodyLength);
+  }
+  return headers;
+}
+
+/** The answer's headers for the program: hop-by-hop removed, and any header that carries the token dropped. */
+export function downstreamHeaders(
+  incoming: IncomingHttpHeaders,
+  token: string,
+): Record<string, string | string[]> {
+  const headers = withoutHopByHop(incoming, new Set());
+  for (const [name, value] of Object.entries(headers)) {
+    const text = Array.isArray(value) ? value.join("\n") : value;
+    if (token.length > 0 && text.includes(token)) delete headers[name];
+  }
+  return headers;
+}
+
+export class UpstreamError extends Error {
+  constructor(
+    readonly status: 502 | 504,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+const agents = {
+  http: new HttpAgent({ keepAlive: true, maxSockets: 64 }),
+  https: new HttpsAgent({ keepAlive: true, maxSockets: 64 }),
+};
+
+export interface UpstreamCall {
+  method: string;
+  url: URL;
+  headers: Record<string, string | string[]>;
+  body: Buffer;
+  timeoutMs: number;
+}
+
+/** Sends one request upstream over a kept-alive connection; resolves with the answer's head, body unread. */
+export function sendUpstream(call: UpstreamCall): Promise<IncomingMessage> {
+  const https = call.url.protocol === "https:";
+  const send = https ? httpsRequest : httpRequest;
+  return new Promise((resolve, reject) => {
+    const req = send(call.url, {
+      method: call.method,
+      headers: { ...call.headers, host: call.url.host },
+      agent: https ? agents.https : agents.http,
+      timeout: call.timeoutMs,
+    });
+    req.once("response", (res) => {
+      // From here the timeout guards pauses in the body; the socket goes back to the pool when it ends.
+      res.setTimeout?.(call.timeoutMs, () =>
+        res.destroy(new UpstreamError(504, "Upstox stopped sending the answer")),
+      );
+      resolve(res);
+    });
+    req.once("timeout", () =>
+      req.destroy(new UpstreamError(504, `no answer from Upstox in ${call.timeoutMs} ms`)),
+    );
+    req.once("error", (error) =>
+      reject(
+        error instanceof UpstreamError
+          ? error
+          : new UpstreamError(
+              502,
+              `Upstox could not be reached (${(error as NodeJS.ErrnoException).code ?? "error"})`,
+            ),
+      ),
+    );
+    req.end(call.body.length > 0 ? call.body : undefined);
+  });
+}
+
+/** The longest configured prefix that matches, else the account's API host. */
+export function upstreamUrl(
+  pathAndQuery: string,
+  apiBase: string,
+  upstreams: Readonly<Record<string, string>>,
+): URL {
+  const path = pathAndQuery.split("?")[0] ?? "/";
+  let base = apiBase;
+  let best = -1;
+  for (const [prefix, target] of Object.entries(upstreams)) {
+    if (path.startsWith(prefix) && prefix.length > best) {
+      best = prefix.length;
+      base = target;
+    }
+  }
+  return new URL(`${base.replace(/\/+$/, "")}${pathAndQuery}`);
+}
