@@ -4,6 +4,7 @@ import { toIstIso } from "@upstox-token/core";
 import type { AccountStatus } from "./events.js";
 import { PROMETHEUS_CONTENT_TYPE } from "./metrics.js";
 import { readBoundedBody } from "./proxy/bounded-body.js";
+import { closeAfterAnswer } from "./proxy/refuse-unread.js";
 import { type AccessPolicy, decideAccess, isLoopbackAddress } from "./proxy/request-policy.js";
 import { maskTokens, type PublicError, publicError } from "./public-error.js";
 import type { AccountsReport } from "./status-page/account-view.js";
@@ -103,7 +104,7 @@ function send(
     ...extra,
   });
   res.end(req.method === "HEAD" ? undefined : body);
-  if (close) res.once("finish", () => req.destroy());
+  if (close) closeAfterAnswer(req, res);
 }
 
 const json = (value: unknown) => `${JSON.stringify(value, null, 2)}\n`;

@@ -5,6 +5,7 @@ import { readBoundedBody } from "./bounded-body.js";
 import { readRefusal, sendProxied } from "./proxied-answer.js";
 import type { ProxyConfig } from "./proxy-config.js";
 import type { ProxyMetrics } from "./proxy-metrics.js";
+import { closeAfterAnswer } from "./refuse-unread.js";
 import { type AccessPolicy, decideAccess } from "./request-policy.js";
 import type { CurrentToken, TokenAuthority } from "./token-authority.js";
 import {
@@ -157,7 +158,7 @@ export async function startProxyServer(options: ProxyServerOptions): Promise<Pro
     if (!body.ok) {
       // Close instead of draining: a 50 MB upload is not read to its end.
       proxyError(res, body.status, "PROXY_BODY", body.error, true);
-      res.once("finish", () => req.destroy());
+      closeAfterAnswer(req, res);
       return done(body.status, account.name);
     }
     let token = await options.authority.current(account.name);
