@@ -38,7 +38,18 @@ export const proxySchema = z
         "Account used when a request has no X-Upstox-Account header. Default: the only account, if there is one.",
       ),
     upstreams: z
-      .record(z.string().regex(/^\//, 'must be a path prefix starting with "/"'), upstreamBase)
+      .record(z.string(), upstreamBase)
+      .superRefine((map, ctx) => {
+        for (const prefix of Object.keys(map)) {
+          if (!prefix.startsWith("/")) {
+            ctx.addIssue({
+              code: "custom",
+              path: [prefix],
+              message: `must be a path prefix starting with "/", e.g. "/${prefix}"`,
+            });
+          }
+        }
+      })
       .default({})
       .describe(
         'Path prefix → Upstox host for APIs not on the account\'s apiBase, e.g. { "/v3/order/": "https://api-hft.upstox.com" }. The longest matching prefix wins.',

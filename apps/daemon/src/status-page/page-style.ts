@@ -28,7 +28,8 @@ dt{color:var(--muted)}dd{margin:0;min-width:0;overflow-wrap:anywhere}
 .sub{color:var(--muted);font-size:13px;display:block}
 .countdown{font-variant-numeric:tabular-nums;font-weight:600}
 .error{margin-top:10px;padding:8px 10px;border-radius:8px;background:var(--badbg);color:var(--fg);font-size:14px;overflow-wrap:anywhere}
-.error b{color:var(--bad)}.hint{display:block;margin-top:4px;color:var(--muted)}
+.error b{color:var(--bad)}.error.past{background:transparent;border:1px dashed var(--line);color:var(--muted)}
+.error.past b{color:var(--muted)}.label{font-weight:600}.hint{display:block;margin-top:4px;color:var(--muted)}
 .sinks{display:flex;flex-wrap:wrap;gap:6px;margin-top:10px}
 .sink{font-size:12px;padding:2px 8px;border-radius:6px;border:1px solid var(--line)}
 .sink.ok{color:var(--ok)}.sink.failed{color:var(--bad);border-color:var(--bad)}.sink.unknown{color:var(--muted)}
