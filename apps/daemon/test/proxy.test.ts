@@ -175,6 +175,31 @@ describe("the API proxy", () => {
   });
 });
 
+describe("before the first token", () => {
+  test("no token and no login running: 503 at once, and no login is started from the proxy", async () => {
+    const proxied = await start({ login: false });
+    const before = loginCount(emulator);
+    const early = await fetch(`${proxied.proxyUrl}/v2/user/profile`);
+    expect(early.status).toBe(503);
+    expect((await early.json()).errors[0].error_code).toBe("PROXY_NO_TOKEN");
+    expect(loginCount(emulator)).toBe(before);
+  });
+
+  test("a request that arrives during the start-up login waits for its token", async () => {
+    const proxied = await start({ login: false });
+    const started = new Promise<void>((resolve) =>
+      proxied.daemon.events.on((event) => {
+        if (event.type === "refresh-started") resolve();
+      }),
+    );
+    const cycle = proxied.daemon.runOnce();
+    await started;
+    const answer = await fetch(`${proxied.proxyUrl}/v2/user/profile`);
+    expect(answer.status).toBe(200);
+    await cycle;
+  });
+});
+
 describe("the watchdog", () => {
   test("a token revoked at the emulator: the next GETs return 200 after exactly one re-login", async () => {
     const proxied = await start();

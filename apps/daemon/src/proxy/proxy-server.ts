@@ -161,8 +161,8 @@ export async function startProxyServer(options: ProxyServerOptions): Promise<Pro
       closeAfterAnswer(req, res);
       return done(body.status, account.name);
     }
-    let token = await options.authority.current(account.name);
-    if (!token) token = await renewedOrUndefined(account.name, undefined, "no usable token held");
+    // No token yet: wait for a refresh in flight (the start-up login), never start one from here.
+    let token = await options.authority.current(account.name, { waitMs: config.upstreamTimeoutMs });
     if (!token) {
       proxyError(
         res,
@@ -229,12 +229,6 @@ export async function startProxyServer(options: ProxyServerOptions): Promise<Pro
       else res.destroy();
       return done(upstream.status, account.name, { err: upstream.message });
     }
-  };
-
-  const renewedOrUndefined = async (account: string, generation: number | undefined, reason: string) => {
-    if (!options.watchdog) return undefined;
-    const verdict = await options.watchdog.tokenRefused(account, generation, reason);
-    return verdict.renewed ? verdict.token : undefined;
   };
 
   const server = createServer((req, res) => {

@@ -25,6 +25,8 @@ export class RunnerTokenAuthority implements TokenAuthority {
   readonly #now: () => number;
   readonly #records = new Map<string, TokenRecord>();
   readonly #reads = new Map<string, Promise<TokenRecord | null>>();
+  /** Refresh cycles in flight per account (from the events), so a request can wait for the first token. */
+  readonly #cycles = new Map<string, { done: Promise<void>; end: () => void }>();
   readonly #unsubscribe: () => void;
 
   constructor(source: RunnerTokenSource, now: () => number = Date.now) {
@@ -32,6 +34,21 @@ export class RunnerTokenAuthority implements TokenAuthority {
     this.#now = now;
     this.#unsubscribe = source.events.on((event) => {
       if (event.type === "refresh-succeeded") this.#keep(event.record);
+      if (event.type === "refresh-started" && !this.#cycles.has(event.account)) {
+        let end = () => {};
+        const done = new Promise<void>((resolve) => {
+          end = resolve;
+        });
+        this.#cycles.set(event.account, { done, end });
+      }
+      const over =
+        event.type === "refresh-succeeded" ||
+        event.type === "refresh-skipped" ||
+        (event.type === "refresh-failed" && !event.willRetry);
+      if (over) {
+        this.#cycles.get(event.account)?.end();
+        this.#cycles.delete(event.account);
+      }
     });
   }
 
@@ -40,9 +57,25 @@ export class RunnerTokenAuthority implements TokenAuthority {
     if (!held || held.generation <= record.generation) this.#records.set(record.account, record);
   }
 
-  async current(account: string, options: { reload?: boolean } = {}): Promise<CurrentToken | undefined> {
+  async current(
+    account: string,
+    options: { reload?: boolean; waitMs?: number } = {},
+  ): Promise<CurrentToken | undefined> {
+    const found = await this.#current(account, options.reload ?? false);
+    const cycle = this.#cycles.get(account);
+    if (found || !options.waitMs || !cycle) return found;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const timeout = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, options.waitMs);
+    });
+    await Promise.race([cycle.done, timeout]);
+    clearTimeout(timer);
+    return this.#current(account, true);
+  }
+
+  async #current(account: string, reload: boolean): Promise<CurrentToken | undefined> {
     const held = this.#records.get(account);
-    if (!options.reload && held && isRecordUsable(held, this.#now())) return toCurrent(held);
+    if (!reload && held && isRecordUsable(held, this.#now())) return toCurrent(held);
     // One sink read per account at a time, however many requests arrive together.
     let read = this.#reads.get(account);
     if (!read) {
@@ -71,5 +104,6 @@ export class RunnerTokenAuthority implements TokenAuthority {
 
   close(): void {
     this.#unsubscribe();
+    for (const cycle of this.#cycles.values()) cycle.end();
   }
 }

@@ -16,8 +16,14 @@ export type RefreshNowResult =
   | { ok: false; code: string; message: string; hint?: string | undefined };
 
 export interface TokenAuthority {
-  /** The account's usable token; `reload` re-reads the sinks (another process may have renewed it). */
-  current(account: string, options?: { reload?: boolean }): Promise<CurrentToken | undefined>;
+  /**
+   * The account's usable token; `reload` re-reads the sinks (another process may have renewed it); `waitMs`:
+   * with no token yet but a refresh running (the start-up login), wait up to this long for it.
+   */
+  current(
+    account: string,
+    options?: { reload?: boolean; waitMs?: number },
+  ): Promise<CurrentToken | undefined>;
   /** Logs the account in now, even when its stored token looks valid (Upstox refused it). */
   refreshNow(account: string, reason: string): Promise<RefreshNowResult>;
 }
