@@ -1,6 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "bun:test";
 import { createServer, request, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import { gzipSync } from "node:zlib";
 import { DEMO_USER, type Emulator, startEmulator } from "@upstox-token/emulator";
 import { hashClientKey } from "../src/proxy/request-policy.js";
 import { addUsers, demoAccount, loginCount } from "./support/helpers.js";
@@ -172,6 +173,44 @@ describe("the API proxy", () => {
       headers: { "x-upstox-account": "nobody" },
     });
     expect(unknown.status).toBe(400);
+  });
+});
+
+describe("upstream bounds and bytes", () => {
+  test("a compressed answer passes through byte for byte; a slow Upstox ends in a 504, not a hang", async () => {
+    const packed = gzipSync(
+      Buffer.from(JSON.stringify({ status: "success", data: { big: "x".repeat(5000) } })),
+    );
+    echo = createServer((req, res) => {
+      if (req.url?.startsWith("/v2/market-quote/slow")) return; // never answers
+      res.writeHead(200, {
+        "content-type": "application/json",
+        "content-encoding": "gzip",
+        "content-length": packed.length,
+      });
+      res.end(packed);
+    });
+    await new Promise<void>((resolve) => echo?.listen(0, "127.0.0.1", resolve));
+    const echoBase = `http://127.0.0.1:${(echo.address() as AddressInfo).port}`;
+    const proxied = await start({
+      proxy: { upstreams: { "/v2/market-quote/": echoBase }, upstreamTimeoutMs: 300 },
+    });
+    const bytes = await new Promise<{ encoding: string | undefined; body: Buffer }>((resolve, reject) => {
+      request(`${proxied.proxyUrl}/v2/market-quote/quotes?instrument_key=NSE_EQ%7CINE002A01018`, (res) => {
+        const chunks: Buffer[] = [];
+        res.on("data", (c: Buffer) => chunks.push(c));
+        res.on("end", () =>
+          resolve({ encoding: res.headers["content-encoding"], body: Buffer.concat(chunks) }),
+        );
+      })
+        .on("error", reject)
+        .end();
+    });
+    expect(bytes.encoding).toBe("gzip");
+    expect(bytes.body.equals(packed)).toBe(true);
+    const slow = await fetch(`${proxied.proxyUrl}/v2/market-quote/slow`);
+    expect(slow.status).toBe(504);
+    expect((await slow.json()).errors[0].error_code).toBe("PROXY_UPSTREAM");
   });
 });
 

@@ -1,6 +1,5 @@
-import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from "node:http";
-import { pipeline } from "node:stream/promises";
-import { downstreamHeaders } from "./upstream-request.js";
+import type { IncomingHttpHeaders, ServerResponse } from "node:http";
+import { downstreamHeaders, type UpstreamAnswer } from "./upstream-request.js";
 
 /** A 401 body is a small JSON envelope; anything longer is not one we act on. */
 const MAX_REFUSAL_BYTES = 64 * 1024;
@@ -13,17 +12,16 @@ export interface Refusal {
 }
 
 /** Reads a 401 answer (bounded) to tell a refused token from any other 401. */
-export async function readRefusal(answer: IncomingMessage): Promise<Refusal> {
-  const chunks: Buffer[] = [];
+export async function readRefusal(answer: UpstreamAnswer): Promise<Refusal> {
+  const chunks: Uint8Array[] = [];
   let size = 0;
-  for await (const chunk of answer) {
-    const buffer = chunk as Buffer;
-    size += buffer.length;
+  for await (const chunk of answer.body) {
+    size += chunk.length;
     if (size > MAX_REFUSAL_BYTES) {
-      answer.destroy();
+      answer.abort();
       break;
     }
-    chunks.push(buffer);
+    chunks.push(chunk);
   }
   const body = Buffer.concat(chunks);
   const headers = { ...answer.headers };
@@ -41,11 +39,30 @@ export function isInvalidTokenBody(text: string): boolean {
 }
 
 /** Streams Upstox's answer to the program as it arrives: status, headers (minus hop-by-hop), body. */
-export async function sendProxied(
-  answer: IncomingMessage,
-  res: ServerResponse,
-  token: string,
-): Promise<void> {
-  res.writeHead(answer.statusCode ?? 502, answer.statusMessage, downstreamHeaders(answer.headers, token));
-  await pipeline(answer, res);
+export async function sendProxied(answer: UpstreamAnswer, res: ServerResponse, token: string): Promise<void> {
+  res.writeHead(answer.status, answer.statusText, downstreamHeaders(answer.headers, token));
+  let gone = false;
+  res.once("close", () => {
+    gone = true;
+  });
+  try {
+    // One chunk behind, so the last one goes out with end(): most answers are a single chunk, sent in one write.
+    let held: Uint8Array | undefined;
+    for await (const chunk of answer.body) {
+      if (gone) {
+        answer.abort();
+        return;
+      }
+      // Back-pressure: a slow program slows the read from Upstox instead of filling memory.
+      if (held && !res.write(held)) {
+        await new Promise((resolve) => res.once("drain", resolve).once("close", resolve));
+      }
+      held = chunk;
+    }
+    res.end(held);
+  } catch (error) {
+    // Headers are out: the only honest signal left is a cut connection.
+    res.destroy(error as Error);
+    throw error;
+  }
 }

@@ -189,7 +189,7 @@ export async function startProxyServer(options: ProxyServerOptions): Promise<Pro
     try {
       let answer = await timed(token);
       let renewedHeader = false;
-      if (answer.statusCode === 401 && options.watchdog) {
+      if (answer.status === 401 && options.watchdog) {
         const refusal = await readRefusal(answer);
         if (refusal.invalidToken) {
           const verdict = await options.watchdog.tokenRefused(
@@ -219,7 +219,7 @@ export async function startProxyServer(options: ProxyServerOptions): Promise<Pro
           return done(401, account.name);
         }
       }
-      const status = answer.statusCode ?? 502;
+      const status = answer.status;
       await sendProxied(answer, res, token.token);
       return done(status, account.name);
     } catch (error) {
