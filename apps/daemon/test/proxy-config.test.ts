@@ -44,6 +44,7 @@ describe("proxy config", () => {
     expect(problems({ proxy: { allowRemote: true } })).toContain("proxy.clientKeys");
     expect(problems({ proxy: { clientKeys: ["my-secret-key"] } })).toContain("sha256");
     expect(problems({ proxy: { listen: "8978" } })).toContain('"host:port"');
+    expect(problems({ proxy: { defaultAccount: "other" } })).toContain("proxy.defaultAccount");
     expect(problems({ proxy: { upstreams: { "v2/order": "https://api-hft.upstox.com" } } })).toContain(
       "path prefix",
     );

@@ -281,6 +281,14 @@ export const daemonConfigSchema = z
     watchdog: watchdogSchema.optional(),
   })
   .superRefine((config, ctx) => {
+    const defaultAccount = config.proxy?.defaultAccount;
+    if (defaultAccount !== undefined && !config.accounts.some((a) => a.name === defaultAccount)) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["proxy", "defaultAccount"],
+        message: `"${defaultAccount}" is not an account here; use one of: ${config.accounts.map((a) => a.name).join(", ")}`,
+      });
+    }
     const seen = new Map<string, number>();
     config.accounts.forEach((account, i) => {
       const previous = seen.get(account.name);

@@ -61,7 +61,7 @@ export async function startDaemonServers(
       });
       logger.info(
         { url: statusServer.url },
-        "status server: the page at /, /v1/accounts, /healthz, /metrics",
+        "status endpoint: the page at /, /v1/accounts, /healthz, /metrics",
       );
     }
     if (config.proxy) {
