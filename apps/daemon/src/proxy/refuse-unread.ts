@@ -4,14 +4,13 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 const GRACE_MS = 1_000;
 
 /**
- * After answering a request whose body is not wanted (too large, or not ours to read): half-close so the
- * client still reads the answer, read nothing more, and drop the connection shortly after. Destroying at
- * once would reset the connection before the client saw the answer; draining would read a 50 MB upload.
+ * After answering a request whose body is not wanted (too large, or not ours to read): read nothing more, and
+ * drop the connection shortly after (the answer says `Connection: close`). Destroying at once would reset the
+ * connection before the client saw the answer; draining would read a 50 MB upload.
  */
 export function closeAfterAnswer(req: IncomingMessage, res: ServerResponse): void {
   res.once("finish", () => {
     req.pause();
-    req.socket.end();
     setTimeout(() => req.destroy(), GRACE_MS).unref?.();
   });
 }

@@ -106,6 +106,11 @@ export interface UpstreamAnswer {
   body: AsyncIterable<Uint8Array>;
   /** Stops reading (the program went away); the connection is dropped. */
   abort(): void;
+  /**
+   * The fetch client's own Response, for a server that can hand its body on natively (Bun.serve); then
+   * `body` is not read. Pauses in it are bounded by that server's idle timeout.
+   */
+  raw?: Response;
 }
 
 /** Answers up to this size, with a Content-Length, are read in one go. */
@@ -121,11 +126,21 @@ const unreachable = (error: unknown) =>
 
 /**
  * Sends one request upstream over a kept-alive connection. Under Bun, its native fetch (without decompression,
- * so bytes and Content-Encoding pass through unchanged): Bun's node:http client costs several times more per
- * request (bench/proxy.ts). Under Node, node:http.
+ * so bytes and Content-Encoding pass through unchanged): Bun's node:http client costs more per request
+ * (bench/proxy.ts). Under Node, node:http (Node's fetch would decompress).
  */
-export function sendUpstream(call: UpstreamCall): Promise<UpstreamAnswer> {
-  return typeof Bun !== "undefined" ? sendWithFetch(call) : sendWithNodeHttp(call);
+export function sendUpstream(
+  call: UpstreamCall,
+  client: HttpClientKind = defaultClient(),
+): Promise<UpstreamAnswer> {
+  return client === "fetch" ? sendWithFetch(call) : sendWithNodeHttp(call);
+}
+
+/** fetch: Bun's native client (no decompression); node-http: node:http, also what Node uses. */
+export type HttpClientKind = "fetch" | "node-http";
+
+export function defaultClient(): HttpClientKind {
+  return typeof Bun !== "undefined" ? "fetch" : "node-http";
 }
 
 async function sendWithFetch(call: UpstreamCall): Promise<UpstreamAnswer> {
@@ -161,7 +176,8 @@ async function sendWithFetch(call: UpstreamCall): Promise<UpstreamAnswer> {
   // A small answer of known length is read whole (one write downstream, the common case); others stream.
   const length = Number(head["content-length"] ?? Number.NaN);
   const small = Number.isFinite(length) && length <= SMALL_ANSWER_BYTES;
-  const reader = small ? undefined : response.body?.getReader();
+  // Taken on first read only: until then `raw` may hand the body on instead.
+  let reader: ReadableStreamDefaultReader<Uint8Array> | undefined;
   async function* body(): AsyncGenerator<Uint8Array> {
     if (small) {
       timer = setTimeout(expire("Upstox stopped sending the answer"), call.timeoutMs);
@@ -174,13 +190,16 @@ async function sendWithFetch(call: UpstreamCall): Promise<UpstreamAnswer> {
       }
       return;
     }
+    reader = response.body?.getReader();
     if (!reader) return;
     try {
       for (;;) {
         timer = setTimeout(expire("Upstox stopped sending the answer"), call.timeoutMs);
-        const next = await reader.read().catch((error: unknown) => {
-          throw unreachable(controller.signal.reason ?? error);
-        });
+        const next = await (reader as ReadableStreamDefaultReader<Uint8Array>)
+          .read()
+          .catch((error: unknown) => {
+            throw unreachable(controller.signal.reason ?? error);
+          });
         clearTimeout(timer);
         if (next.done) return;
         yield next.value;
@@ -195,6 +214,7 @@ async function sendWithFetch(call: UpstreamCall): Promise<UpstreamAnswer> {
     headers: head,
     body: body(),
     abort: () => controller.abort(new UpstreamError(502, "the program went away")),
+    raw: response,
   };
 }
 

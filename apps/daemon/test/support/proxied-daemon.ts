@@ -24,6 +24,7 @@ export async function startProxiedDaemon(
     extra?: Record<string, unknown>;
     isLoopback?: (address: string | undefined) => boolean;
     login?: boolean;
+    server?: "bun" | "node";
   } = {},
 ): Promise<ProxiedDaemon> {
   const { dir, cleanup } = tempDir("daemon-proxy-");
@@ -46,6 +47,7 @@ export async function startProxiedDaemon(
   const servers = await startDaemonServers(daemon, {
     logger,
     ...(options.isLoopback ? { isLoopback: options.isLoopback } : {}),
+    ...(options.server ? { proxyServer: options.server } : {}),
   });
   if (options.login !== false) await daemon.runOnce();
   return {

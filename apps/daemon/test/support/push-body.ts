@@ -29,7 +29,11 @@ export function pushBody(
       res.on("end", finish);
       res.on("close", finish);
     });
-    req.on("error", (error) => (status ? finish() : reject(error)));
+    // A server may reset the connection right after its answer: the status is then already known, or the
+    // reset itself is the refusal (reported as status 0, with what went out).
+    req.on("error", (error: NodeJS.ErrnoException) =>
+      status || error.code === "EPIPE" || error.code === "ECONNRESET" ? finish() : reject(error),
+    );
     const pump = () => {
       while (!finished && status === 0 && sent < size) {
         sent += chunk.length;
