@@ -1,4 +1,4 @@
-import type { BuiltinSinks, Logger } from "@upstox-token/core";
+import type { BuiltinSinks, Logger, TokenRecord } from "@upstox-token/core";
 import { silentLogger } from "@upstox-token/core";
 import { builtinSinks } from "./builtin-sinks.js";
 import { loadConfigFile } from "./config/load-config.js";
@@ -50,6 +50,12 @@ export interface Daemon {
   runOnce(): Promise<RunSummary>;
   /** The start-up catch-up (scheduled mode); resolves once every account has had its first cycle. */
   readonly caughtUp: Promise<RunSummary> | null;
+  /** PROXY (issue 11): the newest stored record of an account (holds its token; never log it). */
+  storedRecord(account: string): Promise<TokenRecord | null>;
+  /** PROXY (issue 11): the names of the sinks an account's token is written to. */
+  sinkNames(account: string): string[];
+  /** PROXY (issue 11): logs the account in now although its stored token looks valid (Upstox refused it). */
+  refreshNow(account: string): Promise<AccountOutcome>;
   /** Re-reads the config; an invalid one leaves the daemon running on the old one. */
   reload(configPath?: string): Promise<ReloadResult>;
   /** Resolves when no refresh cycle is running (tests, and callers that want a quiet moment). */
@@ -152,6 +158,9 @@ export async function startDaemon(options: StartDaemonOptions = {}): Promise<Dae
     },
     caughtUp,
     status: () => runner.status(),
+    storedRecord: (account: string) => runner.storedRecord(account),
+    sinkNames: (account: string) => runner.sinkNames(account),
+    refreshNow: (account: string) => runner.refreshNow(account),
     runOnce: () => runner.runAll("manual"),
     idle: async () => {
       await runner.settle();

@@ -7,13 +7,12 @@ import { type Daemon, startDaemon } from "./daemon.js";
 import type { EmulatorMode } from "./emulator-mode.js";
 import type { ServiceKind } from "./install-service.js";
 import { createLogger, loadPrettyLogs, wantsPrettyLogs } from "./logger.js";
-import { createMetrics } from "./metrics.js";
 import { attachNotifications, type NotificationsHandle } from "./notify.js";
+import { type DaemonServers, startDaemonServers } from "./proxy/daemon-servers.js";
 import type { RunSummary } from "./runner/daemon-runner.js";
 import { formatIst, formatLocal, nextRuns } from "./schedule.js";
 import { logSchedule } from "./schedule-log.js";
 import { registerConfigSecrets } from "./secret-scrub.js";
-import type { StatusServer } from "./status-server.js";
 import { DAEMON_VERSION } from "./version.js";
 
 // What only some runs need is imported where it is used: a daemon stays in memory for months, and every module
@@ -176,23 +175,15 @@ async function runDaemon(flags: DaemonFlags, io: MainIo): Promise<number> {
   let emulator: EmulatorMode | undefined;
   let daemon: Daemon | undefined;
   let hooks: NotificationsHandle | undefined;
-  let statusServer: StatusServer | undefined;
+  let servers: DaemonServers | undefined;
   try {
     if (flags.emulator) emulator = await (await import("./emulator-mode.js")).startEmulatorMode(logger);
     const scheduled = !flags.once && !flags.dryRun;
     const envFile = flags.envFile;
     const env = envFile ? () => readEnvironment(process.env, resolve(envFile)) : () => process.env;
-    // The status endpoint listens before anything starts: a port in use is a config error (exit 2) before the
-    // first login, not a crash in the middle of one.
-    let metrics: ReturnType<typeof createMetrics> | undefined;
-    if (scheduled) {
-      statusServer = await bindStatusServer(
-        flags.config,
-        env(),
-        () => daemon,
-        () => metrics,
-      );
-    }
+    // The status endpoint's and the proxy's addresses are tried before anything starts: a port in use is a
+    // config error (exit 2) before the first login, not a crash in the middle of one.
+    if (scheduled) await checkListenAddresses(flags.config, env());
     daemon = await startDaemon({
       configPath: flags.config,
       ...(envFile ? { env } : {}),
@@ -222,19 +213,16 @@ async function runDaemon(flags: DaemonFlags, io: MainIo): Promise<number> {
       io.stdout(onceReport(summary));
       return summary.ok ? EXIT_OK : EXIT_FAILED;
     }
-    if (statusServer) {
-      // Counting starts right after start-up, before anything yields, so no event of the catch-up is missed.
-      metrics = createMetrics(running.events, () => running.status());
-      logger.info({ url: statusServer.url }, "status endpoint: /healthz and /metrics");
-    }
     // Synchronously, right after start-up: the catch-up's "scheduled" events must find the listener there.
     logSchedule(running.events, () => running.config, logger);
+    // The status server and the API proxy (issue 11), with the watchdog they share.
+    servers = await startDaemonServers(running, { logger, ...(emulator ? { fetch: emulator.fetch } : {}) });
     await withSignals(io, logger, daemon, () => new Promise<never>(() => {}), attachHooks);
     return EXIT_OK;
   } catch (error) {
     return reportFatal(error, io, logger);
   } finally {
-    await statusServer?.close();
+    await servers?.close();
     await daemon?.stop();
     hooks?.();
     await emulator?.close();
@@ -243,38 +231,41 @@ async function runDaemon(flags: DaemonFlags, io: MainIo): Promise<number> {
 }
 
 /**
- * Binds the status endpoint the config asks for (if any), serving placeholders until the daemon is up. The config
- * is read here only for `statusServer`; `startDaemon` reads and reports it as usual.
+ * Tries each address the config asks the daemon to listen on (status endpoint, API proxy) and lets go of it at
+ * once, so a port in use is reported before any login. The config is read here only for those two fields;
+ * `startDaemon` reads and reports it as usual.
  */
-async function bindStatusServer(
+async function checkListenAddresses(
   configPath: string | undefined,
   env: Record<string, string | undefined>,
-  daemon: () => Daemon | undefined,
-  metrics: () => { render(): string } | undefined,
-): Promise<StatusServer | undefined> {
+): Promise<void> {
   const preview = await loadConfigFile({ path: configPath, env });
-  const statusConfig = preview.statusServer;
-  if (!statusConfig) return undefined;
-  const starting = preview.accounts.map((a) => ({
-    account: a.name,
-    expiresAt: null,
-    lastRefreshAt: null,
-    lastError: null,
-    nextRunAt: null,
-    logins: 0,
-    failures: 0,
-  }));
-  const { startStatusServer } = await import("./status-server.js");
-  const host = statusConfig.host ?? "127.0.0.1";
-  try {
-    return await startStatusServer({
-      host,
-      port: statusConfig.port,
-      status: () => daemon()?.status() ?? starting,
-      metrics: () => metrics()?.render() ?? "",
+  const wanted: { host: string; port: number; field: string }[] = [];
+  if (preview.statusServer) {
+    wanted.push({
+      host: preview.statusServer.host ?? "127.0.0.1",
+      port: preview.statusServer.port,
+      field: "statusServer.port",
     });
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
+  }
+  if (preview.proxy) {
+    const listen = preview.proxy.listen;
+    const at = listen.lastIndexOf(":");
+    wanted.push({
+      host: listen.slice(0, at).replace(/^\[|\]$/g, ""),
+      port: Number(listen.slice(at + 1)),
+      field: "proxy.listen",
+    });
+  }
+  const { createServer } = await import("node:net");
+  for (const { host, port, field } of wanted) {
+    const error = await new Promise<NodeJS.ErrnoException | undefined>((done) => {
+      const probe = createServer();
+      probe.once("error", (e) => done(e as NodeJS.ErrnoException));
+      probe.listen({ host, port, exclusive: true }, () => probe.close(() => done(undefined)));
+    });
+    if (!error) continue;
+    const code = error.code;
     if (code !== "EADDRINUSE" && code !== "EACCES" && code !== "EADDRNOTAVAIL") throw error;
     const why =
       code === "EADDRINUSE"
@@ -282,10 +273,11 @@ async function bindStatusServer(
         : code === "EACCES"
           ? "permission denied (ports below 1024 need privileges)"
           : "that address is not on this machine";
-    throw new ConfigError(`the status endpoint cannot listen on ${host}:${statusConfig.port}: ${why}`, {
+    const what = field === "proxy.listen" ? "the API proxy" : "the status endpoint";
+    throw new ConfigError(`${what} cannot listen on ${host}:${port}: ${why}`, {
       ...(preview.file ? { file: preview.file } : {}),
-      field: "statusServer.port",
-      hint: `Stop the program on that port (e.g. \`ss -ltnp 'sport = :${statusConfig.port}'\` shows it), or set statusServer.port in ${preview.file ?? "the config"} to a free one.`,
+      field,
+      hint: `Stop the program on that port (e.g. \`ss -ltnp 'sport = :${port}'\` shows it), or set ${field} in ${preview.file ?? "the config"} to a free one.`,
     });
   }
 }

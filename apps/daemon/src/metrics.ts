@@ -32,7 +32,7 @@ function formatValue(value: number): string {
 }
 
 /** A counter family keyed by its label set; insertion order is kept so output is stable. */
-class CounterFamily {
+export class CounterFamily {
   readonly #values = new Map<string, { labels: Labels; value: number }>();
 
   inc(labels: Labels, by = 1): void {
@@ -53,20 +53,56 @@ class CounterFamily {
   }
 }
 
-interface Family {
+export interface Family {
   name: string;
   help: string;
   type: "counter" | "gauge";
   samples: { labels: Labels; value: number }[];
 }
 
-function renderFamily(family: Family): string {
+export function renderFamily(family: Family): string {
   const help = family.help.replace(/\\/g, "\\\\").replace(/\n/g, "\\n");
   const lines = [`# HELP ${family.name} ${help}`, `# TYPE ${family.name} ${family.type}`];
   for (const sample of family.samples) {
     lines.push(`${family.name}${labelSet(sample.labels)} ${formatValue(sample.value)}`);
   }
   return lines.join("\n");
+}
+
+/** A histogram family (cumulative `le` buckets, `_sum`, `_count`) keyed by its label set. */
+export class HistogramFamily {
+  readonly #bounds: number[];
+  readonly #series = new Map<string, { labels: Labels; counts: number[]; sum: number; count: number }>();
+
+  constructor(bounds: number[]) {
+    this.#bounds = [...bounds].sort((a, b) => a - b);
+  }
+
+  observe(labels: Labels, value: number): void {
+    const key = labelSet(labels);
+    let series = this.#series.get(key);
+    if (!series) {
+      series = { labels, counts: this.#bounds.map(() => 0), sum: 0, count: 0 };
+      this.#series.set(key, series);
+    }
+    for (let i = 0; i < this.#bounds.length; i++)
+      if (value <= (this.#bounds[i] as number)) series.counts[i]!++;
+    series.sum += value;
+    series.count++;
+  }
+
+  render(name: string, help: string): string {
+    const lines = [`# HELP ${name} ${help}`, `# TYPE ${name} histogram`];
+    for (const s of this.#series.values()) {
+      this.#bounds.forEach((bound, i) => {
+        lines.push(`${name}_bucket${labelSet({ ...s.labels, le: formatValue(bound) })} ${s.counts[i]}`);
+      });
+      lines.push(`${name}_bucket${labelSet({ ...s.labels, le: "+Inf" })} ${s.count}`);
+      lines.push(`${name}_sum${labelSet(s.labels)} ${formatValue(s.sum)}`);
+      lines.push(`${name}_count${labelSet(s.labels)} ${s.count}`);
+    }
+    return lines.join("\n");
+  }
 }
 
 /**

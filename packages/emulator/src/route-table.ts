@@ -4,6 +4,7 @@ import { handleDialog } from "./routes/dialog.js";
 import { handleInternalRedirect } from "./routes/internal-redirect.js";
 import { handleLoginPage } from "./routes/login-page.js";
 import { handleLogout } from "./routes/logout.js";
+import { handleMarketDataFeedAuthorize } from "./routes/market-data-feed-authorize.js";
 import { handleProfile } from "./routes/profile.js";
 import { handleTokenExchange } from "./routes/token-exchange.js";
 import { handleTokenRequest } from "./routes/token-request.js";
@@ -28,6 +29,12 @@ export function routeTable(internalRedirectUri: string): Route[] {
     { method: "POST", path: "/v2/login/authorization/token", step: "token", handle: handleTokenExchange },
     { method: "GET", path: "/v2/user/profile", step: "profile", handle: handleProfile },
     { method: "DELETE", path: "/v2/logout", step: "logout", handle: handleLogout },
+    {
+      method: "GET",
+      path: "/v3/feed/market-data-feed/authorize",
+      step: null,
+      handle: handleMarketDataFeedAuthorize,
+    },
     {
       method: "POST",
       path: /^\/v3\/login\/auth\/token\/request\/([^/]+)$/,

@@ -11,6 +11,7 @@ import {
 } from "@upstox-token/core";
 import { Cron } from "croner";
 import type { NotificationsConfig } from "../notify.js";
+import { DEFAULT_WATCHDOG, type ProxyConfig, type WatchdogConfig } from "../proxy/proxy-config.js";
 import { cronZone, isTimeZone } from "../schedule.js";
 import { configFileError } from "./config-problems.js";
 import {
@@ -70,6 +71,9 @@ export interface DaemonConfig {
   timeoutMs: number | undefined;
   notifications: NotificationsConfig | undefined;
   statusServer: StatusServerConfig | undefined;
+  /** The local API proxy (issue 11); undefined: off. */
+  proxy: ProxyConfig | undefined;
+  watchdog: WatchdogConfig;
   /** Non-fatal findings, already logged by the loader. */
   warnings: string[];
 }
@@ -120,6 +124,8 @@ export function resolveDaemonConfig(
     timeoutMs: parsed.timeoutMs,
     notifications: parsed.notifications,
     statusServer: parsed.statusServer,
+    proxy: parsed.proxy,
+    watchdog: parsed.watchdog ?? DEFAULT_WATCHDOG,
     warnings,
   };
 }

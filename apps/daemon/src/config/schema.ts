@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { notificationsSchema } from "../notify.js";
+import { proxySchema, watchdogSchema } from "../proxy/proxy-config.js";
 
 /**
  * The daemon's config file, validated once at the edge. Every field has a description: it becomes the JSON
@@ -244,7 +245,9 @@ export const statusServerSchema = z
     host: z.string().min(1).default("127.0.0.1").describe("Listen address. Default 127.0.0.1 (local only)."),
     port: z.number().int().min(0).max(65_535).default(9464).describe("Port. Default 9464."),
   })
-  .describe("Optional HTTP status endpoint: /healthz and /metrics.");
+  .describe(
+    "Optional HTTP status server: the status page (/), /v1/accounts, /healthz, /metrics, POST /v1/token/invalid.",
+  );
 
 export const daemonConfigSchema = z
   .strictObject({
@@ -274,8 +277,18 @@ export const daemonConfigSchema = z
     timeoutMs: z.number().int().min(100).optional().describe("Time limit per HTTP request. Default 15000."),
     notifications: notificationsSchema.optional(),
     statusServer: statusServerSchema.optional(),
+    proxy: proxySchema.optional(),
+    watchdog: watchdogSchema.optional(),
   })
   .superRefine((config, ctx) => {
+    const defaultAccount = config.proxy?.defaultAccount;
+    if (defaultAccount !== undefined && !config.accounts.some((a) => a.name === defaultAccount)) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["proxy", "defaultAccount"],
+        message: `"${defaultAccount}" is not an account here; use one of: ${config.accounts.map((a) => a.name).join(", ")}`,
+      });
+    }
     const seen = new Map<string, number>();
     config.accounts.forEach((account, i) => {
       const previous = seen.get(account.name);

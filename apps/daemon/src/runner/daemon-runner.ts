@@ -137,8 +137,32 @@ export class DaemonRunner {
     };
   }
 
+  /**
+   * PROXY (issue 11), for the watchdog until the core engine offers the same: the newest stored record of an
+   * account (what the proxy injects) and the names of its sinks (the status page).
+   */
+  storedRecord(name: string): Promise<TokenRecord | null> {
+    return readNewest(this.#resources.sinks.for(name), name, this.#deps.logger);
+  }
+
+  sinkNames(name: string): string[] {
+    return this.#resources.sinks.for(name).map((sink) => sink.name);
+  }
+
+  /**
+   * PROXY (issue 11): a cycle now that logs in even though the stored token looks valid (Upstox refused it).
+   * Suspension, the PIN guard and the retry policy apply as in any cycle; a cycle already running is joined.
+   */
+  refreshNow(name: string): Promise<AccountOutcome> {
+    return this.runAccount(name, "watchdog", { force: true });
+  }
+
   /** Runs one account's cycle unless one is already running for it (then joins that one). */
-  runAccount(name: string, reason: "catch-up" | "scheduled" | "manual"): Promise<AccountOutcome> {
+  runAccount(
+    name: string,
+    reason: "catch-up" | "scheduled" | "manual" | "watchdog",
+    options: { force?: boolean } = {},
+  ): Promise<AccountOutcome> {
     const running = this.#running.get(name);
     if (running) return running;
     const account = this.config.accounts.find((a) => a.name === name);
@@ -149,7 +173,7 @@ export class DaemonRunner {
     }
     const resources = this.#resources;
     const cycle = this.#limiter
-      .run(() => this.#cycle(account, resources, reason))
+      .run(() => this.#cycle(account, resources, reason, options.force ?? false))
       .catch((error: unknown): AccountOutcome => {
         // A bug here must not kill the daemon: report it like a failed cycle.
         const wrapped = asUpstoxError(error);
@@ -242,6 +266,7 @@ export class DaemonRunner {
     account: ResolvedAccount,
     resources: RunnerResources,
     reason: string,
+    force = false,
   ): Promise<AccountOutcome> {
     const { clock, logger } = this.#deps;
     const name = account.name;
@@ -264,7 +289,7 @@ export class DaemonRunner {
 
     // Without the lock first: most runs find a valid token (another daemon, or a restart) and stop here.
     const stored = await readNewest(sinks, name, logger);
-    if (stored && isTokenValid(stored, clock.now(), margin)) {
+    if (!force && stored && isTokenValid(stored, clock.now(), margin)) {
       status.expiresAt = stored.expiresAt;
       await this.#syncSinks(stored, sinks, name);
       this.events.emit({
@@ -297,7 +322,7 @@ export class DaemonRunner {
             logger,
             signal,
           }),
-        ).refresh(name);
+        ).refresh(name, { force });
         const record = await this.#afterRefresh(result, sinks, name);
         status.expiresAt = record.expiresAt;
         status.lastRefreshAt = clock.now();
