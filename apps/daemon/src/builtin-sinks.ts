@@ -1,5 +1,20 @@
+import type { BuiltinSinks } from "@upstox-token/core";
+
 /**
- * The built-in sinks by short name: the CLI's map, through its own entry point, which loads neither commander
- * nor the prompts (a daemon would otherwise carry the whole CLI in memory for months without using it).
+ * The built-in sinks by short name, each loaded only when a config uses it (a daemon writing .env files never
+ * loads SQLite or Redis). Literal specifiers, so `bun build --compile` bundles them.
  */
-export { builtinSinks } from "@upstox-token/cli/builtin-sinks";
+export const builtinSinks: BuiltinSinks = {
+  env: {
+    packageName: "@upstox-token/sink-env",
+    load: async () => (await import("@upstox-token/sink-env")).envSink,
+  },
+  sqlite: {
+    packageName: "@upstox-token/sink-sqlite",
+    load: async () => (await import("@upstox-token/sink-sqlite")).sqliteSink,
+  },
+  redis: {
+    packageName: "@upstox-token/sink-redis",
+    load: async () => (await import("@upstox-token/sink-redis")).redisSink,
+  },
+};

@@ -2,7 +2,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, test } from "bun:test
 import { writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { join } from "node:path";
-import { msUntilNextTotpWindow, upstoxExpiryMs } from "@upstox-token/core";
+import { upstoxExpiryMs } from "@upstox-token/core";
 import { type Emulator, startEmulator } from "@upstox-token/emulator";
 import { validateConfig } from "../src/config/load-config.js";
 import { type Daemon, startDaemon } from "../src/daemon.js";
@@ -193,29 +193,123 @@ describe("failures", () => {
     expect(emulator.steps("2fa")).toHaveLength(1);
   });
 
-  test("a wrong TOTP is retried once, in the next 30 s window, then the cycle gives up", async () => {
+  test("a wrong TOTP is retried once inside the same OTP session: 1 generate, 2 verifies, no PIN", async () => {
+    clock = new FakeClock(ist("2026-11-23T09:00") + 10_000);
     const { config } = configFor({
       accounts: [accountEntry(emulator, { ...demoAccount(), totpSecret: randomTotpSecret() })],
       retry: { attempts: 5, baseMs: 10, maxMs: 20 },
     });
-    const waits: { ms: number; window: number }[] = [];
-    const { daemon } = await start({
+    const fake = clock;
+    const waits: number[] = [];
+    const { daemon, events } = await start({
       config,
+      clock,
       schedule: false,
       sleep: async (ms) => {
-        waits.push({ ms, window: msUntilNextTotpWindow(Date.now()) });
+        waits.push(ms);
+        await fake.advanceTo(fake.now() + ms);
       },
     });
     const summary = await daemon.runOnce();
     expect(summary.accounts[0]).toMatchObject({
       result: "failed",
-      attempts: 2,
+      attempts: 1,
+      suspended: false,
       error: { code: "WRONG_TOTP" },
     });
-    expect(waits).toHaveLength(1);
-    expect(waits[0]!.ms).toBeGreaterThanOrEqual(waits[0]!.window - 50);
-    expect(waits[0]!.ms).toBeLessThanOrEqual(31_000);
+    expect(emulator.steps("otp-generate")).toHaveLength(1);
+    expect(emulator.steps("otp-verify")).toHaveLength(2);
     expect(emulator.steps("2fa")).toHaveLength(0);
+    // The second code is the next 30 s window's: the flow waited for it.
+    expect(waits.some((ms) => ms >= 1_000 && ms <= 31_000)).toBe(true);
+    expect(events.filter((e) => e.type === "refresh-started")).toHaveLength(1);
+  });
+
+  test("one rejected TOTP then a good one: 1 generate, 2 verifies, 1 PIN, token stored", async () => {
+    clock = new FakeClock(ist("2026-11-23T09:00") + 10_000);
+    const { config } = configFor({ accounts: [accountEntry(emulator, demoAccount())] });
+    const fake = clock;
+    emulator.rejectTotp(1);
+    const { daemon } = await start({
+      config,
+      clock,
+      schedule: false,
+      sleep: async (ms) => fake.advanceTo(fake.now() + ms),
+    });
+    const summary = await daemon.runOnce();
+    expect(summary.accounts[0]).toMatchObject({ result: "refreshed", loggedIn: true, attempts: 1 });
+    expect(emulator.steps("otp-generate")).toHaveLength(1);
+    expect(emulator.steps("otp-verify")).toHaveLength(2);
+    expect(emulator.steps("2fa")).toHaveLength(1);
+    expect(loginCount(emulator)).toBe(1);
+  });
+
+  test("OTP rate limit (1017069): one OTP request, RATE_LIMITED with the retry time, retried after the cooldown", async () => {
+    clock = new FakeClock(ist("2026-11-23T09:00"));
+    const { config } = configFor({
+      accounts: [accountEntry(emulator, demoAccount())],
+      retry: { attempts: 5, baseMs: 10, maxMs: 20 },
+    });
+    emulator.inject({
+      path: "/login/open/v6/auth/1fa/otp/generate",
+      status: 200,
+      body: JSON.stringify({
+        success: false,
+        data: null,
+        error: {
+          code: 1017069,
+          message: "You have exceeded the OTP request limit. Please try after 10 minutes.",
+        },
+      }),
+      headers: { "content-type": "application/json" },
+      count: 1,
+    });
+    const logger = memoryLogger();
+    const { daemon, events } = await start({ config, clock, schedule: true, logger });
+    const first = await daemon.caughtUp!;
+    const startedAt = ist("2026-11-23T09:00");
+    expect(first.accounts[0]).toMatchObject({
+      result: "failed",
+      attempts: 1,
+      suspended: false,
+      retryAt: startedAt + 600_000,
+      error: { code: "RATE_LIMITED" },
+    });
+    expect(emulator.steps("otp-generate")).toHaveLength(1);
+    const limited = events.find((e) => e.type === "rate-limited");
+    expect(limited).toMatchObject({ account: "demo", retryAt: startedAt + 600_000 });
+    expect(daemon.status()[0]?.nextRunAt).toBe(startedAt + 600_000);
+    expect(logger.lines.some((l) => l.level === "error" && l.message?.includes("rate-limited"))).toBe(true);
+
+    // Nothing is sent before the cooldown ends...
+    await clock.advanceTo(startedAt + 599_000, () => daemon.idle());
+    expect(emulator.steps("otp-generate")).toHaveLength(1);
+    // ...and the next cycle runs when it does.
+    await clock.advanceTo(startedAt + 600_000, () => daemon.idle());
+    await daemon.idle();
+    expect(emulator.steps("otp-generate")).toHaveLength(2);
+    expect(loginCount(emulator)).toBe(1);
+    expect(daemon.status()[0]?.expiresAt).toBe(ist("2026-11-24T03:30"));
+  });
+
+  test("verifyOnStart: a stored token Upstox refuses is replaced at start-up; a good one costs one profile call", async () => {
+    const { config } = configFor({ accounts: [accountEntry(emulator, demoAccount())] });
+    const first = await start({ config, schedule: false });
+    expect((await first.daemon.runOnce()).accounts[0]).toMatchObject({ result: "refreshed", loggedIn: true });
+    await first.daemon.stop();
+
+    const again = await start({ config, schedule: true });
+    expect((await again.daemon.caughtUp!).accounts[0]?.result).toBe("skipped");
+    await again.daemon.stop();
+    expect(emulator.steps("profile")).toHaveLength(1);
+    expect(loginCount(emulator)).toBe(1);
+
+    emulator.inject({ path: "/v2/user/profile", status: 401, count: 1 });
+    const logger = memoryLogger();
+    const third = await start({ config, schedule: true, logger });
+    expect((await third.daemon.caughtUp!).accounts[0]).toMatchObject({ result: "refreshed", loggedIn: true });
+    expect(loginCount(emulator)).toBe(2);
+    expect(logger.lines.some((l) => l.message?.includes("Upstox refused the stored token"))).toBe(true);
   });
 });
 

@@ -68,6 +68,8 @@ export interface DaemonConfig {
   retry: RetryConfig;
   marginMs: number;
   timeoutMs: number | undefined;
+  /** Check stored tokens with Upstox (profile call) at start-up and after a reload. */
+  verifyOnStart: boolean;
   notifications: NotificationsConfig | undefined;
   statusServer: StatusServerConfig | undefined;
   /** Non-fatal findings, already logged by the loader. */
@@ -118,6 +120,7 @@ export function resolveDaemonConfig(
     retry: parsed.retry,
     marginMs: parsed.marginMs,
     timeoutMs: parsed.timeoutMs,
+    verifyOnStart: parsed.verifyOnStart,
     notifications: parsed.notifications,
     statusServer: parsed.statusServer,
     warnings,
@@ -278,8 +281,6 @@ export function buildUpstoxConfig(
     endpointProfile: c.endpointProfile,
     appVersion: c.appVersion,
     timeoutMs,
-    // The daemon's own retry policy still owns the TOTP retry (a new login in the next window).
-    totpRetries: 0,
   };
   try {
     return loadConfig({ env: {}, envFile: false, overrides: stripUndefined(overrides) });

@@ -272,6 +272,12 @@ export const daemonConfigSchema = z
       .default(10 * 60_000)
       .describe("A stored token counts as valid only if it stays valid this much longer. Default 600000."),
     timeoutMs: z.number().int().min(100).optional().describe("Time limit per HTTP request. Default 15000."),
+    verifyOnStart: z
+      .boolean()
+      .default(true)
+      .describe(
+        "At start-up and after a reload, check each stored token with Upstox (one profile call per account) and log in again when Upstox refuses it. Default true.",
+      ),
     notifications: notificationsSchema.optional(),
     statusServer: statusServerSchema.optional(),
   })

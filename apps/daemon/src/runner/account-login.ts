@@ -1,10 +1,11 @@
 import {
   type FlowDeps,
+  getProfile,
   type Logger,
   loginWithBrowser,
+  loginWithTokenRequest,
   loginWithTotp,
-  requestAccessToken,
-  serveNotifier,
+  type TokenRecord,
   type UpstoxToken,
 } from "@upstox-token/core";
 import type { ResolvedAccount } from "../config/resolve-config.js";
@@ -14,17 +15,16 @@ export interface LoginDeps {
   now: () => number;
   sleep: (ms: number) => Promise<void>;
   logger: Logger;
-  signal: AbortSignal;
+  signal: AbortSignal | undefined;
 }
 
-/** One login for the account with its configured flow. No retries here: the runner owns them. */
-export async function loginForAccount(account: ResolvedAccount, deps: LoginDeps): Promise<UpstoxToken> {
-  const flowDeps: FlowDeps = {
+function flowDepsFor(account: ResolvedAccount, deps: LoginDeps): FlowDeps {
+  return {
     fetch: deps.fetch,
     now: deps.now,
     sleep: deps.sleep,
     logger: deps.logger,
-    signal: deps.signal,
+    ...(deps.signal ? { signal: deps.signal } : {}),
     onClockSkew: (skewMs) => {
       if (Math.abs(skewMs) > 5_000) {
         deps.logger.warn(
@@ -34,6 +34,11 @@ export async function loginForAccount(account: ResolvedAccount, deps: LoginDeps)
       }
     },
   };
+}
+
+/** One login for the account with its configured flow. No retries here: core's refresher owns them. */
+export async function loginForAccount(account: ResolvedAccount, deps: LoginDeps): Promise<UpstoxToken> {
+  const flowDeps = flowDepsFor(account, deps);
   switch (account.flow) {
     case "totp":
       return loginWithTotp(account.upstox, flowDeps);
@@ -48,42 +53,32 @@ export async function loginForAccount(account: ResolvedAccount, deps: LoginDeps)
           ),
       });
     case "token-request":
-      return loginWithTokenRequest(account, flowDeps, deps);
+      return loginWithTokenRequest(
+        account.upstox,
+        {
+          port: account.notifierPort,
+          host: account.notifierHost,
+          timeoutMs: account.loginTimeoutMs,
+          onRequested: (request) =>
+            deps.logger.warn(
+              {
+                account: account.name,
+                notifier: request.listeningOn,
+                until: new Date(request.authorizationExpiry).toISOString(),
+              },
+              "token request sent: approve it in the Upstox app (or WhatsApp); waiting for the notifier webhook",
+            ),
+        },
+        flowDeps,
+      );
   }
 }
 
-/** v3 token request: listen for the notifier webhook first, then ask Upstox to notify the user. */
-async function loginWithTokenRequest(account: ResolvedAccount, flowDeps: FlowDeps, deps: LoginDeps) {
-  const abort = new AbortController();
-  const onAbort = () => abort.abort(deps.signal.reason);
-  deps.signal.addEventListener("abort", onAbort, { once: true });
-  let listening: (url: string) => void = () => {};
-  const ready = new Promise<string>((resolve) => {
-    listening = resolve;
-  });
-  const token = serveNotifier({
-    port: account.notifierPort,
-    host: account.notifierHost,
-    clientId: account.upstox.clientId,
-    now: deps.now,
-    logger: deps.logger,
-    timeoutMs: account.loginTimeoutMs,
-    signal: abort.signal,
-    onListening: listening,
-  });
-  try {
-    const url = await Promise.race([ready, token.then(() => "")]);
-    const request = await requestAccessToken(account.upstox, flowDeps);
-    deps.logger.warn(
-      { account: account.name, notifier: url, until: new Date(request.authorizationExpiry).toISOString() },
-      "token request sent: approve it in the Upstox app (or WhatsApp); waiting for the notifier webhook",
-    );
-    return await token;
-  } catch (error) {
-    abort.abort(error);
-    token.catch(() => {});
-    throw error;
-  } finally {
-    deps.signal.removeEventListener("abort", onAbort);
-  }
+/** The profile call: does Upstox still accept the stored token? Throws INVALID_TOKEN when it does not. */
+export async function verifyStoredToken(
+  account: ResolvedAccount,
+  record: TokenRecord,
+  deps: LoginDeps,
+): Promise<void> {
+  await getProfile(account.upstox, record.accessToken, flowDepsFor(account, deps));
 }

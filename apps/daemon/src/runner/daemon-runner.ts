@@ -1,33 +1,24 @@
 import {
   type AccountLock,
+  AccountRefresher,
+  asUpstoxError,
   type BuiltinSinks,
-  isTokenValid,
   type Logger,
-  type RefreshResult,
-  readNewest,
-  SinkError,
-  type SinkOutcome,
-  TokenManager,
-  type TokenRecord,
-  type TokenSink,
-  type UpstoxToken,
+  type RefreshOutcome,
   UpstoxTokenError,
-  upstoxExpiryMs,
-  writeToSinks,
 } from "@upstox-token/core";
 import type { DaemonConfig, ResolvedAccount } from "../config/resolve-config.js";
 import type { AccountStatus } from "../events.js";
 import { DaemonEvents } from "../events.js";
 import { createAccountLock } from "../locks/create-lock.js";
 import { nextRunAt } from "../schedule.js";
-import { loginForAccount } from "./account-login.js";
+import { loginForAccount, verifyStoredToken } from "./account-login.js";
 import { AccountStatusBook } from "./account-status.js";
 import type { Clock } from "./clock.js";
 import { Limiter } from "./limiter.js";
 import { pacedFetch } from "./paced-fetch.js";
-import { PinGuard } from "./pin-guard.js";
 import { QuietCollector } from "./quiet-collector.js";
-import { decideRetry } from "./retry-policy.js";
+import { renderRefreshEvent } from "./refresh-log.js";
 import { SinkSet } from "./sink-set.js";
 
 export interface RunnerDeps {
@@ -45,9 +36,19 @@ export interface RunnerDeps {
 export type AccountOutcome =
   | { account: string; result: "skipped"; expiresAt: number }
   | { account: string; result: "refreshed"; loggedIn: boolean; expiresAt: number; attempts: number }
-  | { account: string; result: "failed"; error: UpstoxTokenError; attempts: number; suspended: boolean }
+  | {
+      account: string;
+      result: "failed";
+      error: UpstoxTokenError;
+      attempts: number;
+      suspended: boolean;
+      /** Set when Upstox asked for a pause (a rate limit): the next attempt is not before this instant. */
+      retryAt?: number;
+    }
   | { account: string; result: "aborted" }
   | { account: string; result: "suspended"; error: UpstoxTokenError | null };
+
+export type CycleReason = "catch-up" | "scheduled" | "manual";
 
 export interface RunSummary {
   ok: boolean;
@@ -91,8 +92,9 @@ export class DaemonRunner {
   readonly #status = new AccountStatusBook();
   readonly #running = new Map<string, Promise<AccountOutcome>>();
   readonly #suspended = new Map<string, UpstoxTokenError>();
-  /** The highest generation this process has seen per account: sinks that can't read are synced up to it. */
-  readonly #seenGeneration = new Map<string, number>();
+  /** One engine per account per config: its single-flight and its sinks' generations live across cycles. */
+  #refreshers = new Map<string, AccountRefresher>();
+  readonly #reasons = new Map<string, CycleReason>();
   readonly #abort = new AbortController();
   readonly #collector: QuietCollector;
   #resources: RunnerResources;
@@ -137,8 +139,17 @@ export class DaemonRunner {
     };
   }
 
+  /**
+   * One engine cycle for one account, now, through the limiter (the proxy's watchdog calls this when Upstox
+   * refuses the token in use). `force` logs in even when a valid token is stored.
+   */
+  refreshNow(name: string, reason: string, options: { force?: boolean } = {}): Promise<AccountOutcome> {
+    this.#deps.logger.info({ account: name, reason }, "refresh requested");
+    return this.runAccount(name, "manual", options);
+  }
+
   /** Runs one account's cycle unless one is already running for it (then joins that one). */
-  runAccount(name: string, reason: "catch-up" | "scheduled" | "manual"): Promise<AccountOutcome> {
+  runAccount(name: string, reason: CycleReason, options: { force?: boolean } = {}): Promise<AccountOutcome> {
     const running = this.#running.get(name);
     if (running) return running;
     const account = this.config.accounts.find((a) => a.name === name);
@@ -149,7 +160,7 @@ export class DaemonRunner {
     }
     const resources = this.#resources;
     const cycle = this.#limiter
-      .run(() => this.#cycle(account, resources, reason))
+      .run(() => this.#cycle(account, resources, reason, options.force ?? false))
       .catch((error: unknown): AccountOutcome => {
         // A bug here must not kill the daemon: report it like a failed cycle.
         const wrapped = asUpstoxError(error);
@@ -190,6 +201,7 @@ export class DaemonRunner {
     const old = this.#resources;
     this.#resources = resources;
     this.#limiter = new Limiter(resources.config.concurrency);
+    this.#refreshers = new Map();
     this.#suspended.clear();
     this.#status.retain(resources.config.accounts.map((a) => a.name));
     for (const status of this.status()) status.nextRunAt = null;
@@ -212,6 +224,8 @@ export class DaemonRunner {
     if (outcome.result === "aborted" || outcome.result === "suspended") return null;
     if (outcome.result === "failed") {
       if (outcome.suspended || this.#abort.signal.aborted) return null;
+      // A rate limit: exactly when Upstox allows it, never sooner (an earlier try would ask for another OTP).
+      if (outcome.retryAt !== undefined) return outcome.retryAt;
       const again = now + this.config.retry.afterFailureMs;
       return cron === null ? again : Math.min(cron, again);
     }
@@ -238,215 +252,122 @@ export class DaemonRunner {
     }
   }
 
+  #refresher(account: ResolvedAccount, resources: RunnerResources): AccountRefresher {
+    let refresher = this.#refreshers.get(account.name);
+    if (refresher) return refresher;
+    const { clock, logger } = this.#deps;
+    const signal = this.#abort.signal;
+    const loginDeps = {
+      fetch: resources.fetch,
+      now: () => clock.now(),
+      sleep: (ms: number) => this.#limiter.yieldWhile(() => this.#deps.sleep(ms, signal)),
+      logger,
+      signal,
+    };
+    refresher = new AccountRefresher({
+      account: account.name,
+      sinks: resources.sinks.for(account.name),
+      lock: resources.lock,
+      lockWaitMs: LOCK_WAIT_MS,
+      marginMs: resources.config.marginMs,
+      retry: resources.config.retry,
+      login: () => loginForAccount(account, loginDeps),
+      verifyToken: (record) => verifyStoredToken(account, record, loginDeps),
+      now: () => clock.now(),
+      sleep: (ms) => this.#limiter.yieldWhile(() => this.#deps.sleep(ms, signal)),
+      random: this.#deps.random,
+      logger,
+      onEvent: (event) =>
+        renderRefreshEvent(event, {
+          events: this.events,
+          logger,
+          reason: this.#reasons.get(account.name) ?? "",
+          flow: account.flow,
+        }),
+    });
+    this.#refreshers.set(account.name, refresher);
+    return refresher;
+  }
+
   async #cycle(
     account: ResolvedAccount,
     resources: RunnerResources,
-    reason: string,
+    reason: CycleReason,
+    force: boolean,
   ): Promise<AccountOutcome> {
-    const { clock, logger } = this.#deps;
+    const { clock } = this.#deps;
     const name = account.name;
     const signal = this.#abort.signal;
     if (signal.aborted) return { account: name, result: "aborted" };
-    const sinks = resources.sinks.for(name);
-    const margin = resources.config.marginMs;
     const status = this.#status.ensure(name);
+    this.#reasons.set(name, reason);
+    // The profile call once per account at start-up and after a reload: a token Upstox no longer accepts
+    // (revoked, or invalidated by a static-IP change) is replaced instead of served until 03:30.
+    const verifyStored = resources.config.verifyOnStart && reason === "catch-up";
+    const outcome = await this.#refresher(account, resources).refresh({
+      mode: force ? "force" : "serve-valid",
+      verifyStored,
+      signal,
+    });
+    return this.#toAccountOutcome(name, outcome, status, clock.now());
+  }
 
-    const manager = (login: () => Promise<UpstoxToken>) =>
-      new TokenManager({
-        sinks,
-        login: () => login(),
-        marginMs: margin,
-        now: () => clock.now(),
-        logger,
-        lock: resources.lock,
-        lockWaitMs: LOCK_WAIT_MS,
-      });
-
-    // Without the lock first: most runs find a valid token (another daemon, or a restart) and stop here.
-    const stored = await readNewest(sinks, name, logger);
-    if (stored && isTokenValid(stored, clock.now(), margin)) {
-      status.expiresAt = stored.expiresAt;
-      await this.#syncSinks(stored, sinks, name);
-      this.events.emit({
-        type: "refresh-skipped",
-        account: name,
-        reason: "valid-token-stored",
-        expiresAt: stored.expiresAt,
-        at: clock.now(),
-      });
-      logger.info(
-        { account: name, reason, expiresAt: new Date(stored.expiresAt).toISOString() },
-        "token still valid; no login",
-      );
-      return { account: name, result: "skipped", expiresAt: stored.expiresAt };
-    }
-
-    const pin = new PinGuard(account.upstox.endpointProfile.paths.twoFa);
-    const fetch = pin.wrap(resources.fetch);
-    const deadline = upstoxExpiryMs(clock.now());
-    let wrongTotps = 0;
-    for (let attempt = 1; ; attempt++) {
-      this.events.emit({ type: "refresh-started", account: name, attempt, at: clock.now() });
-      logger.info({ account: name, attempt, reason, flow: account.flow }, "refreshing");
-      try {
-        const result = await manager(() =>
-          loginForAccount(account, {
-            fetch,
-            now: () => clock.now(),
-            sleep: (ms) => this.#limiter.yieldWhile(() => this.#deps.sleep(ms, signal)),
-            logger,
-            signal,
-          }),
-        ).refresh(name);
-        const record = await this.#afterRefresh(result, sinks, name);
-        status.expiresAt = record.expiresAt;
-        status.lastRefreshAt = clock.now();
-        if (result.loggedIn) status.logins++;
+  #toAccountOutcome(
+    name: string,
+    outcome: RefreshOutcome,
+    status: AccountStatus,
+    now: number,
+  ): AccountOutcome {
+    switch (outcome.result) {
+      case "aborted":
+        this.#deps.logger.warn({ account: name }, "refresh abandoned: shutting down");
+        return { account: name, result: "aborted" };
+      case "served":
+        status.expiresAt = outcome.record.expiresAt;
+        return { account: name, result: "skipped", expiresAt: outcome.record.expiresAt };
+      case "refreshed": {
+        status.expiresAt = outcome.record.expiresAt;
+        status.lastRefreshAt = now;
+        if (outcome.loggedIn) status.logins++;
+        else this.#deps.logger.info({ account: name }, "another instance refreshed it; token stored");
         this.events.emit({
           type: "refresh-succeeded",
           account: name,
-          record,
-          loggedIn: result.loggedIn,
-          attempts: attempt,
-          at: clock.now(),
+          record: outcome.record,
+          loggedIn: outcome.loggedIn,
+          attempts: Math.max(1, outcome.attempts),
+          at: now,
         });
-        logger.info(
-          {
-            account: name,
-            loggedIn: result.loggedIn,
-            attempts: attempt,
-            expiresAt: new Date(record.expiresAt).toISOString(),
-          },
-          result.loggedIn ? "new token stored" : "another instance refreshed it; token stored",
-        );
         return {
           account: name,
           result: "refreshed",
-          loggedIn: result.loggedIn,
-          expiresAt: record.expiresAt,
-          attempts: attempt,
+          loggedIn: outcome.loggedIn,
+          expiresAt: outcome.record.expiresAt,
+          attempts: Math.max(1, outcome.attempts),
         };
-      } catch (caught) {
-        const error = asUpstoxError(caught);
-        if (signal.aborted) {
-          logger.warn({ account: name, attempt }, "login abandoned: shutting down");
-          return { account: name, result: "aborted" };
-        }
-        if (error.code === "WRONG_TOTP") wrongTotps++;
-        const decision = decideRetry({
-          error,
-          attempt,
-          policy: resources.config.retry,
-          pin,
-          wrongTotps,
-          now: clock.now(),
-          deadline,
-          random: this.#deps.random,
-        });
-        this.#status.recordError(name, error, clock.now());
-        this.events.emit({
-          type: "refresh-failed",
-          account: name,
-          error,
-          attempt,
-          willRetry: decision.retry,
-          at: clock.now(),
-        });
-        const fields = {
-          account: name,
-          attempt,
-          code: error.code,
-          upstoxCode: error.upstoxCode,
-          hint: error.hint,
-          err: error.message,
-        };
-        if (decision.retry) {
-          logger.warn({ ...fields, retryInMs: decision.delayMs }, "login failed; retrying");
-          await this.#limiter.yieldWhile(() => this.#deps.sleep(decision.delayMs, signal));
-          if (signal.aborted) return { account: name, result: "aborted" };
-          continue;
-        }
-        if (decision.suspend) {
-          this.#suspended.set(name, error);
-          logger.error(
-            { ...fields, reason: decision.reason },
-            `ACCOUNT ${name} NEEDS ATTENTION: ${error.message}. Not retried until the config is reloaded (SIGHUP) or the daemon restarts.`,
-          );
-        } else {
-          logger.error({ ...fields, reason: decision.reason }, `refresh of ${name} failed for this cycle`);
-        }
-        return { account: name, result: "failed", error, attempts: attempt, suspended: decision.suspend };
       }
-    }
-  }
-
-  /** Reports sink failures; a login whose token reached no sink at all counts as a failed attempt. */
-  async #afterRefresh(result: RefreshResult, sinks: TokenSink[], name: string): Promise<TokenRecord> {
-    if (!result.loggedIn) {
-      // Found valid under the lock: another daemon logged in. Bring this daemon's own sinks up to date.
-      await this.#syncSinks(result.record, sinks, name);
-      return result.record;
-    }
-    this.#seenGeneration.set(name, Math.max(this.#seenGeneration.get(name) ?? 0, result.record.generation));
-    const failed = result.sinks.filter((o) => !o.ok);
-    this.#reportSinkFailures(failed, name);
-    if (result.sinks.length > 0 && failed.length === result.sinks.length) {
-      throw new SinkError(
-        "SINK_FAILED",
-        failed.map((o) => o.sink).join(", "),
-        "the new token could not be stored in any sink",
-        {
-          retryable: true,
-          hint: "Check the sinks (paths, permissions, servers); the daemon retries.",
-        },
-      );
-    }
-    return result.record;
-  }
-
-  /** Writes the record to the sinks that do not hold it yet (a token another daemon obtained). */
-  async #syncSinks(record: TokenRecord, sinks: TokenSink[], name: string): Promise<void> {
-    const seen = this.#seenGeneration.get(name) ?? 0;
-    const behind: TokenSink[] = [];
-    await Promise.all(
-      sinks.map(async (sink) => {
-        if (sink.capabilities.read && sink.read) {
-          try {
-            const held = await sink.read(name);
-            if (!held || held.generation < record.generation) behind.push(sink);
-          } catch {
-            behind.push(sink);
-          }
-        } else if (record.generation > seen) {
-          behind.push(sink);
-        }
-      }),
-    );
-    this.#seenGeneration.set(name, Math.max(seen, record.generation));
-    if (behind.length === 0) return;
-    const outcomes = await writeToSinks(behind, record, {
-      retry: { attempts: 3, baseMs: 250, maxMs: 2_000 },
-      logger: this.#deps.logger,
-    });
-    this.#reportSinkFailures(outcomes, name);
-  }
-
-  #reportSinkFailures(outcomes: SinkOutcome[], name: string): void {
-    for (const outcome of outcomes) {
-      if (outcome.ok) continue;
-      this.events.emit({
-        type: "sink-failed",
-        account: name,
-        sink: outcome.sink,
-        error: outcome.error,
-        at: this.#deps.clock.now(),
-      });
+      case "rate-limited":
+        this.#status.recordError(name, outcome.error, now);
+        return {
+          account: name,
+          result: "failed",
+          error: outcome.error,
+          attempts: outcome.attempts,
+          suspended: false,
+          retryAt: outcome.retryAt,
+        };
+      case "failed":
+        this.#status.recordError(name, outcome.error, now);
+        if (outcome.permanent) this.#suspended.set(name, outcome.error);
+        return {
+          account: name,
+          result: "failed",
+          error: outcome.error,
+          attempts: outcome.attempts,
+          suspended: outcome.permanent,
+        };
     }
   }
 }
 
-export function asUpstoxError(error: unknown): UpstoxTokenError {
-  if (error instanceof UpstoxTokenError) return error;
-  const message = error instanceof Error ? error.message : String(error);
-  return new UpstoxTokenError("NETWORK", message, { cause: error, retryable: true });
-}
+export { asUpstoxError };
