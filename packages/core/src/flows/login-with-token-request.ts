@@ -1,9 +1,12 @@
 import type { UpstoxConfig } from "../config.js";
-import { UpstoxTokenError } from "../errors.js";
+import { ConfigError, UpstoxTokenError } from "../errors.js";
 import type { UpstoxToken } from "../token.js";
 import type { FlowDeps } from "./flow-deps.js";
 import { type ServeNotifierOptions, serveNotifier } from "./notifier.js";
 import { type AccessTokenRequest, requestAccessToken } from "./token-request.js";
+
+/** The `field` of the ConfigError thrown when the notifier cannot listen; shells rename it to their option. */
+export const NOTIFIER_PORT_FIELD = "notifierPort";
 
 export interface LoginWithTokenRequestOptions {
   /** Where the notifier webhook listens (behind the public HTTPS host Upstox posts to). */
@@ -50,13 +53,9 @@ export async function loginWithTokenRequest(
   }).catch((error: unknown) => {
     if (error instanceof UpstoxTokenError) throw error;
     const message = error instanceof Error ? error.message : String(error);
-    throw new UpstoxTokenError(
-      "CONFIG_INVALID",
+    throw new ConfigError(
       `the notifier cannot listen on ${options.host ?? "127.0.0.1"}:${options.port}: ${message}`,
-      {
-        cause: error,
-        hint: "Pick a free port (or stop the program using it).",
-      },
+      { field: NOTIFIER_PORT_FIELD, cause: error, hint: "Pick a free port (or stop the program using it)." },
     );
   });
   try {
