@@ -329,7 +329,15 @@ export class DaemonRunner {
         status.expiresAt = outcome.record.expiresAt;
         status.lastRefreshAt = now;
         if (outcome.loggedIn) status.logins++;
-        else this.#deps.logger.info({ account: name }, "another instance refreshed it; token stored");
+        this.#deps.logger.info(
+          {
+            account: name,
+            loggedIn: outcome.loggedIn,
+            attempts: outcome.attempts,
+            expiresAt: new Date(outcome.record.expiresAt).toISOString(),
+          },
+          outcome.loggedIn ? "new token stored" : "another instance refreshed it; token stored",
+        );
         this.events.emit({
           type: "refresh-succeeded",
           account: name,

@@ -49,10 +49,8 @@ export function renderRefreshEvent(
       );
       return;
     case "stored":
-      logger.info(
-        { account, attempts: event.attempts, expiresAt: new Date(event.record.expiresAt).toISOString() },
-        "new token stored",
-      );
+      // "new token stored" is logged by the runner once its status shows the token (health checks key on it).
+      logger.debug({ account, attempts: event.attempts }, "token written to the sinks");
       return;
     case "synced":
       logger.info({ account, sinks: event.sinks }, "brought lagging sinks up to date");
