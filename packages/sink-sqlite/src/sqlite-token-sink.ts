@@ -69,6 +69,8 @@ export class SqliteTokenSink implements TokenSink {
   readonly #now: () => number;
   #opening: Promise<Opened> | undefined;
   #closed = false;
+  /** The last row read per account and the record made from it. */
+  readonly #parsed = new Map<string, TokenRow & { record: TokenRecord }>();
 
   /** A relative `options.path` resolves against the cwd here; the factory resolves it against the config folder. */
   constructor(options: ResolvedSqliteSinkOptions, dependencies: SqliteTokenSinkDependencies = {}) {
@@ -140,7 +142,22 @@ export class SqliteTokenSink implements TokenSink {
   async read(account: string): Promise<TokenRecord | null> {
     const opened = await this.#open("SINK_FAILED");
     const row = this.#query(() => opened.newest.get(account), `cannot read the token for "${account}"`);
-    return row ? this.#toRecord(row, opened.cipher) : null;
+    if (!row) return null;
+    // The row is parsed and validated once per generation: readers ask for the same token thousands of times.
+    const cached = this.#parsed.get(account);
+    if (
+      cached &&
+      cached.generation === row.generation &&
+      cached.written_at === row.written_at &&
+      cached.access_token === row.access_token &&
+      cached.payload === row.payload &&
+      cached.extended_token === row.extended_token
+    ) {
+      return cached.record;
+    }
+    const record = await this.#toRecord(row, opened.cipher);
+    this.#parsed.set(account, { ...row, record });
+    return record;
   }
 
   /** The stored records of an account, newest generation first (an audit trail; bounded by retention). */

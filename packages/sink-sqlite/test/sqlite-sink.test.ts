@@ -88,6 +88,26 @@ describe("reading and history", () => {
     expect(read?.accessToken.reveal()).toBe(expired.accessToken.reveal());
   });
 
+  test("a row is parsed once per generation; a new generation or a row rewritten by another process is read anew", async () => {
+    const dir = await folder();
+    const sink = await sinkIn(dir);
+    await sink.write(record(1));
+    const first = await sink.read("main");
+    expect(await sink.read("main")).toBe(first);
+    await sink.write(record(2));
+    const second = await sink.read("main");
+    expect(second?.generation).toBe(2);
+    // Another process replaces the row's payload in place (same generation): the change is seen.
+    const other = new Database(join(dir, "tokens.db"));
+    other
+      .prepare("UPDATE tokens SET written_at = written_at + 1 WHERE account = 'main' AND generation = 2")
+      .run();
+    other.close();
+    const third = await sink.read("main");
+    expect(third).not.toBe(second);
+    expect(third?.accessToken.reveal()).toBe(second?.accessToken.reveal());
+  });
+
   test("history lists stored records newest first with their write times, bounded by limit", async () => {
     let now = Date.UTC(2026, 5, 1);
     const sink = await sinkIn(await folder(), {}, { now: () => now });
