@@ -4,6 +4,7 @@ export * from "./clock-skew.js";
 export * from "./config.js";
 export * from "./config-env.js";
 export * from "./cookie-jar.js";
+export * from "./credentials.js";
 export * from "./endpoint-profile.js";
 export * from "./errors.js";
 export * from "./expiry.js";

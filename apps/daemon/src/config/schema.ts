@@ -1,3 +1,4 @@
+import { credentialProblems, credentialsSchema } from "@upstox-token/core";
 import { z } from "zod";
 import { notificationsSchema } from "../notify.js";
 
@@ -24,52 +25,6 @@ const httpUrl = (example: string) =>
     );
 
 const filePath = (what: string) => z.string().min(1, `must be the path of a file holding ${what}`);
-
-export const credentialsSchema = z
-  .strictObject({
-    mobile: z
-      .string()
-      .refine((v) => /^\d{10}$/.test(v), 'must be the 10-digit mobile number without +91, e.g. "9876543210"')
-      .optional()
-      .describe("The registered mobile number, 10 digits without +91 (totp flow)."),
-    pin: z
-      .string()
-      .refine((v) => /^\d{6}$/.test(v), `must be the 6-digit Upstox login PIN (or "\${UPSTOX_PIN}")`)
-      .optional()
-      .describe(`The 6-digit login PIN (totp flow). Prefer "\${ENV_VAR}" or pinFile over clear text.`),
-    pinFile: filePath("the PIN").optional().describe("A file holding the PIN, e.g. /run/secrets/upstox_pin."),
-    totpSecret: z
-      .string()
-      .optional()
-      .describe(
-        `The base32 TOTP secret from the Upstox 2FA setup (totp flow). Prefer "\${ENV_VAR}" or totpSecretFile.`,
-      ),
-    totpSecretFile: filePath("the TOTP secret").optional().describe("A file holding the TOTP secret."),
-    clientId: z.string().min(1, "must be the app's API key").describe("The app's API key (client id)."),
-    clientSecret: z
-      .string()
-      .min(1, "must be the app's API secret")
-      .optional()
-      .describe(`The app's API secret. Prefer "\${ENV_VAR}" or clientSecretFile.`),
-    clientSecretFile: filePath("the API secret").optional().describe("A file holding the app's API secret."),
-    redirectUri: httpUrl("http://127.0.0.1:8976/callback").describe(
-      "The redirect URL registered for the app, exactly (scheme, host, port, path).",
-    ),
-    apiBase: httpUrl("https://api.upstox.com").optional().describe("Override of https://api.upstox.com."),
-    serviceBase: httpUrl("https://service.upstox.com")
-      .optional()
-      .describe("Override of https://service.upstox.com (the login service)."),
-    endpointProfile: z
-      .enum(["default", "2026-09"], "must be default or 2026-09")
-      .optional()
-      .describe("Which set of login-service endpoints to use."),
-    appVersion: z
-      .string()
-      .refine((v) => /^\d+(\.\d+)*$/.test(v), 'must look like "4.0.0"')
-      .optional()
-      .describe("The appVersion sent to the login service (Upstox rejects old ones with 1017072)."),
-  })
-  .describe(`The account's credentials. Secrets can come from \${ENV_VAR} or from *File variants.`);
 
 export const sinkSpecSchema = z
   .strictObject({
@@ -306,37 +261,18 @@ export const daemonConfigSchema = z
 
 type AccountInput = z.output<typeof accountSchema>;
 
-const REQUIRED: Record<AccountInput["flow"], (keyof AccountInput["credentials"] | [string, string])[]> = {
-  totp: [
-    "mobile",
-    ["pin", "pinFile"],
-    ["totpSecret", "totpSecretFile"],
-    ["clientSecret", "clientSecretFile"],
-  ],
-  "token-request": [["clientSecret", "clientSecretFile"]],
-  browser: [["clientSecret", "clientSecretFile"]],
-};
-
+/** core's one rule set for which credentials each flow needs. */
 function checkFlowCredentials(account: AccountInput, index: number, ctx: z.RefinementCtx): void {
-  const c = account.credentials as Record<string, unknown>;
-  for (const need of REQUIRED[account.flow]) {
-    const names = Array.isArray(need) ? need : [need];
-    const given = names.filter((n) => c[n] !== undefined);
-    if (given.length === 0) {
-      ctx.addIssue({
-        code: "custom",
-        path: ["accounts", index, "credentials", names[0]!],
-        message: `is required for the ${account.flow} flow${names.length > 1 ? ` (or ${names[1]})` : ""}`,
-      });
-    } else if (given.length > 1) {
-      ctx.addIssue({
-        code: "custom",
-        path: ["accounts", index, "credentials", names[1]!],
-        message: `give either ${names[0]} or ${names[1]}, not both`,
-      });
-    }
+  for (const problem of credentialProblems(account.credentials, account.flow)) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["accounts", index, "credentials", problem.field],
+      message: problem.message,
+    });
   }
 }
+
+export { credentialsSchema };
 
 export type DaemonConfigInput = z.input<typeof daemonConfigSchema>;
 export type DaemonConfigParsed = z.output<typeof daemonConfigSchema>;
