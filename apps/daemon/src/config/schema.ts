@@ -16,16 +16,6 @@ const accountName = z
   )
   .describe("A unique name for the account; sinks store its token under this name.");
 
-const httpUrl = (example: string) =>
-  z
-    .string()
-    .refine(
-      (v) => /^https?:\/\/[^/\s]+/i.test(v) && URL.canParse(v),
-      `must be an http(s) URL such as ${example}`,
-    );
-
-const filePath = (what: string) => z.string().min(1, `must be the path of a file holding ${what}`);
-
 export const sinkSpecSchema = z
   .strictObject({
     use: z
