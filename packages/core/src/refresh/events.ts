@@ -1,6 +1,5 @@
 import type { UpstoxTokenError } from "../errors.js";
 import type { TokenRecord } from "../record.js";
-import type { SinkOutcome } from "../sink-fanout.js";
 
 /**
  * What one account's refresh reports as it works. Shells render these (the daemon logs them, the CLI prints
