@@ -344,7 +344,7 @@ describe("several machines", () => {
             else tokens.set(account.name, token);
           }
         } finally {
-          await sink.close();
+          await sink.close?.();
         }
       }
     }

@@ -135,7 +135,7 @@ function renderEvent(ctx: CommandContext, event: RefreshEvent): void {
 /** The start-up write check; a bad target fails here, before a login is spent. */
 async function checkSink(sink: TokenSink): Promise<void> {
   try {
-    await sink.check();
+    await sink.check?.();
   } catch (error) {
     if (isUpstoxTokenError(error)) throw error;
     const message = error instanceof Error ? error.message : String(error);

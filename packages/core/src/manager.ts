@@ -2,10 +2,10 @@ import type { AccountLock } from "./account-lock.js";
 import type { BackoffPolicy } from "./backoff.js";
 import { UpstoxTokenError } from "./errors.js";
 import { type Logger, silentLogger } from "./logger.js";
-import { type TokenRecord, toRecord } from "./record.js";
+import { isRecordUsable, type TokenRecord, toRecord } from "./record.js";
 import type { TokenSink } from "./sink.js";
 import { defaultSinkRetry, readNewest, type SinkOutcome, writeToSinks } from "./sink-fanout.js";
-import { isTokenValid, type UpstoxToken } from "./token.js";
+import type { UpstoxToken } from "./token.js";
 
 export interface TokenManagerOptions {
   sinks: TokenSink[];
@@ -65,7 +65,7 @@ export class TokenManager {
   /** A token valid for at least the margin: stored if possible, else from a (shared) login. */
   async getValidToken(account = "default"): Promise<TokenRecord> {
     const stored = await this.readStored(account);
-    if (stored && isTokenValid(stored, this.#now(), this.#marginMs)) return stored;
+    if (stored && isRecordUsable(stored, this.#now() + this.#marginMs)) return stored;
     return (await this.refresh(account)).record;
   }
 
@@ -105,7 +105,7 @@ export class TokenManager {
   async #refreshUnlocked(account: string, force: boolean): Promise<RefreshResult> {
     // Re-read under the lock: another instance may have refreshed while we waited.
     const stored = await this.readStored(account);
-    if (!force && stored && isTokenValid(stored, this.#now(), this.#marginMs)) {
+    if (!force && stored && isRecordUsable(stored, this.#now() + this.#marginMs)) {
       return { record: stored, loggedIn: false, sinks: [] };
     }
     const token = await this.#options.login(account);
@@ -136,6 +136,6 @@ export class TokenManager {
 
   /** Closes every sink (each close is idempotent). */
   async close(): Promise<void> {
-    await Promise.allSettled(this.#options.sinks.map((s) => s.close()));
+    await Promise.allSettled(this.#options.sinks.map((s) => s.close?.()));
   }
 }

@@ -69,7 +69,7 @@ export async function readNewest(sinks: TokenSink[], account: string, logger: Lo
       return null;
     }
   };
-  const readable = sinks.filter((s) => s.capabilities.read && s.read);
+  const readable = sinks.filter((s) => s.read);
   // The common case, one readable sink, is the hot path of every consumer asking for its token.
   if (readable.length === 1) return readOne(readable[0]!);
   const results = await Promise.all(readable.map(readOne));

@@ -58,7 +58,6 @@ function fails(error: UpstoxTokenError, times: number, after: () => UpstoxToken)
 
 /** A sink that cannot read back (a webhook, a file consumers only read). */
 class WriteOnlySink implements TokenSink {
-  readonly capabilities = { read: false, ttl: false, publish: false };
   writes: number[] = [];
   constructor(readonly name = "write-only") {}
   async check() {}

@@ -61,7 +61,6 @@ const KEY_CHECK_PLAINTEXT = "upstox-token key check";
  */
 export class SqliteTokenSink implements TokenSink {
   readonly name: string;
-  readonly capabilities = { read: true, ttl: false, publish: false } as const;
   readonly path: string;
   readonly #options: ResolvedSqliteSinkOptions;
   readonly #logger: Logger;

@@ -70,7 +70,7 @@ describe.skipIf(!dotenvPython)("read_env.py (python-dotenv)", () => {
     try {
       expect(await sink.write(record)).toEqual({ status: "written" });
     } finally {
-      await sink.close();
+      await sink.close?.();
     }
   }
   const readEnv = () =>

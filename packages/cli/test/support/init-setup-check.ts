@@ -68,7 +68,7 @@ export async function sqliteToken(path: string, account = "default"): Promise<To
   try {
     return (await sink.read?.(account)) ?? null;
   } finally {
-    await sink.close();
+    await sink.close?.();
   }
 }
 
