@@ -48,6 +48,11 @@ export interface Daemon {
   status(): AccountStatus[];
   /** Catch-up pass: refreshes every account without a token valid for the margin. */
   runOnce(): Promise<RunSummary>;
+  /**
+   * One engine cycle for one account now, through the limiter (joins a cycle already running for it).
+   * `force` logs in even when a stored token looks valid (Upstox refused it, e.g. the proxy saw a 401).
+   */
+  refreshNow(account: string, reason: string, options?: { force?: boolean }): Promise<AccountOutcome>;
   /** The start-up catch-up (scheduled mode); resolves once every account has had its first cycle. */
   readonly caughtUp: Promise<RunSummary> | null;
   /** Re-reads the config; an invalid one leaves the daemon running on the old one. */
@@ -153,6 +158,7 @@ export async function startDaemon(options: StartDaemonOptions = {}): Promise<Dae
     caughtUp,
     status: () => runner.status(),
     runOnce: () => runner.runAll("manual"),
+    refreshNow: (account, reason, refreshOptions) => runner.refreshNow(account, reason, refreshOptions),
     idle: async () => {
       await runner.settle();
     },

@@ -2,7 +2,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, test } from "bun:test
 import { writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { join } from "node:path";
-import { upstoxExpiryMs } from "@upstox-token/core";
+import { FileLock, upstoxExpiryMs } from "@upstox-token/core";
 import { type Emulator, startEmulator } from "@upstox-token/emulator";
 import { validateConfig } from "../src/config/load-config.js";
 import { type Daemon, startDaemon } from "../src/daemon.js";
@@ -36,6 +36,14 @@ afterEach(async () => {
   clock = undefined;
   emulator.reset();
 });
+
+async function until(condition: () => boolean, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error("condition not met in time");
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
 
 function configFor(raw: Record<string, unknown>) {
   const { dir, cleanup } = tempDir("daemon-runner-");
@@ -310,6 +318,37 @@ describe("failures", () => {
     expect((await third.daemon.caughtUp!).accounts[0]).toMatchObject({ result: "refreshed", loggedIn: true });
     expect(loginCount(emulator)).toBe(2);
     expect(logger.lines.some((l) => l.message?.includes("Upstox refused the stored token"))).toBe(true);
+  });
+});
+
+describe("the account lock and refreshNow", () => {
+  test("a held lock: the daemon logs whose it is and since when, then refreshes once it is free", async () => {
+    const { config, dir } = configFor({ accounts: [accountEntry(emulator, demoAccount())] });
+    const other = new FileLock({ dir: join(dir, "locks") });
+    const held = await other.acquire("demo", { waitMs: 0 });
+    const logger = memoryLogger();
+    const { daemon, events } = await start({ config, schedule: false, logger });
+    const run = daemon.runOnce();
+    await until(() => events.some((e) => e.type === "waiting-for-lock"));
+    const line = logger.lines.find((l) => l.message?.startsWith("waiting for account demo's lock"));
+    expect(line?.level).toBe("warn");
+    expect(line?.message).toMatch(/by pid \d+ on .+, held since \d{4}-\d\d-\d\dT/);
+    expect(loginCount(emulator)).toBe(0);
+    await held!.release();
+    expect((await run).accounts[0]).toMatchObject({ result: "refreshed", loggedIn: true });
+    await other.close();
+  });
+
+  test("refreshNow(account, reason, { force }) logs in even with a valid token stored; without force it serves it", async () => {
+    const { config } = configFor({ accounts: [accountEntry(emulator, demoAccount())] });
+    const { daemon } = await start({ config, schedule: false });
+    await daemon.runOnce();
+    expect(await daemon.refreshNow("demo", "test")).toMatchObject({ result: "skipped" });
+    expect(await daemon.refreshNow("demo", "upstox refused the token", { force: true })).toMatchObject({
+      result: "refreshed",
+      loggedIn: true,
+    });
+    expect(loginCount(emulator)).toBe(2);
   });
 });
 
