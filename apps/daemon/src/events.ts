@@ -33,6 +33,7 @@ export type DaemonEvent =
       at: number;
     }
   | { type: "rate-limited"; account: string; error: UpstoxTokenError; retryAt: number; at: number }
+  | { type: "fallback"; account: string; from: string; to: string; error: UpstoxTokenError; at: number }
   | { type: "scheduled"; account: string; nextRunAt: number; at: number };
 
 /** Per-account state the runner keeps and the status endpoint shows. Never holds a token. */

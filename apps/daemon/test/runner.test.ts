@@ -1,5 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "bun:test";
-import { writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { join } from "node:path";
 import { FileLock, upstoxExpiryMs } from "@upstox-token/core";
@@ -8,6 +8,7 @@ import { validateConfig } from "../src/config/load-config.js";
 import { type Daemon, startDaemon } from "../src/daemon.js";
 import { startEmulatorMode } from "../src/emulator-mode.js";
 import type { DaemonEvent } from "../src/events.js";
+import { attachNotifications } from "../src/notify.js";
 import { FakeClock } from "./support/fake-clock.js";
 import {
   accountEntry,
@@ -318,6 +319,93 @@ describe("failures", () => {
     expect((await third.daemon.caughtUp!).accounts[0]).toMatchObject({ result: "refreshed", loggedIn: true });
     expect(loginCount(emulator)).toBe(2);
     expect(logger.lines.some((l) => l.message?.includes("Upstox refused the stored token"))).toBe(true);
+  });
+});
+
+describe("the fallback chain", () => {
+  test("headless login out of attempts: the token request runs in the same cycle, onFallback fires, the token is stored", async () => {
+    const port = await new Promise<number>((resolve) => {
+      const server = createServer().listen(0, "127.0.0.1", () => {
+        const { port } = server.address() as { port: number };
+        server.close(() => resolve(port));
+      });
+    });
+    const mode = await startEmulatorMode(memoryLogger());
+    cleanups.push(() => mode.close());
+    mode.emulator.inject({
+      path: "/login/open/v6/auth/1fa/otp/generate",
+      status: 503,
+      count: Number.POSITIVE_INFINITY,
+    });
+    const { dir, cleanup } = tempDir("daemon-fallback-");
+    cleanups.push(cleanup);
+    const entry = accountEntry(emulator, demoAccount("main"));
+    const config = validateConfig(
+      {
+        accounts: [{ ...entry, fallback: ["token-request"], notifierPort: port, loginTimeoutMs: 10_000 }],
+        sinks: [{ use: "sqlite", options: { path: "tokens.db" } }],
+        lock: { use: "file", path: "locks" },
+        retry: { attempts: 2, baseMs: 10, maxMs: 20 },
+      },
+      { file: null, baseDir: dir },
+    );
+    const logger = memoryLogger();
+    const { daemon, events } = await start({
+      config,
+      schedule: false,
+      logger,
+      transformConfig: mode.transformConfig,
+      fetch: mode.fetch,
+    });
+    const marker = join(dir, "fallback.txt");
+    const hooks = attachNotifications(
+      daemon.events,
+      {
+        onFallback: {
+          command: `echo "$UPSTOX_EVENT $UPSTOX_ACCOUNT $UPSTOX_FALLBACK_FROM>$UPSTOX_FALLBACK_TO" > "${marker}"`,
+        },
+      },
+      logger,
+    );
+    const summary = await daemon.runOnce();
+    await hooks.settled();
+    hooks();
+    expect(summary.accounts[0]).toMatchObject({ result: "refreshed", loggedIn: true });
+    expect(mode.emulator.steps("otp-generate")).toHaveLength(2);
+    expect(mode.emulator.steps("token-request")).toHaveLength(1);
+    expect(events.find((e) => e.type === "fallback")).toMatchObject({ from: "totp", to: "token-request" });
+    expect(events.some((e) => e.type === "refresh-failed" && !e.willRetry)).toBe(false);
+    expect(readFileSync(marker, "utf8").trim()).toBe("fallback main totp>token-request");
+    expect(logger.lines.some((l) => l.message?.includes("falling back to the token request"))).toBe(true);
+  });
+
+  test("a wrong PIN never falls back; the config refuses a fallback without its credentials", async () => {
+    const { config } = configFor({
+      accounts: [
+        accountEntry(emulator, { ...demoAccount(), pin: "111111" }, { fallback: ["token-request"] }),
+      ],
+    });
+    const { daemon, events } = await start({ config, schedule: false });
+    expect((await daemon.runOnce()).accounts[0]).toMatchObject({
+      result: "failed",
+      suspended: true,
+      error: { code: "WRONG_PIN" },
+    });
+    expect(events.some((e) => e.type === "fallback")).toBe(false);
+    expect(emulator.steps("token-request")).toHaveLength(0);
+
+    expect(() =>
+      configFor({
+        accounts: [
+          {
+            name: "x",
+            flow: "browser",
+            fallback: ["browser"],
+            credentials: { clientId: "id", redirectUri: "http://127.0.0.1:1/cb" },
+          },
+        ],
+      }),
+    ).toThrow(/is already the account's flow/);
   });
 });
 

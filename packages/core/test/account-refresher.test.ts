@@ -23,15 +23,20 @@ const NEXT_EXPIRY = Date.UTC(2026, 10, 22, 22, 0); // 03:30 IST on the 23rd
 
 let emulator: Emulator;
 let dir: string;
+/** The emulator follows a test's fake clock when one is set, so a skipped TOTP wait is skipped on both sides. */
+let fakeNow: (() => number) | undefined;
 beforeAll(async () => {
-  emulator = await startEmulator();
+  emulator = await startEmulator({ now: () => (fakeNow ? fakeNow() : Date.now()) });
   dir = mkdtempSync(join(tmpdir(), "refresher-"));
 });
 afterAll(async () => {
   await emulator.close();
   rmSync(dir, { recursive: true, force: true });
 });
-afterEach(() => emulator.reset());
+afterEach(() => {
+  emulator.reset();
+  fakeNow = undefined;
+});
 
 function fakeToken(n: number, receivedAt = NOW): UpstoxToken {
   return createToken({
@@ -279,9 +284,54 @@ describe("AccountRefresher", () => {
     await Promise.all([first.close(), second.close()]);
   });
 
+  test("the fallback chain: blocked or out of attempts runs the next flow in the same cycle; a wrong PIN never does", async () => {
+    let fallbackLogins = 0;
+    const fallbacks = [
+      {
+        flow: "token-request",
+        login: async () => {
+          fallbackLogins++;
+          return fakeToken(50);
+        },
+      },
+    ];
+    const blocked = fails(new UpstoxTokenError("BLOCKED", "cloudflare", { pin: "not-sent" }), 9, () =>
+      fakeToken(1),
+    );
+    const a = refresher({ login: blocked.login, flow: "totp", fallbacks });
+    expect(await a.r.refresh()).toMatchObject({ result: "refreshed", loggedIn: true });
+    expect(fallbackLogins).toBe(1);
+    expect(a.events.find((e) => e.type === "fallback")).toMatchObject({ from: "totp", to: "token-request" });
+    expect(a.events.some((e) => e.type === "failed" || e.type === "suspended")).toBe(false);
+
+    const flaky = fails(
+      new UpstoxTokenError("NETWORK", "reset", { retryable: true, pin: "not-sent" }),
+      9,
+      () => fakeToken(1),
+    );
+    const b = refresher({ login: flaky.login, fallbacks, retry: { attempts: 2, baseMs: 1, maxMs: 1 } });
+    expect(await b.r.refresh()).toMatchObject({ result: "refreshed" });
+    expect(flaky.calls).toBe(2);
+    expect(fallbackLogins).toBe(2);
+
+    const wrongPin = fails(new UpstoxTokenError("WRONG_PIN", "wrong", { pin: "refused" }), 9, () =>
+      fakeToken(1),
+    );
+    const c = refresher({ login: wrongPin.login, fallbacks });
+    expect(await c.r.refresh()).toMatchObject({
+      result: "failed",
+      permanent: true,
+      error: { code: "WRONG_PIN" },
+    });
+    expect(fallbackLogins).toBe(2);
+    expect(c.events.some((e) => e.type === "fallback")).toBe(false);
+    expect(c.events.at(-1)?.type).toBe("suspended");
+  });
+
   test("against the emulator: one rejected TOTP then a good one is one login (1 generate, 2 verifies, 1 PIN)", async () => {
     emulator.rejectTotp(1);
     let now = Date.now();
+    fakeNow = () => now;
     const config = demoConfig(emulator);
     const sink = new MemorySink();
     const r = new AccountRefresher({

@@ -43,6 +43,8 @@ export interface ResolvedAccount {
   name: string;
   index: number;
   flow: LoginFlow;
+  /** Flows tried in the same cycle when `flow` cannot work now. */
+  fallback: LoginFlow[];
   /** Validated credentials in the form core's flows take. */
   upstox: UpstoxConfig;
   schedule: ResolvedSchedule;
@@ -244,6 +246,7 @@ function resolveAccount(
     name: account.name,
     index,
     flow: account.flow,
+    fallback: account.fallback ?? [],
     upstox,
     schedule,
     sinks: account.sinks

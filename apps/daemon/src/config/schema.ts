@@ -116,6 +116,13 @@ export const accountSchema = z
         "How to log in: headless TOTP (default), the v3 token request approved on the phone, or a browser.",
       ),
     credentials: credentialsSchema,
+    fallback: z
+      .array(z.enum(["token-request", "browser"], 'must be "token-request" or "browser"'))
+      .max(2)
+      .optional()
+      .describe(
+        "Flows tried in the same cycle when the account's flow cannot work now (blocked, endpoint gone, app version refused, out of attempts); never after a wrong PIN or a locked account.",
+      ),
     schedule: scheduleSchema.optional().describe("Overrides the top-level schedule for this account."),
     sinks: z
       .array(sinkSpecSchema)
@@ -253,7 +260,21 @@ type AccountInput = z.output<typeof accountSchema>;
 
 /** core's one rule set for which credentials each flow needs. */
 function checkFlowCredentials(account: AccountInput, index: number, ctx: z.RefinementCtx): void {
-  for (const problem of credentialProblems(account.credentials, account.flow)) {
+  const flows = [...new Set([account.flow, ...(account.fallback ?? [])])];
+  const problems = flows.flatMap((flow) => credentialProblems(account.credentials, flow));
+  const seen = new Set<string>();
+  (account.fallback ?? []).forEach((flow, i) => {
+    if (flow === account.flow || account.fallback?.indexOf(flow) !== i) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["accounts", index, "fallback", i],
+        message: `"${flow}" is already ${flow === account.flow ? "the account's flow" : "in the list"}`,
+      });
+    }
+  });
+  for (const problem of problems) {
+    if (seen.has(problem.field)) continue;
+    seen.add(problem.field);
     ctx.addIssue({
       code: "custom",
       path: ["accounts", index, "credentials", problem.field],

@@ -37,9 +37,13 @@ function flowDepsFor(account: ResolvedAccount, deps: LoginDeps): FlowDeps {
 }
 
 /** One login for the account with its configured flow. No retries here: core's refresher owns them. */
-export async function loginForAccount(account: ResolvedAccount, deps: LoginDeps): Promise<UpstoxToken> {
+export async function loginForAccount(
+  account: ResolvedAccount,
+  deps: LoginDeps,
+  flow: ResolvedAccount["flow"] = account.flow,
+): Promise<UpstoxToken> {
   const flowDeps = flowDepsFor(account, deps);
-  switch (account.flow) {
+  switch (flow) {
     case "totp":
       return loginWithTotp(account.upstox, flowDeps);
     case "browser":

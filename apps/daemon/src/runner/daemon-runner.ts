@@ -271,7 +271,12 @@ export class DaemonRunner {
       lockWaitMs: LOCK_WAIT_MS,
       marginMs: resources.config.marginMs,
       retry: resources.config.retry,
+      flow: account.flow,
       login: () => loginForAccount(account, loginDeps),
+      fallbacks: account.fallback.map((flow) => ({
+        flow,
+        login: () => loginForAccount(account, loginDeps, flow),
+      })),
       verifyToken: (record) => verifyStoredToken(account, record, loginDeps),
       now: () => clock.now(),
       sleep: (ms) => this.#limiter.yieldWhile(() => this.#deps.sleep(ms, signal)),

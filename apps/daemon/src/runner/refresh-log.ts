@@ -76,6 +76,15 @@ export function renderRefreshEvent(
         `Upstox rate-limited ${account}: no new login (and no new OTP request) before ${new Date(event.retryAt).toISOString()}`,
       );
       return;
+    case "fallback":
+      events.emit({ type: "fallback", account, from: event.from, to: event.to, error: event.error, at });
+      logger.warn(
+        { ...errorFields(event), from: event.from, to: event.to },
+        event.to === "token-request"
+          ? `${event.from} login of ${account} cannot work now (${event.error.code}); falling back to the token request: approve it in the Upstox app`
+          : `${event.from} login of ${account} cannot work now (${event.error.code}); falling back to ${event.to}`,
+      );
+      return;
     case "failed":
       events.emit({
         type: "refresh-failed",

@@ -8,14 +8,21 @@ import type { TokenSink } from "../sink.js";
 import type { SinkOutcome } from "../sink-fanout.js";
 import type { UpstoxToken } from "../token.js";
 import type { RefreshEvent, RefreshListener } from "./events.js";
-import { decideRetry, defaultRetryPolicy, type RetryPolicy } from "./retry-policy.js";
+import { allowsFallback, decideRetry, defaultRetryPolicy, type RetryPolicy } from "./retry-policy.js";
 import { AccountSinks, defaultSinkWriteRetry, noSinkStoredError, type StoredView } from "./sink-set.js";
 
 export interface AccountRefresherOptions {
   account: string;
   sinks: readonly TokenSink[];
   /** One login with the account's flow (Upstox has no refresh tokens). Retries are the refresher's. */
-  login: (context: { attempt: number; signal: AbortSignal | undefined }) => Promise<UpstoxToken>;
+  login: LoginAttempt;
+  /** The account's flow, for events (default "primary"). */
+  flow?: string;
+  /**
+   * Flows run in the same cycle, in order, when the one before failed in a way `allowsFallback` accepts
+   * (blocked, endpoint gone, app version refused, out of attempts). Never after a wrong PIN or a locked account.
+   */
+  fallbacks?: readonly { flow: string; login: LoginAttempt }[];
   /** Serialises refreshes of the account across processes (file lock) or machines (Redis lock). */
   lock?: AccountLock | undefined;
   /** How long to wait for another holder of the lock. Default 3 minutes. */
@@ -33,6 +40,11 @@ export interface AccountRefresherOptions {
   logger?: Logger;
   onEvent?: RefreshListener;
 }
+
+export type LoginAttempt = (context: {
+  attempt: number;
+  signal: AbortSignal | undefined;
+}) => Promise<UpstoxToken>;
 
 export interface RefreshRequest {
   /**
@@ -140,7 +152,7 @@ export class AccountRefresher {
         const served = await this.#serveIfUsable(under, { ...request, verifyStored: false });
         if (served) return served.result === "served" && newer ? this.#fromOther(served.record) : served;
       }
-      return await this.#loginLoop(under, signal);
+      return await this.#loginWithFallbacks(under, signal);
     } finally {
       await handle?.release().catch((error: unknown) => {
         (this.#o.logger ?? silentLogger).warn(
@@ -230,7 +242,42 @@ export class AccountRefresher {
     return handle;
   }
 
-  async #loginLoop(stored: StoredView, signal: AbortSignal | undefined): Promise<RefreshOutcome> {
+  /** The account's flow, then each fallback in turn while the previous one failed in a way that allows it. */
+  async #loginWithFallbacks(stored: StoredView, signal: AbortSignal | undefined): Promise<RefreshOutcome> {
+    const flows = [{ flow: this.#o.flow ?? "primary", login: this.#o.login }, ...(this.#o.fallbacks ?? [])];
+    for (const [index, flow] of flows.entries()) {
+      const next = flows[index + 1];
+      const outcome = await this.#loginLoop(stored, signal, flow.login, next !== undefined);
+      if (!next || outcome.result !== "failed" || !outcome.fallback) return this.#finish(outcome);
+      this.#emit({
+        type: "fallback",
+        account: this.#o.account,
+        from: flow.flow,
+        to: next.flow,
+        error: outcome.error,
+        at: this.#now(),
+      });
+    }
+    return { result: "aborted" };
+  }
+
+  /** Reports how the cycle ended (its last flow's result): a failure once, loudly when permanent. */
+  #finish(outcome: RefreshOutcome & { fallback?: boolean }): RefreshOutcome {
+    if (outcome.result !== "failed") return outcome;
+    const { fallback: _ignored, ...failed } = outcome;
+    const { error, attempts: attempt, reason } = failed;
+    const account = this.#o.account;
+    if (failed.permanent) this.#emit({ type: "suspended", account, error, attempt, reason, at: this.#now() });
+    else this.#emit({ type: "failed", account, error, attempt, reason, at: this.#now() });
+    return failed;
+  }
+
+  async #loginLoop(
+    stored: StoredView,
+    signal: AbortSignal | undefined,
+    login: LoginAttempt,
+    fallbackFollows: boolean,
+  ): Promise<RefreshOutcome & { fallback?: boolean }> {
     const account = this.#o.account;
     const policy = this.#o.retry ?? defaultRetryPolicy;
     const sleep = this.#o.sleep ?? ((ms: number) => defaultSleep(ms));
@@ -238,7 +285,7 @@ export class AccountRefresher {
     for (let attempt = 1; ; attempt++) {
       this.#emit({ type: "refreshing", account, attempt, at: this.#now() });
       try {
-        const token = await this.#o.login({ attempt, signal });
+        const token = await login({ attempt, signal });
         const generation = Math.max(
           this.#now(),
           (stored.newest?.generation ?? 0) + 1,
@@ -286,24 +333,15 @@ export class AccountRefresher {
           });
           return { result: "rate-limited", error, attempts: attempt, retryAt: decision.retryAt };
         }
-        const event = decision.permanent ? ("suspended" as const) : ("failed" as const);
-        if (event === "suspended")
-          this.#emit({
-            type: "suspended",
-            account,
-            error,
-            attempt,
-            reason: decision.reason,
-            at: this.#now(),
-          });
-        else
-          this.#emit({ type: "failed", account, error, attempt, reason: decision.reason, at: this.#now() });
+        const fallback = fallbackFollows && allowsFallback(error, decision.outOfAttempts === true);
         return {
           result: "failed",
           error,
           attempts: attempt,
-          permanent: decision.permanent,
+          // A permanent error that a fallback flow may get around does not stop the account.
+          permanent: decision.permanent && !fallback,
           reason: decision.reason,
+          fallback,
         };
       }
     }

@@ -39,6 +39,16 @@ export type RefreshEvent =
       at: number;
     }
   | {
+      type: "fallback";
+      account: string;
+      /** The flow that failed for the cycle ("primary" when the caller gave it no name). */
+      from: string;
+      /** The flow now run, e.g. "token-request". */
+      to: string;
+      error: UpstoxTokenError;
+      at: number;
+    }
+  | {
       type: "suspended";
       account: string;
       error: UpstoxTokenError;

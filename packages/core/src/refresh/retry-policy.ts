@@ -15,6 +15,24 @@ export const PERMANENT_CODES: ReadonlySet<string> = new Set([
   "CONFIG_INVALID",
 ]);
 
+/**
+ * When the primary flow fails for the cycle with one of these (or runs out of attempts), a configured fallback
+ * flow (the token request, a browser login) is run in the same cycle: the headless login cannot work now, but
+ * the official flows may. A wrong PIN or a locked account never falls back: those need the person.
+ */
+export const FALLBACK_CODES: ReadonlySet<string> = new Set([
+  "BLOCKED",
+  "ENDPOINT_NOT_FOUND",
+  "APP_VERSION_OUTDATED",
+]);
+
+/** True when a cycle that ended with this error may go on with a fallback flow. */
+export function allowsFallback(error: UpstoxTokenError, outOfAttempts: boolean): boolean {
+  if (error.code === "WRONG_PIN" || error.code === "ACCOUNT_LOCKED" || error.code === "LOGIN_ABORTED")
+    return false;
+  return FALLBACK_CODES.has(error.code) || (outOfAttempts && error.retryable);
+}
+
 export interface RetryPolicy extends BackoffPolicy {
   /**
    * A wait Upstox asks for (`waitAtLeastMs`) up to this long is waited out inside the cycle; a longer one ends
@@ -28,7 +46,7 @@ export const defaultRetryPolicy: RetryPolicy = { attempts: 5, baseMs: 2_000, max
 export type RetryDecision =
   | { action: "retry"; delayMs: number }
   | { action: "rate-limited"; retryAt: number }
-  | { action: "stop"; permanent: boolean; reason: string };
+  | { action: "stop"; permanent: boolean; reason: string; outOfAttempts?: boolean };
 
 export interface RetryContext {
   error: UpstoxTokenError;
@@ -76,7 +94,12 @@ export function decideRetry(ctx: RetryContext): RetryDecision {
   if (ctx.attempt >= policy.attempts) {
     return error.code === "RATE_LIMITED" && wait > 0
       ? { action: "rate-limited", retryAt: ctx.now + wait }
-      : { action: "stop", permanent: false, reason: `out of attempts (${policy.attempts})` };
+      : {
+          action: "stop",
+          permanent: false,
+          reason: `out of attempts (${policy.attempts})`,
+          outOfAttempts: true,
+        };
   }
   const delayMs = Math.max(wait, backoffDelay(ctx.attempt - 1, policy, ctx.random));
   if (ctx.now + delayMs >= ctx.deadline) {
