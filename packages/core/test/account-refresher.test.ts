@@ -253,6 +253,22 @@ describe("AccountRefresher", () => {
     expect(await b.r.refresh()).toMatchObject({ result: "failed", error: { code: "SINK_FAILED" } });
   });
 
+  test("a hung sink counts as failed after its attempt timeout; the token still reaches the others", async () => {
+    const hung: TokenSink = { name: "hung", write: () => new Promise(() => {}) };
+    const up = new MemorySink("up");
+    const { r, events } = refresher({
+      sinks: [hung, up],
+      sinkRetry: { attempts: 2, baseMs: 1, maxMs: 1 },
+      sinkAttemptTimeoutMs: 20,
+    });
+    const outcome = await r.refresh();
+    expect(outcome).toMatchObject({ result: "refreshed" });
+    expect(up.records.get("main")?.accessToken.reveal()).toBe("token-1");
+    const failed = events.find((e) => e.type === "sink-failed");
+    expect(failed).toMatchObject({ sink: "hung", error: { code: "SINK_FAILED" } });
+    expect((failed as { error: Error }).error.message).toContain("did not answer within 20 ms");
+  });
+
   test("a held lock: the waiting event names the holder and since when; the token stored meanwhile is taken", async () => {
     const lockDir = join(dir, "locks");
     const sink = new MemorySink();

@@ -31,6 +31,8 @@ export interface AccountRefresherOptions {
   marginMs?: number;
   retry?: RetryPolicy;
   sinkRetry?: import("../backoff.js").BackoffPolicy;
+  /** A sink write attempt that has not settled after this long counts as failed. Default 30 s. */
+  sinkAttemptTimeoutMs?: number;
   /** Asks Upstox whether a stored token still works (the profile call); throws INVALID_TOKEN if not. */
   verifyToken?: (record: TokenRecord) => Promise<void>;
   now?: () => number;
@@ -293,7 +295,11 @@ export class AccountRefresher {
         );
         this.#lastGeneration = generation;
         const record = toRecord(account, token, generation);
-        const outcomes = await this.#sinks.writeAll(record, this.#o.sinkRetry ?? defaultSinkWriteRetry);
+        const outcomes = await this.#sinks.writeAll(
+          record,
+          this.#o.sinkRetry ?? defaultSinkWriteRetry,
+          this.#o.sinkAttemptTimeoutMs,
+        );
         this.#reportSinkFailures(outcomes);
         if (outcomes.length > 0 && outcomes.every((o) => !o.ok)) throw noSinkStoredError(outcomes);
         this.#emit({ type: "stored", account, record, loggedIn: true, attempts: attempt, at: this.#now() });

@@ -57,12 +57,12 @@ export class AccountSinks {
   }
 
   /** Writes a new record to every sink in parallel; one slow or failing sink never holds the others back. */
-  async writeAll(record: TokenRecord, retry: BackoffPolicy, sleep?: (ms: number) => Promise<void>) {
+  async writeAll(record: TokenRecord, retry: BackoffPolicy, attemptTimeoutMs?: number) {
     this.#seenGeneration = Math.max(this.#seenGeneration, record.generation);
     return writeToSinks([...this.#sinks], record, {
       retry,
       logger: this.#logger,
-      ...(sleep ? { sleep } : {}),
+      ...(attemptTimeoutMs !== undefined ? { attemptTimeoutMs } : {}),
     });
   }
 
