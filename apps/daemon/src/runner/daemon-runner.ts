@@ -1,86 +1,23 @@
-import {
-  type AccountLock,
-  AccountRefresher,
-  asUpstoxError,
-  type BuiltinSinks,
-  type Logger,
-  type RefreshOutcome,
-  UpstoxTokenError,
-} from "@upstox-token/core";
+import { AccountRefresher, asUpstoxError, UpstoxTokenError } from "@upstox-token/core";
 import type { DaemonConfig, ResolvedAccount } from "../config/resolve-config.js";
 import type { AccountStatus } from "../events.js";
 import { DaemonEvents } from "../events.js";
-import { createAccountLock } from "../locks/create-lock.js";
 import { nextRunAt } from "../schedule.js";
 import { loginForAccount, verifyStoredToken } from "./account-login.js";
+import {
+  type AccountOutcome,
+  type CycleReason,
+  type RunSummary,
+  toAccountOutcome,
+} from "./account-outcome.js";
 import { AccountStatusBook } from "./account-status.js";
-import type { Clock } from "./clock.js";
 import { Limiter } from "./limiter.js";
-import { pacedFetch } from "./paced-fetch.js";
 import { QuietCollector } from "./quiet-collector.js";
 import { renderRefreshEvent } from "./refresh-log.js";
-import { SinkSet } from "./sink-set.js";
-
-export interface RunnerDeps {
-  clock: Clock;
-  fetch: typeof fetch;
-  /** Backoff waits between login attempts; resolves early when the signal aborts. */
-  sleep: (ms: number, signal: AbortSignal) => Promise<void>;
-  random: () => number;
-  logger: Logger;
-  builtins: BuiltinSinks;
-  /** Runs once the runner has been idle for a while after a burst; default a full garbage collection. */
-  collectGarbage?: () => void;
-}
-
-export type AccountOutcome =
-  | { account: string; result: "skipped"; expiresAt: number }
-  | { account: string; result: "refreshed"; loggedIn: boolean; expiresAt: number; attempts: number }
-  | {
-      account: string;
-      result: "failed";
-      error: UpstoxTokenError;
-      attempts: number;
-      suspended: boolean;
-      /** Set when Upstox asked for a pause (a rate limit): the next attempt is not before this instant. */
-      retryAt?: number;
-    }
-  | { account: string; result: "aborted" }
-  | { account: string; result: "suspended"; error: UpstoxTokenError | null };
-
-export type CycleReason = "catch-up" | "scheduled" | "manual";
-
-export interface RunSummary {
-  ok: boolean;
-  accounts: AccountOutcome[];
-}
+import { closeResources, type RunnerDeps, type RunnerResources } from "./resources.js";
 
 /** How long a refresh waits for another daemon holding the account's lock. */
 const LOCK_WAIT_MS = 180_000;
-
-/** The resources built from one config: created (and checked) before a config is used, closed after. */
-export interface RunnerResources {
-  config: DaemonConfig;
-  sinks: SinkSet;
-  lock: AccountLock;
-  fetch: typeof fetch;
-}
-
-export async function prepareResources(config: DaemonConfig, deps: RunnerDeps): Promise<RunnerResources> {
-  const sinks = await SinkSet.create(config, { builtins: deps.builtins, logger: deps.logger });
-  try {
-    await sinks.check();
-  } catch (error) {
-    await sinks.close();
-    throw error;
-  }
-  const lock = await createAccountLock(config.lock, { baseDir: config.baseDir, logger: deps.logger });
-  return { config, sinks, lock, fetch: pacedFetch(deps.fetch, config.pace) };
-}
-
-export async function closeResources(resources: RunnerResources): Promise<void> {
-  await Promise.allSettled([resources.sinks.close(), resources.lock.close?.()]);
-}
 
 /**
  * Keeps every account's token fresh: catch-up at start, then the schedule; one refresh cycle per account at a
@@ -314,73 +251,16 @@ export class DaemonRunner {
       verifyStored,
       signal,
     });
-    return this.#toAccountOutcome(name, outcome, status, clock.now());
-  }
-
-  #toAccountOutcome(
-    name: string,
-    outcome: RefreshOutcome,
-    status: AccountStatus,
-    now: number,
-  ): AccountOutcome {
-    switch (outcome.result) {
-      case "aborted":
-        this.#deps.logger.warn({ account: name }, "refresh abandoned: shutting down");
-        return { account: name, result: "aborted" };
-      case "served":
-        status.expiresAt = outcome.record.expiresAt;
-        return { account: name, result: "skipped", expiresAt: outcome.record.expiresAt };
-      case "refreshed": {
-        status.expiresAt = outcome.record.expiresAt;
-        status.lastRefreshAt = now;
-        if (outcome.loggedIn) status.logins++;
-        this.#deps.logger.info(
-          {
-            account: name,
-            loggedIn: outcome.loggedIn,
-            attempts: outcome.attempts,
-            expiresAt: new Date(outcome.record.expiresAt).toISOString(),
-          },
-          outcome.loggedIn ? "new token stored" : "another instance refreshed it; token stored",
-        );
-        this.events.emit({
-          type: "refresh-succeeded",
-          account: name,
-          record: outcome.record,
-          loggedIn: outcome.loggedIn,
-          attempts: Math.max(1, outcome.attempts),
-          at: now,
-        });
-        return {
-          account: name,
-          result: "refreshed",
-          loggedIn: outcome.loggedIn,
-          expiresAt: outcome.record.expiresAt,
-          attempts: Math.max(1, outcome.attempts),
-        };
-      }
-      case "rate-limited":
-        this.#status.recordError(name, outcome.error, now);
-        return {
-          account: name,
-          result: "failed",
-          error: outcome.error,
-          attempts: outcome.attempts,
-          suspended: false,
-          retryAt: outcome.retryAt,
-        };
-      case "failed":
-        this.#status.recordError(name, outcome.error, now);
-        if (outcome.permanent) this.#suspended.set(name, outcome.error);
-        return {
-          account: name,
-          result: "failed",
-          error: outcome.error,
-          attempts: outcome.attempts,
-          suspended: outcome.permanent,
-        };
-    }
+    return toAccountOutcome(name, outcome, status, clock.now(), {
+      logger: this.#deps.logger,
+      events: this.events,
+      book: this.#status,
+      suspended: this.#suspended,
+    });
   }
 }
 
+export type { AccountOutcome, CycleReason, RunSummary } from "./account-outcome.js";
+export type { RunnerDeps, RunnerResources } from "./resources.js";
+export { closeResources, prepareResources } from "./resources.js";
 export { asUpstoxError };
