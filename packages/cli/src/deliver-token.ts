@@ -59,6 +59,8 @@ export async function deliverToken(
       lock,
       login: () => obtain(),
       retry: extras.retry ?? { attempts: 1, baseMs: 0, maxMs: 0 },
+      // A login was spent: print its token even when no sink could store it (and exit 1 saying so).
+      requireStored: false,
       logger,
       onEvent: (event) => renderEvent(ctx, event),
     });

@@ -33,6 +33,11 @@ export interface AccountRefresherOptions {
   sinkRetry?: import("../backoff.js").BackoffPolicy;
   /** A sink write attempt that has not settled after this long counts as failed. Default 30 s. */
   sinkAttemptTimeoutMs?: number;
+  /**
+   * true (default): a login whose token reached no sink is a failed, retryable attempt (a daemon has no one to
+   * hand the token to). false: the token is returned anyway with the failed outcomes (a CLI prints it).
+   */
+  requireStored?: boolean;
   /** Asks Upstox whether a stored token still works (the profile call); throws INVALID_TOKEN if not. */
   verifyToken?: (record: TokenRecord) => Promise<void>;
   now?: () => number;
@@ -301,7 +306,8 @@ export class AccountRefresher {
           this.#o.sinkAttemptTimeoutMs,
         );
         this.#reportSinkFailures(outcomes);
-        if (outcomes.length > 0 && outcomes.every((o) => !o.ok)) throw noSinkStoredError(outcomes);
+        const storedNowhere = outcomes.length > 0 && outcomes.every((o) => !o.ok);
+        if (storedNowhere && this.#o.requireStored !== false) throw noSinkStoredError(outcomes);
         this.#emit({ type: "stored", account, record, loggedIn: true, attempts: attempt, at: this.#now() });
         return { result: "refreshed", record, loggedIn: true, attempts: attempt, sinks: outcomes };
       } catch (caught) {
