@@ -40,9 +40,13 @@ export const DEFAULT_MARGIN_MS = 10 * 60_000;
 export class TokenManager {
   readonly #options: TokenManagerOptions;
   readonly #refreshers = new Map<string, AccountRefresher>();
+  /** The one readable sink, when there is exactly one (the common case, and the hot path). */
+  readonly #onlyReadable: TokenSink | undefined;
 
   constructor(options: TokenManagerOptions) {
     this.#options = options;
+    const readable = options.sinks.filter((sink) => sink.read);
+    this.#onlyReadable = readable.length === 1 ? readable[0] : undefined;
   }
 
   get #now() {
@@ -57,6 +61,15 @@ export class TokenManager {
     return this.#options.marginMs ?? DEFAULT_MARGIN_MS;
   }
 
+  async #readOne(sink: TokenSink, account: string): Promise<TokenRecord | null> {
+    try {
+      return (await sink.read!(account)) ?? null;
+    } catch (error) {
+      this.#logger.warn({ sink: sink.name, account, err: String(error) }, "sink read failed; ignoring it");
+      return null;
+    }
+  }
+
   /** The newest stored record across readable sinks, valid or not. */
   readStored(account: string): Promise<TokenRecord | null> {
     return readNewest(this.#options.sinks, account, this.#logger);
@@ -64,7 +77,9 @@ export class TokenManager {
 
   /** A token valid for at least the margin: stored if possible, else from a (shared) login. */
   async getValidToken(account = "default"): Promise<TokenRecord> {
-    const stored = await this.readStored(account);
+    // The hot path of every consumer asking for its token: one readable sink, read directly.
+    const only = this.#onlyReadable;
+    const stored = only ? await this.#readOne(only, account) : await this.readStored(account);
     if (stored && isRecordUsable(stored, this.#now() + this.#marginMs)) return stored;
     return (await this.refresh(account)).record;
   }

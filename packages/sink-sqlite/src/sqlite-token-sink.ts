@@ -67,6 +67,8 @@ export class SqliteTokenSink implements TokenSink {
   readonly #env: Record<string, string | undefined>;
   readonly #now: () => number;
   #opening: Promise<Opened> | undefined;
+  /** The open database once `#opening` resolved: the read path skips awaiting it. */
+  #opened: Opened | undefined;
   #closed = false;
   /** The last row read per account and the record made from it. */
   readonly #parsed = new Map<string, TokenRow & { record: TokenRecord }>();
@@ -139,7 +141,8 @@ export class SqliteTokenSink implements TokenSink {
   }
 
   async read(account: string): Promise<TokenRecord | null> {
-    const opened = await this.#open("SINK_FAILED");
+    const opened = this.#opened ?? (await this.#open("SINK_FAILED"));
+    if (this.#closed) throw new SinkError("SINK_FAILED", this.name, `${this.name}: the sink is closed`);
     const row = this.#query(() => opened.newest.get(account), `cannot read the token for "${account}"`);
     if (!row) return null;
     // The row is parsed and validated once per generation: readers ask for the same token thousands of times.
@@ -176,6 +179,7 @@ export class SqliteTokenSink implements TokenSink {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    this.#opened = undefined;
     const opening = this.#opening;
     this.#opening = undefined;
     if (!opening) return;
@@ -189,6 +193,12 @@ export class SqliteTokenSink implements TokenSink {
     if (!this.#opening) {
       const opening = this.#connect(code);
       this.#opening = opening;
+      opening.then(
+        (opened) => {
+          if (this.#opening === opening && !this.#closed) this.#opened = opened;
+        },
+        () => {},
+      );
       // A failed open is retried on the next call rather than cached.
       opening.catch(() => {
         if (this.#opening === opening) this.#opening = undefined;

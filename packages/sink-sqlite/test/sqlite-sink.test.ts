@@ -88,6 +88,21 @@ describe("reading and history", () => {
     expect(read?.accessToken.reveal()).toBe(expired.accessToken.reveal());
   });
 
+  test("reading the newest row is one index lookup, no sort (the read path of every consumer)", async () => {
+    const dir = await folder();
+    const sink = await sinkIn(dir);
+    await sink.write(record(1));
+    const db = new Database(join(dir, "tokens.db"), { readonly: true });
+    const plan = db
+      .prepare(
+        "EXPLAIN QUERY PLAN SELECT * FROM tokens WHERE account = ? ORDER BY generation DESC, id DESC LIMIT 1",
+      )
+      .all("main") as { detail: string }[];
+    db.close();
+    expect(plan.map((p) => p.detail).join("; ")).toContain("USING INDEX tokens_account_newest");
+    expect(plan.some((p) => p.detail.includes("TEMP B-TREE"))).toBe(false);
+  });
+
   test("a row is parsed once per generation; a new generation or a row rewritten by another process is read anew", async () => {
     const dir = await folder();
     const sink = await sinkIn(dir);
