@@ -51,6 +51,9 @@ interface Opened {
   history: Database.Statement<[string, number], TokenRow>;
 }
 
+/** How many accounts' parsed rows `read()` keeps (the hot path serves one account again and again). */
+const PARSED_CACHE_ACCOUNTS = 16;
+
 const ROW_COLUMNS = "account, generation, access_token, extended_token, payload, encryption, written_at";
 const KEY_CHECK_PLAINTEXT = "upstox-token key check";
 
@@ -158,6 +161,10 @@ export class SqliteTokenSink implements TokenSink {
       return cached.record;
     }
     const record = await this.#toRecord(row, opened.cipher);
+    // A few accounts' rows at most: a reader asks for its own token; a daemon with hundreds of accounts reads
+    // each once a day and should not carry them all.
+    this.#parsed.delete(account);
+    if (this.#parsed.size >= PARSED_CACHE_ACCOUNTS) this.#parsed.delete(this.#parsed.keys().next().value!);
     this.#parsed.set(account, { ...row, record });
     return record;
   }
