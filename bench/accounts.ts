@@ -4,6 +4,7 @@
  * runs: RSS and CPU over 60 s of a scheduled daemon whose tokens are all valid.
  *
  *   bun bench/accounts.ts [--accounts 500] [--latency 50] [--concurrency 16] [--idle 60] [--bin <daemon binary>]
+ *                         [--verify-on-start true|false]
  *
  * `--bin` runs phases B and C with a compiled daemon (`bun run build:bin`) instead of `bun apps/daemon/src/bin.ts`.
  *
@@ -33,6 +34,9 @@ const accounts = Number(args.get("--accounts") ?? 500);
 const latencyMs = Number(args.get("--latency") ?? 50);
 const concurrency = Number(args.get("--concurrency") ?? 16);
 const idleSeconds = Number(args.get("--idle") ?? 60);
+// The daemon's default checks every stored token with Upstox at start (one profile call per account): that is
+// HTTP (and its modules) in a daemon that otherwise would not log in. `--verify-on-start false` measures without.
+const verifyOnStart = (args.get("--verify-on-start") ?? "true") !== "false";
 const ROUND_TRIPS = 6;
 const floorMs = (accounts * ROUND_TRIPS * latencyMs) / concurrency;
 const binArg = args.get("--bin");
@@ -78,6 +82,7 @@ async function writeConfig(name: string, db: string): Promise<string> {
     lock: { use: "file", path: join(work, "locks") },
     concurrency,
     pace: false,
+    verifyOnStart,
   };
   const file = join(work, name);
   await writeFile(file, JSON.stringify(config), { mode: 0o600 });

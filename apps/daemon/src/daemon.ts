@@ -48,14 +48,17 @@ export interface Daemon {
   status(): AccountStatus[];
   /** Catch-up pass: refreshes every account without a token valid for the margin. */
   runOnce(): Promise<RunSummary>;
+  /**
+   * One engine cycle for one account now, through the limiter (joins a cycle already running for it).
+   * `force` logs in even when a stored token looks valid (Upstox refused it, e.g. the proxy saw a 401).
+   */
+  refreshNow(account: string, reason: string, options?: { force?: boolean }): Promise<AccountOutcome>;
   /** The start-up catch-up (scheduled mode); resolves once every account has had its first cycle. */
   readonly caughtUp: Promise<RunSummary> | null;
-  /** PROXY (issue 11): the newest stored record of an account (holds its token; never log it). */
+  /** The newest stored record of an account (holds its token; never log it): what the proxy injects. */
   storedRecord(account: string): Promise<TokenRecord | null>;
-  /** PROXY (issue 11): the names of the sinks an account's token is written to. */
+  /** The names of the sinks an account's token is written to (the status page). */
   sinkNames(account: string): string[];
-  /** PROXY (issue 11): logs the account in now although its stored token looks valid (Upstox refused it). */
-  refreshNow(account: string): Promise<AccountOutcome>;
   /** Re-reads the config; an invalid one leaves the daemon running on the old one. */
   reload(configPath?: string): Promise<ReloadResult>;
   /** Resolves when no refresh cycle is running (tests, and callers that want a quiet moment). */
@@ -160,8 +163,8 @@ export async function startDaemon(options: StartDaemonOptions = {}): Promise<Dae
     status: () => runner.status(),
     storedRecord: (account: string) => runner.storedRecord(account),
     sinkNames: (account: string) => runner.sinkNames(account),
-    refreshNow: (account: string) => runner.refreshNow(account),
     runOnce: () => runner.runAll("manual"),
+    refreshNow: (account, reason, refreshOptions) => runner.refreshNow(account, reason, refreshOptions),
     idle: async () => {
       await runner.settle();
     },

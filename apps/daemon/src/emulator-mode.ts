@@ -35,7 +35,7 @@ export async function startEmulatorMode(
           apiKey: u.clientId,
           apiSecret: u.clientSecret.reveal(),
           redirectUris: [u.redirectUri],
-          ...(account.flow === "token-request"
+          ...(account.flow === "token-request" || account.fallback.includes("token-request")
             ? { notifierUrl: `http://${account.notifierHost}:${account.notifierPort}/` }
             : {}),
         });

@@ -25,6 +25,15 @@ export type DaemonEvent =
       at: number;
     }
   | { type: "sink-failed"; account: string; sink: string; error: UpstoxTokenError; at: number }
+  | {
+      type: "waiting-for-lock";
+      account: string;
+      holder?: string | undefined;
+      since?: number | undefined;
+      at: number;
+    }
+  | { type: "rate-limited"; account: string; error: UpstoxTokenError; retryAt: number; at: number }
+  | { type: "fallback"; account: string; from: string; to: string; error: UpstoxTokenError; at: number }
   | { type: "scheduled"; account: string; nextRunAt: number; at: number };
 
 /** Per-account state the runner keeps and the status endpoint shows. Never holds a token. */

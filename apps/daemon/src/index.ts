@@ -1,3 +1,4 @@
+export { FileLock } from "@upstox-token/core";
 export { configJsonSchema } from "./config/json-schema.js";
 export { CONFIG_FILE_NAMES, findConfigFile, loadConfigFile, validateConfig } from "./config/load-config.js";
 export type {
@@ -18,7 +19,6 @@ export type {
 export { daemonConfigSchema, defineConfig } from "./config/schema.js";
 export { type Daemon, type ReloadResult, type StartDaemonOptions, startDaemon } from "./daemon.js";
 export * from "./events.js";
-export { FileLock } from "./locks/file-lock.js";
 export { createLogger, REDACTED_PATHS } from "./logger.js";
 export { EXIT_CONFIG, EXIT_FAILED, EXIT_OK, runMain } from "./main.js";
 export { type DaemonServers, startDaemonServers } from "./proxy/daemon-servers.js";

@@ -377,7 +377,7 @@ function onceReport(summary: RunSummary): string {
       case "refreshed":
         return `${o.account}: ${o.loggedIn ? "new token" : "token from another instance"}, valid until ${formatIst(o.expiresAt)}`;
       case "failed":
-        return `${o.account}: FAILED ${o.error.code}: ${o.error.message}${o.error.hint ? `\n  hint: ${o.error.hint}` : ""}`;
+        return `${o.account}: FAILED ${o.error.code}: ${o.error.message}${o.retryAt !== undefined ? `\n  next try: not before ${formatIst(o.retryAt)} (not waiting: --once)` : ""}${o.error.hint ? `\n  hint: ${o.error.hint}` : ""}`;
       case "suspended":
         return `${o.account}: SUSPENDED ${o.error?.code ?? ""}`;
       default:

@@ -50,6 +50,11 @@ export const notificationsSchema = z
     onFailure: hooksSchema
       .optional()
       .describe("Runs when an account gives up for this cycle, or when a sink could not be written."),
+    onFallback: hooksSchema
+      .optional()
+      .describe(
+        'Runs when an account falls back to another flow (e.g. "approve the token request in your Upstox app").',
+      ),
     timeoutMs: z
       .number()
       .int()
@@ -66,12 +71,15 @@ export type NotificationsConfig = z.input<typeof notificationsSchema>;
 
 /** What a hook is told. Built from the event field by field, so nothing secret can ride along. */
 export interface HookPayload {
-  event: "refresh-succeeded" | "refresh-failed" | "sink-failed";
+  event: "refresh-succeeded" | "refresh-failed" | "sink-failed" | "fallback";
   account: string;
   expires_at: string | null;
   at: string;
   sink?: string;
   error?: PublicError;
+  /** fallback: the flow that failed and the one now run. */
+  from?: string;
+  to?: string;
 }
 
 export interface NotificationsHandle {
@@ -84,7 +92,7 @@ export interface NotificationsHandle {
 /** Which hook an event triggers, and with what. */
 export function hookPayload(
   event: DaemonEvent,
-): { hook: "onRefresh" | "onFailure"; payload: HookPayload } | null {
+): { hook: "onRefresh" | "onFailure" | "onFallback"; payload: HookPayload } | null {
   const at = toIstIso(event.at);
   switch (event.type) {
     case "refresh-succeeded":
@@ -121,6 +129,19 @@ export function hookPayload(
           expires_at: null,
           at,
           sink: event.sink,
+          error: publicError(event.error),
+        },
+      };
+    case "fallback":
+      return {
+        hook: "onFallback",
+        payload: {
+          event: event.type,
+          account: event.account,
+          expires_at: null,
+          at,
+          from: event.from,
+          to: event.to,
           error: publicError(event.error),
         },
       };
@@ -169,6 +190,8 @@ export function hookEnvironment(payload: HookPayload): Record<string, string> {
     UPSTOX_ERROR_CODE: payload.error?.code ?? "",
   };
   if (payload.sink !== undefined) env.UPSTOX_SINK = payload.sink;
+  if (payload.from !== undefined) env.UPSTOX_FALLBACK_FROM = payload.from;
+  if (payload.to !== undefined) env.UPSTOX_FALLBACK_TO = payload.to;
   return daemonRedactor.redactDeep(env);
 }
 
@@ -210,7 +233,11 @@ export function attachNotifications(
       ...hook,
       timeoutMs: hook.timeoutMs ?? parsed.timeoutMs ?? DEFAULT_HOOK_TIMEOUT_MS,
     }));
-  const hooks = { onRefresh: list(parsed.onRefresh), onFailure: list(parsed.onFailure) };
+  const hooks = {
+    onRefresh: list(parsed.onRefresh),
+    onFailure: list(parsed.onFailure),
+    onFallback: list(parsed.onFallback),
+  };
   const queue: (() => Promise<void>)[] = [];
   const running = new Set<Promise<void>>();
   let idleWaiters: (() => void)[] = [];
@@ -232,7 +259,7 @@ export function attachNotifications(
   };
 
   const runHook = async (
-    name: "onRefresh" | "onFailure",
+    name: "onRefresh" | "onFailure" | "onFallback",
     kind: "webhook" | "command",
     payload: HookPayload,
     work: () => Promise<void>,

@@ -1,8 +1,7 @@
 import { existsSync } from "node:fs";
 import { dirname, isAbsolute, resolve } from "node:path";
-import type { ConfigProblem } from "@upstox-token/core";
+import { type ConfigProblem, defaultLockDir } from "@upstox-token/core";
 import { interpolateEnv } from "./config/interpolate.js";
-import { defaultLockDir } from "./locks/file-lock.js";
 
 /**
  * The folders a service's daemon writes, for systemd's `ReadWritePaths=` under `ProtectSystem=strict`: the

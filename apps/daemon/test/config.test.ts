@@ -208,8 +208,18 @@ export default defineConfig({
       sinks,
     });
     const text = error.message;
-    expect(text).toContain("accounts[0].credentials.mobile: must be the 10-digit mobile number");
+    expect(text).toContain("accounts[0].credentials.mobile: must be the 10-digit Indian mobile number");
     expect(text).toContain('accounts[1].name: duplicates accounts[0].name "a"');
+  });
+
+  test("a mobile number starting with 5 is refused with core's rule, naming the field", async () => {
+    const { error } = await loadError({
+      accounts: [{ name: "a", credentials: { ...credentials, mobile: "5876543210" } }],
+      sinks,
+    });
+    expect(error.message).toContain(
+      "accounts[0].credentials.mobile: must be the 10-digit Indian mobile number without +91, starting with 6, 7, 8 or 9",
+    );
   });
 
   test("cron, time zone and TOTP secret are checked before anything runs", async () => {

@@ -298,11 +298,10 @@ describe("attachNotifications", () => {
       },
       logger,
     );
-    const started = performance.now();
     for (let i = 0; i < 10; i++) events.emit(succeeded(`acct-${i}`));
-    const emitMs = performance.now() - started;
-    // Queuing 20 hooks is bookkeeping only: no fork, no socket, in the emitter's turn.
-    expect(emitMs).toBeLessThan(20);
+    // Queuing 20 hooks is bookkeeping only: emit() returns in the emitter's turn, before any hook has ended
+    // (each of them hangs for its 400 ms timeout), so none has been logged yet.
+    expect(lines).toHaveLength(0);
 
     const settleStarted = Date.now();
     const waitAll = handle.settled();

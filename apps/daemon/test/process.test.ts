@@ -1,10 +1,10 @@
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "bun:test";
 import { chmodSync, existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { builtinSinks } from "@upstox-token/cli";
 import { createSinkFromSpec, silentLogger } from "@upstox-token/core";
 import { type Emulator, startEmulator } from "@upstox-token/emulator";
 import { startRedisServer, type TestRedisServer } from "@upstox-token/sink-test-suite/redis-server";
+import { builtinSinks } from "../src/builtin-sinks.js";
 import {
   accountEntry,
   addUsers,
@@ -148,7 +148,7 @@ describe("modes", () => {
     const file = writeConfig(d, {
       accounts: [
         accountEntry(emulator, good!),
-        accountEntry(emulator, { ...bad!, totpSecret: "JBSWY3DPEHPK3PXQ" }),
+        accountEntry(emulator, { ...bad!, pin: bad!.pin === "111111" ? "222222" : "111111" }),
       ],
       sinks: [sqlite],
       retry: { attempts: 1 },
@@ -156,10 +156,35 @@ describe("modes", () => {
     const run = await runDaemon(["--once", "--config", file]);
     expect(run.code).toBe(1);
     expect(run.stdout).toContain(`${good!.name}: new token`);
-    expect(run.stdout).toContain(`${bad!.name}: FAILED WRONG_TOTP`);
+    expect(run.stdout).toContain(`${bad!.name}: FAILED WRONG_PIN`);
     const again = await runDaemon(["--once", "--config", file]);
     expect(again.stdout).toContain(`${good!.name}: valid until`);
     expect(loginCount(emulator)).toBe(1);
+  });
+
+  test("--once under an OTP rate limit: one OTP request, RATE_LIMITED with the next try time, exit 1 at once", async () => {
+    emulator.inject({
+      path: "/login/open/v6/auth/1fa/otp/generate",
+      status: 200,
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({
+        success: false,
+        data: null,
+        error: {
+          code: 1017069,
+          message: "You have exceeded the OTP request limit. Please try after 10 minutes.",
+        },
+      }),
+    });
+    const file = writeConfig(dir(), { accounts: [accountEntry(emulator, demoAccount())], sinks: [sqlite] });
+    const run = await runDaemon(["--once", "--config", file]);
+    expect(run.code).toBe(1);
+    expect(run.stdout).toContain("demo: FAILED RATE_LIMITED");
+    expect(run.stdout).toMatch(
+      /next try: not before \d{4}-\d\d-\d\d \d\d:\d\d:\d\d IST \(not waiting: --once\)/,
+    );
+    expect(run.ms).toBeLessThan(15_000);
+    expect(emulator.steps("otp-generate")).toHaveLength(1);
   });
 
   test("--once --emulator works from a config with demo credentials and no endpoints", async () => {
@@ -342,7 +367,7 @@ describe("several machines", () => {
             else tokens.set(account.name, token);
           }
         } finally {
-          await sink.close();
+          await sink.close?.();
         }
       }
     }

@@ -1,13 +1,14 @@
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "bun:test";
-import { writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { join } from "node:path";
-import { msUntilNextTotpWindow, upstoxExpiryMs } from "@upstox-token/core";
+import { FileLock, upstoxExpiryMs } from "@upstox-token/core";
 import { type Emulator, startEmulator } from "@upstox-token/emulator";
 import { validateConfig } from "../src/config/load-config.js";
 import { type Daemon, startDaemon } from "../src/daemon.js";
 import { startEmulatorMode } from "../src/emulator-mode.js";
 import type { DaemonEvent } from "../src/events.js";
+import { attachNotifications } from "../src/notify.js";
 import { FakeClock } from "./support/fake-clock.js";
 import {
   accountEntry,
@@ -36,6 +37,14 @@ afterEach(async () => {
   clock = undefined;
   emulator.reset();
 });
+
+async function until(condition: () => boolean, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error("condition not met in time");
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
 
 function configFor(raw: Record<string, unknown>) {
   const { dir, cleanup } = tempDir("daemon-runner-");
@@ -193,29 +202,241 @@ describe("failures", () => {
     expect(emulator.steps("2fa")).toHaveLength(1);
   });
 
-  test("a wrong TOTP is retried once, in the next 30 s window, then the cycle gives up", async () => {
+  test("a wrong TOTP is retried once inside the same OTP session: 1 generate, 2 verifies, no PIN", async () => {
+    clock = new FakeClock(ist("2026-11-23T09:00") + 10_000);
     const { config } = configFor({
       accounts: [accountEntry(emulator, { ...demoAccount(), totpSecret: randomTotpSecret() })],
       retry: { attempts: 5, baseMs: 10, maxMs: 20 },
     });
-    const waits: { ms: number; window: number }[] = [];
-    const { daemon } = await start({
+    const fake = clock;
+    const waits: number[] = [];
+    const { daemon, events } = await start({
       config,
+      clock,
       schedule: false,
       sleep: async (ms) => {
-        waits.push({ ms, window: msUntilNextTotpWindow(Date.now()) });
+        waits.push(ms);
+        await fake.advanceTo(fake.now() + ms);
       },
     });
     const summary = await daemon.runOnce();
     expect(summary.accounts[0]).toMatchObject({
       result: "failed",
-      attempts: 2,
+      attempts: 1,
+      suspended: false,
       error: { code: "WRONG_TOTP" },
     });
-    expect(waits).toHaveLength(1);
-    expect(waits[0]!.ms).toBeGreaterThanOrEqual(waits[0]!.window - 50);
-    expect(waits[0]!.ms).toBeLessThanOrEqual(31_000);
+    expect(emulator.steps("otp-generate")).toHaveLength(1);
+    expect(emulator.steps("otp-verify")).toHaveLength(2);
     expect(emulator.steps("2fa")).toHaveLength(0);
+    // The second code is the next 30 s window's: the flow waited for it.
+    expect(waits.some((ms) => ms >= 1_000 && ms <= 31_000)).toBe(true);
+    expect(events.filter((e) => e.type === "refresh-started")).toHaveLength(1);
+  });
+
+  test("one rejected TOTP then a good one: 1 generate, 2 verifies, 1 PIN, token stored", async () => {
+    clock = new FakeClock(ist("2026-11-23T09:00") + 10_000);
+    const { config } = configFor({ accounts: [accountEntry(emulator, demoAccount())] });
+    const fake = clock;
+    emulator.rejectTotp(1);
+    const { daemon } = await start({
+      config,
+      clock,
+      schedule: false,
+      sleep: async (ms) => fake.advanceTo(fake.now() + ms),
+    });
+    const summary = await daemon.runOnce();
+    expect(summary.accounts[0]).toMatchObject({ result: "refreshed", loggedIn: true, attempts: 1 });
+    expect(emulator.steps("otp-generate")).toHaveLength(1);
+    expect(emulator.steps("otp-verify")).toHaveLength(2);
+    expect(emulator.steps("2fa")).toHaveLength(1);
+    expect(loginCount(emulator)).toBe(1);
+  });
+
+  test("OTP rate limit (1017069): one OTP request, RATE_LIMITED with the retry time, retried after the cooldown", async () => {
+    clock = new FakeClock(ist("2026-11-23T09:00"));
+    const { config } = configFor({
+      accounts: [accountEntry(emulator, demoAccount())],
+      retry: { attempts: 5, baseMs: 10, maxMs: 20 },
+    });
+    emulator.inject({
+      path: "/login/open/v6/auth/1fa/otp/generate",
+      status: 200,
+      body: JSON.stringify({
+        success: false,
+        data: null,
+        error: {
+          code: 1017069,
+          message: "You have exceeded the OTP request limit. Please try after 10 minutes.",
+        },
+      }),
+      headers: { "content-type": "application/json" },
+      count: 1,
+    });
+    const logger = memoryLogger();
+    const { daemon, events } = await start({ config, clock, schedule: true, logger });
+    const first = await daemon.caughtUp!;
+    const startedAt = ist("2026-11-23T09:00");
+    expect(first.accounts[0]).toMatchObject({
+      result: "failed",
+      attempts: 1,
+      suspended: false,
+      retryAt: startedAt + 600_000,
+      error: { code: "RATE_LIMITED" },
+    });
+    expect(emulator.steps("otp-generate")).toHaveLength(1);
+    const limited = events.find((e) => e.type === "rate-limited");
+    expect(limited).toMatchObject({ account: "demo", retryAt: startedAt + 600_000 });
+    expect(daemon.status()[0]?.nextRunAt).toBe(startedAt + 600_000);
+    expect(logger.lines.some((l) => l.level === "error" && l.message?.includes("rate-limited"))).toBe(true);
+
+    // Nothing is sent before the cooldown ends...
+    await clock.advanceTo(startedAt + 599_000, () => daemon.idle());
+    expect(emulator.steps("otp-generate")).toHaveLength(1);
+    // ...and the next cycle runs when it does.
+    await clock.advanceTo(startedAt + 600_000, () => daemon.idle());
+    await daemon.idle();
+    expect(emulator.steps("otp-generate")).toHaveLength(2);
+    expect(loginCount(emulator)).toBe(1);
+    expect(daemon.status()[0]?.expiresAt).toBe(ist("2026-11-24T03:30"));
+  });
+
+  test("verifyOnStart: a stored token Upstox refuses is replaced at start-up; a good one costs one profile call", async () => {
+    const { config } = configFor({ accounts: [accountEntry(emulator, demoAccount())] });
+    const first = await start({ config, schedule: false });
+    expect((await first.daemon.runOnce()).accounts[0]).toMatchObject({ result: "refreshed", loggedIn: true });
+    await first.daemon.stop();
+
+    const again = await start({ config, schedule: true });
+    expect((await again.daemon.caughtUp!).accounts[0]?.result).toBe("skipped");
+    await again.daemon.stop();
+    expect(emulator.steps("profile")).toHaveLength(1);
+    expect(loginCount(emulator)).toBe(1);
+
+    emulator.inject({ path: "/v2/user/profile", status: 401, count: 1 });
+    const logger = memoryLogger();
+    const third = await start({ config, schedule: true, logger });
+    expect((await third.daemon.caughtUp!).accounts[0]).toMatchObject({ result: "refreshed", loggedIn: true });
+    expect(loginCount(emulator)).toBe(2);
+    expect(logger.lines.some((l) => l.message?.includes("Upstox refused the stored token"))).toBe(true);
+  });
+});
+
+describe("the fallback chain", () => {
+  test("headless login out of attempts: the token request runs in the same cycle, onFallback fires, the token is stored", async () => {
+    const port = await new Promise<number>((resolve) => {
+      const server = createServer().listen(0, "127.0.0.1", () => {
+        const { port } = server.address() as { port: number };
+        server.close(() => resolve(port));
+      });
+    });
+    const mode = await startEmulatorMode(memoryLogger());
+    cleanups.push(() => mode.close());
+    mode.emulator.inject({
+      path: "/login/open/v6/auth/1fa/otp/generate",
+      status: 503,
+      count: Number.POSITIVE_INFINITY,
+    });
+    const { dir, cleanup } = tempDir("daemon-fallback-");
+    cleanups.push(cleanup);
+    const entry = accountEntry(emulator, demoAccount("main"));
+    const config = validateConfig(
+      {
+        accounts: [{ ...entry, fallback: ["token-request"], notifierPort: port, loginTimeoutMs: 10_000 }],
+        sinks: [{ use: "sqlite", options: { path: "tokens.db" } }],
+        lock: { use: "file", path: "locks" },
+        retry: { attempts: 2, baseMs: 10, maxMs: 20 },
+      },
+      { file: null, baseDir: dir },
+    );
+    const logger = memoryLogger();
+    const { daemon, events } = await start({
+      config,
+      schedule: false,
+      logger,
+      transformConfig: mode.transformConfig,
+      fetch: mode.fetch,
+    });
+    const marker = join(dir, "fallback.txt");
+    const hooks = attachNotifications(
+      daemon.events,
+      {
+        onFallback: {
+          command: `echo "$UPSTOX_EVENT $UPSTOX_ACCOUNT $UPSTOX_FALLBACK_FROM>$UPSTOX_FALLBACK_TO" > "${marker}"`,
+        },
+      },
+      logger,
+    );
+    const summary = await daemon.runOnce();
+    await hooks.settled();
+    hooks();
+    expect(summary.accounts[0]).toMatchObject({ result: "refreshed", loggedIn: true });
+    expect(mode.emulator.steps("otp-generate")).toHaveLength(2);
+    expect(mode.emulator.steps("token-request")).toHaveLength(1);
+    expect(events.find((e) => e.type === "fallback")).toMatchObject({ from: "totp", to: "token-request" });
+    expect(events.some((e) => e.type === "refresh-failed" && !e.willRetry)).toBe(false);
+    expect(readFileSync(marker, "utf8").trim()).toBe("fallback main totp>token-request");
+    expect(logger.lines.some((l) => l.message?.includes("falling back to the token request"))).toBe(true);
+  });
+
+  test("a wrong PIN never falls back; the config refuses a fallback without its credentials", async () => {
+    const { config } = configFor({
+      accounts: [
+        accountEntry(emulator, { ...demoAccount(), pin: "111111" }, { fallback: ["token-request"] }),
+      ],
+    });
+    const { daemon, events } = await start({ config, schedule: false });
+    expect((await daemon.runOnce()).accounts[0]).toMatchObject({
+      result: "failed",
+      suspended: true,
+      error: { code: "WRONG_PIN" },
+    });
+    expect(events.some((e) => e.type === "fallback")).toBe(false);
+    expect(emulator.steps("token-request")).toHaveLength(0);
+
+    expect(() =>
+      configFor({
+        accounts: [
+          {
+            name: "x",
+            flow: "browser",
+            fallback: ["browser"],
+            credentials: { clientId: "id", redirectUri: "http://127.0.0.1:1/cb" },
+          },
+        ],
+      }),
+    ).toThrow(/is already the account's flow/);
+  });
+});
+
+describe("the account lock and refreshNow", () => {
+  test("a held lock: the daemon logs whose it is and since when, then refreshes once it is free", async () => {
+    const { config, dir } = configFor({ accounts: [accountEntry(emulator, demoAccount())] });
+    const other = new FileLock({ dir: join(dir, "locks") });
+    const held = await other.acquire("demo", { waitMs: 0 });
+    const logger = memoryLogger();
+    const { daemon, events } = await start({ config, schedule: false, logger });
+    const run = daemon.runOnce();
+    await until(() => events.some((e) => e.type === "waiting-for-lock"));
+    const line = logger.lines.find((l) => l.message?.startsWith("waiting for account demo's lock"));
+    expect(line?.level).toBe("warn");
+    expect(line?.message).toMatch(/by pid \d+ on .+, held since \d{4}-\d\d-\d\dT/);
+    expect(loginCount(emulator)).toBe(0);
+    await held!.release();
+    expect((await run).accounts[0]).toMatchObject({ result: "refreshed", loggedIn: true });
+    await other.close();
+  });
+
+  test("refreshNow(account, reason, { force }) logs in even with a valid token stored; without force it serves it", async () => {
+    const { config } = configFor({ accounts: [accountEntry(emulator, demoAccount())] });
+    const { daemon } = await start({ config, schedule: false });
+    await daemon.runOnce();
+    expect(await daemon.refreshNow("demo", "test")).toMatchObject({ result: "skipped" });
+    expect(await daemon.refreshNow("demo", "upstox refused the token", { force: true })).toMatchObject({
+      result: "refreshed",
+      loggedIn: true,
+    });
+    expect(loginCount(emulator)).toBe(2);
   });
 });
 

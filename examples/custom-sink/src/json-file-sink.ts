@@ -43,7 +43,6 @@ function inTurn<T>(path: string, task: () => Promise<T>): Promise<T> {
 // 2. The sink: one JSON file, `{ "<account>": <stored record> }`, for another app to read.
 export class JsonFileSink implements TokenSink {
   readonly name: string;
-  readonly capabilities = { read: true, ttl: false, publish: false };
   readonly #path: string;
   readonly #mode: number;
   #closed = false;

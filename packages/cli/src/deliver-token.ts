@@ -1,14 +1,22 @@
 import {
+  AccountRefresher,
+  type BackoffPolicy,
+  describeLockWait,
+  FileLock,
   isUpstoxTokenError,
+  type RefreshEvent,
   SinkError,
-  TokenManager,
+  type SinkOutcome,
   type TokenRecord,
   type TokenSink,
   type UpstoxToken,
+  UpstoxTokenError,
 } from "@upstox-token/core";
 import type { CommandContext } from "./context.js";
+import { earlyMorningNote } from "./early-morning-note.js";
 import { ExitCode, type ExitCodeValue } from "./exit-codes.js";
 import { closeSinks, openSinks } from "./sink-setup.js";
+import { formatIst } from "./time-format.js";
 import { printSinkOutcomes, printToken, sinkOutcomesJson, tokenJson } from "./token-view.js";
 
 export interface DeliverOptions {
@@ -19,12 +27,18 @@ export interface DeliverOptions {
 export interface DeliverExtras {
   /** More fields for the JSON result (e.g. the token request's authorization_expiry). */
   json?: Record<string, unknown>;
+  /**
+   * Login attempts (transient faults back off between them). Default 1: a browser login, a code exchange or a
+   * token request must not be repeated behind the user's back; the headless login passes more.
+   */
+  retry?: BackoffPolicy;
 }
 
 /**
  * The common end of every command that obtains a token (generate-token, login, exchange, request-token):
- * checks the sinks first (a bad path fails before a login is spent), gets the token through
- * TokenManager.refresh({ force: true }) so it reaches every sink with the manager's retries, then prints it.
+ * checks the sinks first (a bad path fails before a login is spent), then runs core's refresh engine for one
+ * cycle: the account's file lock (shared with the daemon, so a manual login racing the 03:35 run waits for
+ * it and takes its token), the login with the engine's retry rules, every sink written. Then prints it.
  * In --json output the token is printed in full: that output exists to hand the token to another program.
  */
 export async function deliverToken(
@@ -35,18 +49,27 @@ export async function deliverToken(
 ): Promise<ExitCodeValue> {
   const logger = await ctx.logger();
   const sinks = await openSinks(options.sink ?? [], { cwd: ctx.io.cwd, logger });
+  const { defaultLockDir } = await ctx.core();
+  const lock = new FileLock({ dir: defaultLockDir(await ctx.baseEnv()), logger });
   try {
     await Promise.all(sinks.map(checkSink));
-    let token: UpstoxToken | TokenRecord;
-    let outcomes: Awaited<ReturnType<TokenManager["refresh"]>>["sinks"] = [];
-    if (sinks.length === 0) {
-      token = await obtain();
-    } else {
-      const manager = new TokenManager({ sinks, login: obtain, logger });
-      const result = await manager.refresh(options.account, { force: true });
-      token = result.record;
-      outcomes = result.sinks;
-    }
+    const refresher = new AccountRefresher({
+      account: options.account,
+      sinks,
+      lock,
+      login: () => obtain(),
+      retry: extras.retry ?? { attempts: 1, baseMs: 0, maxMs: 0 },
+      // A login was spent: print its token even when no sink could store it (and exit 1 saying so).
+      requireStored: false,
+      logger,
+      onEvent: (event) => renderEvent(ctx, event),
+    });
+    const outcome = await refresher.refresh({ mode: "force" });
+    if (outcome.result === "aborted") throw new UpstoxTokenError("LOGIN_ABORTED", "the login was cancelled");
+    if (outcome.result === "failed" || outcome.result === "rate-limited") throw outcome.error;
+    const token: TokenRecord = outcome.record;
+    const outcomes: SinkOutcome[] = outcome.result === "refreshed" ? outcome.sinks : [];
+    const fromOther = outcome.result === "refreshed" && !outcome.loggedIn;
 
     const failed = outcomes.filter((o) => !o.ok);
     if (ctx.out.json) {
@@ -55,10 +78,19 @@ export async function deliverToken(
         account: options.account,
         ...extras.json,
         ...(sinks.length > 0 ? { sinks: sinkOutcomesJson(outcomes) } : {}),
+        ...(fromOther ? { logged_in_by: "another process" } : {}),
       });
     } else {
-      ctx.out.line(ctx.out.style.green("Access token generated."));
+      ctx.out.line(
+        ctx.out.style.green(
+          fromOther
+            ? "Another process (the daemon?) logged in while this one waited for the lock: its token, no second login."
+            : "Access token generated.",
+        ),
+      );
       printToken(ctx.out, token, { showToken: ctx.options.showToken, now: Date.now() });
+      const early = earlyMorningNote(token.expiresAt, Date.now());
+      if (early) ctx.out.line(ctx.out.style.dim(early));
       if (outcomes.length > 0) {
         ctx.out.line();
         printSinkOutcomes(ctx.out, outcomes);
@@ -79,14 +111,33 @@ export async function deliverToken(
     }
     return ExitCode.Ok;
   } finally {
-    await closeSinks(sinks);
+    await Promise.allSettled([closeSinks(sinks), lock.close()]);
+  }
+}
+
+/** The engine's progress, for the person at the terminal (stderr). */
+function renderEvent(ctx: CommandContext, event: RefreshEvent): void {
+  switch (event.type) {
+    case "waiting-for-lock":
+      ctx.out.note(`${describeLockWait(event)}…`);
+      return;
+    case "retrying":
+      ctx.out.note(
+        `${event.error.code}: ${event.error.message}; retrying in ${Math.ceil(event.delayMs / 1000)} s`,
+      );
+      return;
+    case "rate-limited":
+      ctx.out.note(`Upstox asks for a pause: no new login before ${formatIst(event.retryAt)} (not waiting).`);
+      return;
+    default:
+      return;
   }
 }
 
 /** The start-up write check; a bad target fails here, before a login is spent. */
 async function checkSink(sink: TokenSink): Promise<void> {
   try {
-    await sink.check();
+    await sink.check?.();
   } catch (error) {
     if (isUpstoxTokenError(error)) throw error;
     const message = error instanceof Error ? error.message : String(error);

@@ -38,5 +38,5 @@ export async function openSinks(
 }
 
 export async function closeSinks(sinks: readonly TokenSink[]): Promise<void> {
-  await Promise.allSettled(sinks.map((sink) => sink.close()));
+  await Promise.allSettled(sinks.map((sink) => sink.close?.()));
 }

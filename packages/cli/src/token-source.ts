@@ -42,7 +42,7 @@ export async function resolveToken(ctx: CommandContext, options: TokenSourceOpti
     const logger = await ctx.logger();
     const sinks = await openSinks(options.sink, { cwd: ctx.io.cwd, logger });
     try {
-      const readable = sinks.filter((s) => s.capabilities.read && s.read);
+      const readable = sinks.filter((s) => s.read);
       if (readable.length === 0) {
         throw new CliError(
           "USAGE",

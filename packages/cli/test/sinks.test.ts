@@ -174,3 +174,18 @@ test("one failing sink: the others still get the token, the outcome is reported,
   // Exactly one login, however many times the sink write was retried.
   expect(emulator.steps("token")).toHaveLength(1);
 });
+
+test("the only sink fails: the token spent on the login is still printed, exit 1 naming the sink", async () => {
+  const dir = tempDir();
+  const failingSink = join(import.meta.dir, "fixtures", "failing-sink.ts");
+  const result = await runBin(["generate-token", "--json", "--sink", failingSink], {
+    env: emulatorEnv(emulator, { UPSTOX_TOKEN_LOCK_DIR: join(dir, "locks") }),
+    cwd: dir,
+  });
+  expect(result.code).toBe(1);
+  const body = JSON.parse(result.stdout) as { access_token: string; sinks: SinkOutcomeJson[] };
+  expect(emulator.isTokenValid(body.access_token)).toBe(true);
+  expect(body.sinks).toHaveLength(1);
+  expect(result.stderr).toContain("error [SINK_FAILED]: the token was not stored in failing");
+  expect(emulator.steps("token")).toHaveLength(1);
+});

@@ -3,10 +3,11 @@ import type { BackoffPolicy } from "./backoff.js";
 import { DEFAULT_ACCOUNT } from "./default-account.js";
 import { UpstoxTokenError } from "./errors.js";
 import { type Logger, silentLogger } from "./logger.js";
-import { type TokenRecord, toRecord } from "./record.js";
+import { isRecordUsable, type TokenRecord } from "./record.js";
+import { AccountRefresher } from "./refresh/account-refresher.js";
 import type { TokenSink } from "./sink.js";
 import { defaultSinkRetry, readNewest, type SinkOutcome, writeToSinks } from "./sink-fanout.js";
-import { isTokenValid, type UpstoxToken } from "./token.js";
+import type { UpstoxToken } from "./token.js";
 
 export interface TokenManagerOptions {
   sinks: TokenSink[];
@@ -39,11 +40,14 @@ export const DEFAULT_MARGIN_MS = 10 * 60_000;
  */
 export class TokenManager {
   readonly #options: TokenManagerOptions;
-  readonly #inflight = new Map<string, Promise<RefreshResult>>();
-  #lastGeneration = 0;
+  readonly #refreshers = new Map<string, AccountRefresher>();
+  /** The one readable sink, when there is exactly one (the common case, and the hot path). */
+  readonly #onlyReadable: TokenSink | undefined;
 
   constructor(options: TokenManagerOptions) {
     this.#options = options;
+    const readable = options.sinks.filter((sink) => sink.read);
+    this.#onlyReadable = readable.length === 1 ? readable[0] : undefined;
   }
 
   get #now() {
@@ -58,6 +62,15 @@ export class TokenManager {
     return this.#options.marginMs ?? DEFAULT_MARGIN_MS;
   }
 
+  async #readOne(sink: TokenSink, account: string): Promise<TokenRecord | null> {
+    try {
+      return (await sink.read!(account)) ?? null;
+    } catch (error) {
+      this.#logger.warn({ sink: sink.name, account, err: String(error) }, "sink read failed; ignoring it");
+      return null;
+    }
+  }
+
   /** The newest stored record across readable sinks, valid or not. */
   readStored(account: string): Promise<TokenRecord | null> {
     return readNewest(this.#options.sinks, account, this.#logger);
@@ -65,56 +78,66 @@ export class TokenManager {
 
   /** A token valid for at least the margin: stored if possible, else from a (shared) login. */
   async getValidToken(account = DEFAULT_ACCOUNT): Promise<TokenRecord> {
-    const stored = await this.readStored(account);
-    if (stored && isTokenValid(stored, this.#now(), this.#marginMs)) return stored;
+    // The hot path of every consumer asking for its token: one readable sink, read directly.
+    const only = this.#onlyReadable;
+    const stored = only ? await this.#readOne(only, account) : await this.readStored(account);
+    if (stored && isRecordUsable(stored, this.#now() + this.#marginMs)) return stored;
     return (await this.refresh(account)).record;
   }
 
   /**
-   * Logs in unless a valid token is stored (or `force`), then writes every sink. Single-flight per account
-   * within this process; across processes when a lock is configured.
+   * Logs in unless a valid token is stored (or `force`), then writes every sink: one cycle of the refresh
+   * engine (`AccountRefresher`) with a single login attempt. Single-flight per account within this process;
+   * across processes when a lock is configured (a token another holder stored meanwhile is used).
    */
-  refresh(account = DEFAULT_ACCOUNT, options: { force?: boolean } = {}): Promise<RefreshResult> {
-    const running = this.#inflight.get(account);
-    if (running) return running;
-    const started = this.#refreshLocked(account, options.force ?? false).finally(() => {
-      this.#inflight.delete(account);
-    });
-    this.#inflight.set(account, started);
-    return started;
-  }
-
-  async #refreshLocked(account: string, force: boolean): Promise<RefreshResult> {
-    const lock = this.#options.lock;
-    if (!lock) return this.#refreshUnlocked(account, force);
-    const handle = await lock.acquire(account, { waitMs: this.#options.lockWaitMs ?? 180_000 });
-    if (!handle) {
-      throw new UpstoxTokenError("LOCK_FAILED", `could not acquire the refresh lock for account ${account}`, {
-        hint: "Another instance holds it longer than expected; check the other daemons, or raise lockWaitMs.",
-        retryable: true,
-      });
-    }
-    try {
-      return await this.#refreshUnlocked(account, force);
-    } finally {
-      await handle.release().catch((error: unknown) => {
-        this.#logger.warn({ account, err: String(error) }, "lock release failed; it expires by itself");
-      });
+  async refresh(account = DEFAULT_ACCOUNT, options: { force?: boolean } = {}): Promise<RefreshResult> {
+    const outcome = await this.#refresher(account).refresh({ mode: options.force ? "force" : "serve-valid" });
+    switch (outcome.result) {
+      case "served":
+        return { record: outcome.record, loggedIn: false, sinks: [] };
+      case "refreshed":
+        if (outcome.loggedIn) this.#logSinkFailures(outcome.sinks, account);
+        return { record: outcome.record, loggedIn: outcome.loggedIn, sinks: outcome.sinks };
+      case "aborted":
+        throw new UpstoxTokenError("LOGIN_ABORTED", `the refresh of ${account} was aborted`);
+      default:
+        throw outcome.error;
     }
   }
 
-  async #refreshUnlocked(account: string, force: boolean): Promise<RefreshResult> {
-    // Re-read under the lock: another instance may have refreshed while we waited.
-    const stored = await this.readStored(account);
-    if (!force && stored && isTokenValid(stored, this.#now(), this.#marginMs)) {
-      return { record: stored, loggedIn: false, sinks: [] };
+  #refresher(account: string): AccountRefresher {
+    let refresher = this.#refreshers.get(account);
+    if (!refresher) {
+      const o = this.#options;
+      refresher = new AccountRefresher({
+        account,
+        sinks: o.sinks,
+        login: () => o.login(account),
+        lock: o.lock,
+        lockWaitMs: o.lockWaitMs ?? 180_000,
+        marginMs: this.#marginMs,
+        // The login is never retried here: callers own retries (a repeated PIN counts toward a lock-out).
+        retry: { attempts: 1, baseMs: 0, maxMs: 0 },
+        sinkRetry: o.sinkRetry ?? defaultSinkRetry,
+        // The caller gets the token even when no sink could store it (the outcomes say so).
+        requireStored: false,
+        now: this.#now,
+        logger: this.#logger,
+      });
+      this.#refreshers.set(account, refresher);
     }
-    const token = await this.#options.login(account);
-    const generation = Math.max(this.#now(), (stored?.generation ?? 0) + 1, this.#lastGeneration + 1);
-    this.#lastGeneration = generation;
-    const record = toRecord(account, token, generation);
-    const sinks = await this.distribute(record);
-    return { record, loggedIn: true, sinks };
+    return refresher;
+  }
+
+  #logSinkFailures(outcomes: SinkOutcome[], account: string): void {
+    for (const o of outcomes) {
+      if (!o.ok) {
+        this.#logger.error(
+          { sink: o.sink, account, code: o.error.code, hint: o.error.hint },
+          `token not stored in ${o.sink}: ${o.error.message}`,
+        );
+      }
+    }
   }
 
   /** Writes a record to every sink (bounded, jittered retries per sink) and reports each outcome. */
@@ -124,19 +147,12 @@ export class TokenManager {
       logger: this.#logger,
       ...(this.#options.sleep ? { sleep: this.#options.sleep } : {}),
     });
-    for (const o of outcomes) {
-      if (!o.ok) {
-        this.#logger.error(
-          { sink: o.sink, account: record.account, code: o.error.code, hint: o.error.hint },
-          `token not stored in ${o.sink}: ${o.error.message}`,
-        );
-      }
-    }
+    this.#logSinkFailures(outcomes, record.account);
     return outcomes;
   }
 
   /** Closes every sink (each close is idempotent). */
   async close(): Promise<void> {
-    await Promise.allSettled(this.#options.sinks.map((s) => s.close()));
+    await Promise.allSettled(this.#options.sinks.map((s) => s.close?.()));
   }
 }

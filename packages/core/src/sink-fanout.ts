@@ -10,6 +10,8 @@ export type SinkOutcome =
 
 export interface FanoutOptions {
   retry: BackoffPolicy;
+  /** One write attempt that has not settled after this long counts as failed (a hung sink). Default 30 s. */
+  attemptTimeoutMs?: number;
   logger: Logger;
   sleep?: (ms: number) => Promise<void>;
   random?: () => number;
@@ -32,7 +34,7 @@ async function writeWithRetry(
   let lastError: UpstoxTokenError | undefined;
   for (let attempt = 1; attempt <= options.retry.attempts; attempt++) {
     try {
-      const result = await sink.write(record);
+      const result = await withinTime(sink, sink.write(record), options.attemptTimeoutMs ?? 30_000);
       return { sink: sink.name, ok: true, result, attempts: attempt };
     } catch (error) {
       lastError = asSinkError(sink, error);
@@ -46,6 +48,24 @@ async function writeWithRetry(
     }
   }
   return { sink: sink.name, ok: false, error: lastError!, attempts: options.retry.attempts };
+}
+
+/** A write that never settles (a hung connection, a stuck lock) must not hold the cycle forever. */
+function withinTime<T>(sink: TokenSink, work: Promise<T>, ms: number): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () =>
+        reject(
+          new SinkError("SINK_FAILED", sink.name, `sink ${sink.name} did not answer within ${ms} ms`, {
+            retryable: true,
+            hint: "Check the sink's target (a hung server or a stuck file lock).",
+          }),
+        ),
+      ms,
+    );
+  });
+  return Promise.race([work, late]).finally(() => clearTimeout(timer));
 }
 
 /**
@@ -69,7 +89,7 @@ export async function readNewest(sinks: TokenSink[], account: string, logger: Lo
       return null;
     }
   };
-  const readable = sinks.filter((s) => s.capabilities.read && s.read);
+  const readable = sinks.filter((s) => s.read);
   // The common case, one readable sink, is the hot path of every consumer asking for its token.
   if (readable.length === 1) return readOne(readable[0]!);
   const results = await Promise.all(readable.map(readOne));

@@ -2,16 +2,6 @@ import type { z } from "zod";
 import type { Logger } from "./logger.js";
 import type { TokenRecord } from "./record.js";
 
-/** What a sink can do beyond `write`. The token manager and the daemon branch on these. */
-export interface SinkCapabilities {
-  /** `read(account)` returns the stored record, so a valid token can be served without a login. */
-  read: boolean;
-  /** Stored tokens vanish by themselves at `expiresAt`. */
-  ttl: boolean;
-  /** Consumers are told when the token changes (e.g. Redis PUBLISH). */
-  publish: boolean;
-}
-
 export type SinkWriteResult =
   /** The record is stored. */
   | { status: "written" }
@@ -19,23 +9,30 @@ export type SinkWriteResult =
   | { status: "stale"; storedGeneration: number };
 
 /**
- * The sink contract (after Vault Agent's sinks): put a token somewhere. Sinks never call Upstox; retries,
- * fan-out and de-duplication live in the token manager, not here.
+ * The sink contract (after Vault Agent's sinks): put a token somewhere. Only `name` and `write` are required;
+ * what else a sink can do is seen from the methods it has (a sink with `read` can serve a stored token without
+ * a login). Sinks never call Upstox; retries, fan-out and de-duplication live in the refresh engine, not here.
  */
 export interface TokenSink {
   /** A short label for logs and errors, e.g. "env:/srv/app/.env". Must not contain secrets. */
   readonly name: string;
-  readonly capabilities: SinkCapabilities;
-  /** A start-up check that the target is writable (a throwaway write); throws SinkError if not. */
-  check(): Promise<void>;
   /** Stores the record unless a higher generation is stored already. Throws SinkError on failure. */
   write(record: TokenRecord): Promise<SinkWriteResult>;
-  /** The newest stored record for the account, or null. Present when `capabilities.read` is true. */
+  /** The newest stored record for the account (valid or not), or null. */
   read?(account: string): Promise<TokenRecord | null>;
+  /** A start-up check that the target is writable (a throwaway write); throws SinkError if not. */
+  check?(): Promise<void>;
   /** The accounts it holds a token for, when it can tell (lets `status` name the one it found instead). */
   accounts?(): Promise<string[]>;
   /** Releases files, connections and timers. Safe to call more than once. */
-  close(): Promise<void>;
+  close?(): Promise<void>;
+}
+
+/** A sink that can read back what it stored. */
+export type ReadableSink = TokenSink & { read(account: string): Promise<TokenRecord | null> };
+
+export function isReadableSink(sink: TokenSink): sink is ReadableSink {
+  return typeof sink.read === "function";
 }
 
 export interface SinkContext {

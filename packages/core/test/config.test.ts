@@ -224,3 +224,20 @@ describe("README", () => {
       expect(rows.some((row) => row.startsWith(`| \`${v.name}\``))).toBe(true);
   });
 });
+
+describe("credentials schema (shared by the daemon's config file)", () => {
+  test("requiredFor names what each flow needs; credentialProblems reports missing and doubled values", async () => {
+    const { credentialProblems, credentialsSchema, requiredFor } = await import("../src/index.js");
+    expect(requiredFor("token-request")).toEqual(["clientId", ["clientSecret", "clientSecretFile"]]);
+    expect(requiredFor("totp")).toContain("mobile");
+    expect(
+      credentialProblems({ clientId: "x", pin: "1", pinFile: "/p" }, "totp").map((p) => p.field),
+    ).toEqual(["mobile", "pinFile", "totpSecret", "clientSecret", "redirectUri"]);
+    const base = { clientId: "id", redirectUri: "http://127.0.0.1:8976/callback" };
+    expect(credentialsSchema.safeParse({ ...base, mobile: "5876543210" }).success).toBe(false);
+    expect(credentialsSchema.safeParse({ ...base, mobile: "9876543210", ucc: "AB1234" }).success).toBe(true);
+    expect(credentialsSchema.safeParse({ ...base, endpointProfile: "./profiles/mine.json" }).success).toBe(
+      true,
+    );
+  });
+});

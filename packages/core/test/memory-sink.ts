@@ -2,7 +2,6 @@ import { SinkError, type TokenRecord, type TokenSink } from "../src/index.js";
 
 /** A test double for storage (the manager's logic is under test, not a backend). Can be told to fail. */
 export class MemorySink implements TokenSink {
-  readonly capabilities = { read: true, ttl: false, publish: false };
   readonly records = new Map<string, TokenRecord>();
   writes = 0;
   failNextWrites = 0;

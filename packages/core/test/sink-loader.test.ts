@@ -42,7 +42,7 @@ beforeAll(async () => {
     join(dir, "my-sink.ts"),
     `import { defineSink } from ${JSON.stringify(coreEntry)};
 import { z } from ${JSON.stringify(zodEntry)};
-export default defineSink({ kind: "mine", optionsSchema: z.object({}), create: () => ({ name: "mine", capabilities: { read: false, ttl: false, publish: false }, check: async () => {}, write: async () => ({ status: "written" }), close: async () => {} }) });
+export default defineSink({ kind: "mine", optionsSchema: z.object({}), create: () => ({ name: "mine", write: async () => ({ status: "written" }) }) });
 `,
   );
   await writeFile(join(dir, "not-a-sink.ts"), "export const nothing = 1;\n");

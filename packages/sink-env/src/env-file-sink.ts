@@ -45,7 +45,6 @@ export function accountKeyPrefix(account: string): string {
  */
 export class EnvFileSink implements TokenSink {
   readonly name: string;
-  readonly capabilities = { read: true, ttl: false, publish: false };
   /** The absolute path from the options (before following a symlink). */
   readonly path: string;
   readonly #options: EnvSinkOptions;

@@ -1,7 +1,9 @@
 import { randomUUID } from "node:crypto";
+import { hostname } from "node:os";
 import {
   type AccountLock,
   type LockHandle,
+  type LockHolder,
   type Logger,
   silentLogger,
   UpstoxTokenError,
@@ -19,6 +21,7 @@ import { maskRedisUrl } from "./redis-url.js";
 /** Deletes the lock only if it still holds our token: a holder whose lock expired cannot free another's. */
 const RELEASE_LUA = `
 if redis.call('GET', KEYS[1]) == ARGV[1] then
+  redis.call('DEL', KEYS[1] .. ':holder')
   return redis.call('DEL', KEYS[1])
 end
 return 0
@@ -96,7 +99,7 @@ export class RedisLock implements AccountLock {
    */
   async acquire(
     name: string,
-    options: { waitMs?: number; retryEveryMs?: number } = {},
+    options: { waitMs?: number; retryEveryMs?: number; signal?: AbortSignal } = {},
   ): Promise<RedisLockHandle | null> {
     const key = `${this.#prefix}lock:${name}`;
     const token = randomUUID();
@@ -115,11 +118,34 @@ export class RedisLock implements AccountLock {
           logger: this.#logger,
         });
         this.#held.add(held);
+        // Who holds it, for another process's "waiting for …'s lock" message; best effort, never the token.
+        const holder = JSON.stringify({ holder: `pid ${process.pid} on ${hostname()}`, since: Date.now() });
+        await this.#call(`describe "${name}"`, (client) =>
+          client.set(`${key}:holder`, holder, "PX", this.#ttlMs * 10),
+        ).catch(() => {});
         return held;
       }
       const left = deadline - Date.now();
-      if (left <= 0) return null;
+      if (left <= 0 || options.signal?.aborted) return null;
       await sleep(Math.min(retryEveryMs, left));
+    }
+  }
+
+  /** Who holds the lock `name` (as its holder described itself), or null when it is free or unknown. */
+  async holder(name: string): Promise<LockHolder | null> {
+    const key = `${this.#prefix}lock:${name}`;
+    const [held, raw] = await this.#call(`describe "${name}"`, (client) =>
+      Promise.all([client.exists(key), client.get(`${key}:holder`)]),
+    );
+    if (!held || !raw) return null;
+    try {
+      const parsed = JSON.parse(raw) as Record<string, unknown>;
+      return {
+        holder: typeof parsed.holder === "string" ? parsed.holder.slice(0, 200) : undefined,
+        since: typeof parsed.since === "number" && Number.isFinite(parsed.since) ? parsed.since : undefined,
+      };
+    } catch {
+      return null;
     }
   }
 

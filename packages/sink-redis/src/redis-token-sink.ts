@@ -40,7 +40,6 @@ export interface TokenEvent {
  */
 export class RedisTokenSink implements TokenSink {
   readonly name: string;
-  readonly capabilities: { read: true; ttl: boolean; publish: boolean };
   readonly #options: ResolvedRedisSinkOptions;
   readonly #client: Redis;
   readonly #logger: Logger;
@@ -49,7 +48,6 @@ export class RedisTokenSink implements TokenSink {
   constructor(options: ResolvedRedisSinkOptions, dependencies: { logger?: Logger } = {}) {
     this.#options = options;
     this.name = `redis:${maskRedisUrl(options.url)}`;
-    this.capabilities = { read: true, ttl: options.expire, publish: options.publish };
     this.#logger = dependencies.logger ?? silentLogger;
     this.#client = createRedisClient(options, (error) => {
       this.#logger.debug(

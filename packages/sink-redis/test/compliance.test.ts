@@ -6,7 +6,7 @@ import { freshPrefix, openSink } from "./helpers.js";
 const server = await startRedisServer();
 afterAll(() => server.stop());
 
-runSinkComplianceSuite(
+await runSinkComplianceSuite(
   { describe, test, expect, beforeEach, afterEach },
   {
     name: "redis",

@@ -26,6 +26,15 @@ afterAll(async () => {
   await server.stop();
 });
 
+/** Polls a condition (a Redis key's state, a flag) instead of sleeping for a guessed time. */
+async function until(condition: () => boolean | Promise<boolean>, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error("condition not met in time");
+    await Bun.sleep(10);
+  }
+}
+
 function makeLock(options: Partial<RedisLockOptions> = {}): RedisLock {
   const lock = new RedisLock({ url: server.url, ...options });
   locks.push(lock);
@@ -66,11 +75,17 @@ describe("RedisLock", () => {
   test("waitMs: a waiting contender gets the lock once the holder releases it", async () => {
     const [a, b] = contenders();
     const held = await a.acquire("main");
-    setTimeout(() => void held?.release(), 300);
-    const started = Date.now();
-    const handle = await b.acquire("main", { waitMs: 5_000, retryEveryMs: 50 });
-    expect(handle).not.toBeNull();
-    expect(Date.now() - started).toBeGreaterThanOrEqual(250);
+    let settled = false;
+    const waiting = b.acquire("main", { waitMs: 5_000, retryEveryMs: 20 }).finally(() => {
+      settled = true;
+    });
+    // While a holds it, b keeps waiting: a's token is still the key's value after b's first tries.
+    const prefixed = (await raw.keys("*lock:main")).filter((k) => k.includes(`${process.pid}-`));
+    expect(prefixed.length).toBeGreaterThan(0);
+    expect(settled).toBe(false);
+    // ...and gets it once a releases.
+    expect(await held?.release()).toBe(true);
+    expect(await waiting).not.toBeNull();
   });
 
   test("waitMs runs out: null", async () => {
@@ -80,10 +95,12 @@ describe("RedisLock", () => {
   });
 
   test("a lock expires after ttlMs when not renewed, and a stale holder cannot delete the new holder's lock", async () => {
-    const [a, b] = contenders({ ttlMs: 200, renewEveryMs: 0 });
+    const prefix = freshPrefix();
+    const a = makeLock({ prefix, ttlMs: 200, renewEveryMs: 0 });
+    const b = makeLock({ prefix, ttlMs: 200, renewEveryMs: 0 });
     const stale = await a.acquire("main");
     expect(stale).not.toBeNull();
-    await Bun.sleep(300);
+    await until(async () => (await raw.exists(`${prefix}lock:main`)) === 0);
     const fresh = await b.acquire("main");
     expect(fresh).not.toBeNull();
     // The first holder wakes up late and releases: compare-and-delete leaves b's lock alone.
@@ -93,9 +110,19 @@ describe("RedisLock", () => {
   });
 
   test("automatic renewal keeps a held lock well past its ttl", async () => {
-    const [a, b] = contenders({ ttlMs: 300, renewEveryMs: 100 });
+    const prefix = freshPrefix();
+    const a = makeLock({ prefix, ttlMs: 300, renewEveryMs: 100 });
+    const b = makeLock({ prefix, ttlMs: 300, renewEveryMs: 100 });
     const held = await a.acquire("main");
-    await Bun.sleep(1_000);
+    // Watch the key's ttl go back up: four renewals take it past one full ttl from the start.
+    let renewals = 0;
+    let last = await raw.pttl(`${prefix}lock:main`);
+    await until(async () => {
+      const now = await raw.pttl(`${prefix}lock:main`);
+      if (now > last) renewals++;
+      last = now;
+      return renewals >= 4;
+    });
     expect(held?.lost).toBe(false);
     expect(await b.acquire("main")).toBeNull();
     expect(await held?.release()).toBe(true);
@@ -111,10 +138,10 @@ describe("RedisLock", () => {
     held?.onLost(() => {
       told += 1;
     });
-    await Bun.sleep(250); // expired before the first renewal
+    await until(async () => (await raw.exists(`${prefix}lock:main`)) === 0); // expired before the first renewal
     const thief = await b.acquire("main");
     expect(thief).not.toBeNull();
-    await Bun.sleep(300); // a's renewal runs at 400 ms and finds b's token
+    await until(() => held?.lost === true); // a's renewal runs at 400 ms and finds b's token
     expect(held?.lost).toBe(true);
     expect(held?.signal.aborted).toBe(true);
     expect(told).toBe(1);
@@ -125,6 +152,18 @@ describe("RedisLock", () => {
     expect(lateListener).toBe(true);
     expect(await held?.release()).toBe(false);
     expect(await b.acquire("main")).toBeNull();
+  });
+
+  test("holder() says who holds a lock and since when (for the engine's waiting message); null once free", async () => {
+    const [a, b] = contenders();
+    expect(await b.holder("main")).toBeNull();
+    const before = Date.now();
+    const held = await a.acquire("main");
+    const holder = await b.holder("main");
+    expect(holder?.holder).toBe(`pid ${process.pid} on ${(await import("node:os")).hostname()}`);
+    expect(holder?.since).toBeGreaterThanOrEqual(before);
+    await held?.release();
+    expect(await b.holder("main")).toBeNull();
   });
 
   test("the lock key holds a random token with a PX ttl", async () => {

@@ -67,15 +67,6 @@ describe("options and factory", () => {
     expect(redisSinkOptions.safeParse({ url: "http://x" }).success).toBe(false);
   });
 
-  test("capabilities follow the options", async () => {
-    expect((await sink()).capabilities).toEqual({ read: true, ttl: true, publish: true });
-    expect((await sink({ expire: false, publish: false })).capabilities).toEqual({
-      read: true,
-      ttl: false,
-      publish: false,
-    });
-  });
-
   test("the name masks the password and drops the query", () => {
     expect(maskRedisUrl("redis://user:hunter2@cache:6380/1?password=hunter2")).toBe(
       "redis://user:***@cache:6380/1",

@@ -49,6 +49,16 @@ export const migrations: readonly Migration[] = [
       db.exec("CREATE INDEX tokens_account_written_at ON tokens (account, written_at);");
     },
   },
+  {
+    version: 4,
+    description: "newest-first index (account, generation, id): a read takes the first row, no sort",
+    up(db) {
+      db.exec(`
+        CREATE INDEX tokens_account_newest ON tokens (account, generation DESC, id DESC);
+        DROP INDEX tokens_account_generation;
+      `);
+    },
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION = migrations.at(-1)?.version ?? 0;

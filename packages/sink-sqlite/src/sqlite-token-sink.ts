@@ -51,6 +51,9 @@ interface Opened {
   history: Database.Statement<[string, number], TokenRow>;
 }
 
+/** How many accounts' parsed rows `read()` keeps (the hot path serves one account again and again). */
+const PARSED_CACHE_ACCOUNTS = 16;
+
 const ROW_COLUMNS = "account, generation, access_token, extended_token, payload, encryption, written_at";
 const KEY_CHECK_PLAINTEXT = "upstox-token key check";
 
@@ -61,14 +64,17 @@ const KEY_CHECK_PLAINTEXT = "upstox-token key check";
  */
 export class SqliteTokenSink implements TokenSink {
   readonly name: string;
-  readonly capabilities = { read: true, ttl: false, publish: false } as const;
   readonly path: string;
   readonly #options: ResolvedSqliteSinkOptions;
   readonly #logger: Logger;
   readonly #env: Record<string, string | undefined>;
   readonly #now: () => number;
   #opening: Promise<Opened> | undefined;
+  /** The open database once `#opening` resolved: the read path skips awaiting it. */
+  #opened: Opened | undefined;
   #closed = false;
+  /** The last row read per account and the record made from it. */
+  readonly #parsed = new Map<string, TokenRow & { record: TokenRecord }>();
 
   /** A relative `options.path` resolves against the cwd here; the factory resolves it against the config folder. */
   constructor(options: ResolvedSqliteSinkOptions, dependencies: SqliteTokenSinkDependencies = {}) {
@@ -138,9 +144,29 @@ export class SqliteTokenSink implements TokenSink {
   }
 
   async read(account: string): Promise<TokenRecord | null> {
-    const opened = await this.#open("SINK_FAILED");
+    const opened = this.#opened ?? (await this.#open("SINK_FAILED"));
+    if (this.#closed) throw new SinkError("SINK_FAILED", this.name, `${this.name}: the sink is closed`);
     const row = this.#query(() => opened.newest.get(account), `cannot read the token for "${account}"`);
-    return row ? this.#toRecord(row, opened.cipher) : null;
+    if (!row) return null;
+    // The row is parsed and validated once per generation: readers ask for the same token thousands of times.
+    const cached = this.#parsed.get(account);
+    if (
+      cached &&
+      cached.generation === row.generation &&
+      cached.written_at === row.written_at &&
+      cached.access_token === row.access_token &&
+      cached.payload === row.payload &&
+      cached.extended_token === row.extended_token
+    ) {
+      return cached.record;
+    }
+    const record = await this.#toRecord(row, opened.cipher);
+    // A few accounts' rows at most: a reader asks for its own token; a daemon with hundreds of accounts reads
+    // each once a day and should not carry them all.
+    this.#parsed.delete(account);
+    if (this.#parsed.size >= PARSED_CACHE_ACCOUNTS) this.#parsed.delete(this.#parsed.keys().next().value!);
+    this.#parsed.set(account, { ...row, record });
+    return record;
   }
 
   /** The accounts with a token stored, sorted (so `status` can say whose token a file holds). */
@@ -173,6 +199,7 @@ export class SqliteTokenSink implements TokenSink {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    this.#opened = undefined;
     const opening = this.#opening;
     this.#opening = undefined;
     if (!opening) return;
@@ -186,6 +213,12 @@ export class SqliteTokenSink implements TokenSink {
     if (!this.#opening) {
       const opening = this.#connect(code);
       this.#opening = opening;
+      opening.then(
+        (opened) => {
+          if (this.#opening === opening && !this.#closed) this.#opened = opened;
+        },
+        () => {},
+      );
       // A failed open is retried on the next call rather than cached.
       opening.catch(() => {
         if (this.#opening === opening) this.#opening = undefined;

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { runSinkComplianceSuite } from "@upstox-token/sink-test-suite";
 import { openSink, tempFolder } from "./helpers.js";
 
-runSinkComplianceSuite(
+await runSinkComplianceSuite(
   { describe, test, expect, beforeEach, afterEach },
   {
     name: "sqlite",

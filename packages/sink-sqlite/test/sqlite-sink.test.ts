@@ -72,7 +72,7 @@ describe("options and factory", () => {
     cleanups.push(() => sink.close());
     expect(sink.path).toBe(join(dir, "tokens.db"));
     expect(sink.name).toBe(`sqlite:${join(dir, "tokens.db")}`);
-    expect(sink.capabilities).toEqual({ read: true, ttl: false, publish: false });
+    expect(typeof sink.read).toBe("function");
   });
 });
 
@@ -107,6 +107,41 @@ describe("reading and history", () => {
     expect(read?.generation).toBe(3);
     expect(read?.expiresAt).toBe(expired.expiresAt);
     expect(read?.accessToken.reveal()).toBe(expired.accessToken.reveal());
+  });
+
+  test("reading the newest row is one index lookup, no sort (the read path of every consumer)", async () => {
+    const dir = await folder();
+    const sink = await sinkIn(dir);
+    await sink.write(record(1));
+    const db = new Database(join(dir, "tokens.db"), { readonly: true });
+    const plan = db
+      .prepare(
+        "EXPLAIN QUERY PLAN SELECT * FROM tokens WHERE account = ? ORDER BY generation DESC, id DESC LIMIT 1",
+      )
+      .all("main") as { detail: string }[];
+    db.close();
+    expect(plan.map((p) => p.detail).join("; ")).toContain("USING INDEX tokens_account_newest");
+    expect(plan.some((p) => p.detail.includes("TEMP B-TREE"))).toBe(false);
+  });
+
+  test("a row is parsed once per generation; a new generation or a row rewritten by another process is read anew", async () => {
+    const dir = await folder();
+    const sink = await sinkIn(dir);
+    await sink.write(record(1));
+    const first = await sink.read("main");
+    expect(await sink.read("main")).toBe(first);
+    await sink.write(record(2));
+    const second = await sink.read("main");
+    expect(second?.generation).toBe(2);
+    // Another process replaces the row's payload in place (same generation): the change is seen.
+    const other = new Database(join(dir, "tokens.db"));
+    other
+      .prepare("UPDATE tokens SET written_at = written_at + 1 WHERE account = 'main' AND generation = 2")
+      .run();
+    other.close();
+    const third = await sink.read("main");
+    expect(third).not.toBe(second);
+    expect(third?.accessToken.reveal()).toBe(second?.accessToken.reveal());
   });
 
   test("history lists stored records newest first with their write times, bounded by limit", async () => {

@@ -18,7 +18,12 @@ export interface SinkSuiteContext {
   openBroken(): Promise<TokenSink>;
 }
 
+/** An optional method of the sink contract a case exercises; without it the case is reported as skipped. */
+export type SinkSuiteNeed = "read" | "check" | "close";
+
 export interface SinkSuiteCase {
   name: string;
+  /** The optional methods this case cannot test without. */
+  needs?: readonly SinkSuiteNeed[];
   run(context: SinkSuiteContext): Promise<void>;
 }

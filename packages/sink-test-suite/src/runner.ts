@@ -18,9 +18,14 @@ export interface SinkSuiteAssertion extends SinkSuiteMatchers {
 /** `expect(actual, message?)`: both bun:test and vitest take a failure message as the second argument. */
 export type SinkSuiteExpect = (actual: unknown, message?: string) => SinkSuiteAssertion;
 
+/** A runner's `test`; its `skip` (bun:test and vitest have one) reports a case the sink cannot run. */
+export type SinkSuiteTest = ((name: string, body: () => Promise<void>, timeoutMs?: number) => void) & {
+  skip?: (name: string, body: () => Promise<void>) => void;
+};
+
 export interface SinkSuiteRunner {
   describe: (name: string, body: () => void) => void;
-  test: (name: string, body: () => Promise<void>, timeoutMs?: number) => void;
+  test: SinkSuiteTest;
   expect: SinkSuiteExpect;
   beforeEach: (hook: () => Promise<void>) => void;
   afterEach: (hook: () => Promise<void>) => void;

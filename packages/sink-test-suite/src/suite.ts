@@ -1,5 +1,5 @@
 import type { TokenSink } from "@upstox-token/core";
-import type { SinkSuiteCase, SinkSuiteContext, SinkSuiteRecordFields } from "./case.js";
+import type { SinkSuiteCase, SinkSuiteContext, SinkSuiteNeed, SinkSuiteRecordFields } from "./case.js";
 import { checkCases } from "./groups/check.js";
 import { closeCases } from "./groups/close.js";
 import { concurrencyCases } from "./groups/concurrency.js";
@@ -36,21 +36,45 @@ const casesByGroup: Record<SinkSuiteGroup, readonly SinkSuiteCase[]> = {
 };
 
 /**
- * Registers the compliance tests with the given runner, one `describe` per group. Each test gets a fresh store
- * from `options.store()`; every sink it opens is closed afterwards and the store cleaned up.
+ * Registers the compliance tests with the given runner, one `describe` per group (await it at the top of the
+ * test file). Each test gets a fresh store from `options.store()`; every sink it opens is closed afterwards and
+ * the store cleaned up. What the sink can do is inferred from the methods one probe sink has: a case that needs
+ * `read()`, `check()` or `close()` is registered with `test.skip` when the sink has no such method, so the
+ * report shows it as skipped instead of a pass that tested nothing.
  */
-export function runSinkComplianceSuite(runner: SinkSuiteRunner, options: SinkSuiteOptions): void {
+export async function runSinkComplianceSuite(
+  runner: SinkSuiteRunner,
+  options: SinkSuiteOptions,
+): Promise<void> {
   const skip = new Set(options.skip ?? []);
   for (const group of skip) {
     if (!sinkSuiteGroups.includes(group)) throw new TypeError(`unknown sink suite group: ${String(group)}`);
   }
+  const has = await probeMethods(options);
   const timeoutMs = options.timeoutMs ?? 30_000;
   runner.describe(`${options.name} sink compliance`, () => {
     for (const group of sinkSuiteGroups) {
       if (skip.has(group)) continue;
-      runner.describe(group, () => registerGroup(runner, options, casesByGroup[group], timeoutMs));
+      runner.describe(group, () => registerGroup(runner, options, casesByGroup[group], timeoutMs, has));
     }
   });
+}
+
+/** Opens one sink on a throwaway store to see which optional methods it has. */
+async function probeMethods(options: SinkSuiteOptions): Promise<Record<SinkSuiteNeed, boolean>> {
+  const store = await options.store();
+  try {
+    const sink = await store.open();
+    const has = {
+      read: typeof sink.read === "function",
+      check: typeof sink.check === "function",
+      close: typeof sink.close === "function",
+    };
+    await sink.close?.();
+    return has;
+  } finally {
+    await store.cleanup?.();
+  }
 }
 
 function registerGroup(
@@ -58,6 +82,7 @@ function registerGroup(
   options: SinkSuiteOptions,
   cases: readonly SinkSuiteCase[],
   timeoutMs: number,
+  has: Record<SinkSuiteNeed, boolean>,
 ): void {
   let store: SinkSuiteStore | undefined;
   let opened: TokenSink[] = [];
@@ -87,12 +112,25 @@ function registerGroup(
     opened = [];
     store = undefined;
     try {
-      for (const sink of sinks) await sink.close();
+      for (const sink of sinks) await sink.close?.();
     } finally {
       await finished?.cleanup?.();
     }
   });
   for (const testCase of cases) {
-    runner.test(testCase.name, () => testCase.run(context), timeoutMs);
+    const missing = (testCase.needs ?? []).filter((need) => !has[need]);
+    if (missing.length === 0) {
+      runner.test(testCase.name, () => testCase.run(context), timeoutMs);
+      continue;
+    }
+    const skipTest = runner.test.skip;
+    if (!skipTest) {
+      throw new TypeError(
+        `sink suite: the sink has no ${missing.join("/")}(), so "${testCase.name}" must be reported as skipped, but the runner's test has no .skip`,
+      );
+    }
+    skipTest(`${testCase.name} (skipped: the sink has no ${missing.map((m) => `${m}()`).join(", ")})`, () =>
+      testCase.run(context),
+    );
   }
 }

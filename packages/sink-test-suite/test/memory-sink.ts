@@ -31,7 +31,6 @@ const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 /** A tiny reference sink over a shared Map; with faults switched on, a deliberately broken one. */
 export class MemorySink implements TokenSink {
   readonly name = "memory";
-  readonly capabilities = { read: true, ttl: false, publish: false };
   #closed = false;
 
   constructor(
@@ -87,6 +86,19 @@ export class MemorySink implements TokenSink {
   #key(account: string): string {
     return this.faults.has("oneSlotForAllAccounts") ? "*" : account;
   }
+}
+
+/** The same memory sink with only `name` and `write`: the smallest sink the contract allows. */
+export function writeOnlyStore(): () => Promise<SinkSuiteStore> {
+  const full = memoryStore();
+  return async () => {
+    const store = await full();
+    const strip = (sink: TokenSink): TokenSink => ({ name: sink.name, write: (r) => sink.write(r) });
+    return {
+      open: async () => strip(await store.open()),
+      openBroken: async () => strip(await store.openBroken()),
+    };
+  };
 }
 
 export function memoryStore(faults: MemorySinkFault[] = []): () => Promise<SinkSuiteStore> {

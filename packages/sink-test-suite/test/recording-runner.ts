@@ -12,9 +12,12 @@ interface RecordedTest {
   path: string[];
   scopes: Scope[];
   body: () => Promise<void>;
+  skipped?: boolean;
 }
 
 export interface RecordedResult {
+  /** Registered with test.skip: never run. */
+  skipped?: boolean;
   /** e.g. ["memory sink compliance", "staleGeneration", "a lower generation is rejected ..."] */
   path: string[];
   error: unknown;
@@ -42,9 +45,16 @@ export function createRecordingRunner(expect: SinkSuiteExpect): SinkSuiteRunner 
         stack.pop();
       }
     },
-    test(name, body) {
-      tests.push({ path: [...stack.slice(1).map((s) => s.name), name], scopes: [...stack], body });
-    },
+    test: Object.assign(
+      (name: string, body: () => Promise<void>) => {
+        tests.push({ path: [...stack.slice(1).map((s) => s.name), name], scopes: [...stack], body });
+      },
+      {
+        skip: (name: string, body: () => Promise<void>) => {
+          tests.push({ path: [...stack.slice(1).map((s) => s.name), name], scopes: [], body, skipped: true });
+        },
+      },
+    ),
     beforeEach(hook) {
       top().before.push(hook);
     },
@@ -54,6 +64,10 @@ export function createRecordingRunner(expect: SinkSuiteExpect): SinkSuiteRunner 
     async run() {
       const results: RecordedResult[] = [];
       for (const test of tests) {
+        if (test.skipped) {
+          results.push({ path: test.path, error: undefined, skipped: true });
+          continue;
+        }
         let error: unknown;
         try {
           for (const scope of test.scopes) for (const hook of scope.before) await hook();

@@ -1,17 +1,17 @@
 import { afterEach, beforeEach, describe, expect, test } from "bun:test";
 import { runSinkComplianceSuite, type SinkSuiteGroup, sinkSuiteGroups } from "../src/index.js";
-import { type MemorySinkFault, memoryStore } from "./memory-sink.js";
+import { type MemorySinkFault, memoryStore, writeOnlyStore } from "./memory-sink.js";
 import { createRecordingRunner, type RecordedResult } from "./recording-runner.js";
 
 // The reference sink passes every group, run by bun:test itself.
-runSinkComplianceSuite(
+await runSinkComplianceSuite(
   { describe, test, expect, beforeEach, afterEach },
   { name: "memory", store: memoryStore() },
 );
 
 async function runAgainst(faults: MemorySinkFault[]): Promise<RecordedResult[]> {
   const runner = createRecordingRunner(expect);
-  runSinkComplianceSuite(runner, { name: "memory", store: memoryStore(faults) });
+  await runSinkComplianceSuite(runner, { name: "memory", store: memoryStore(faults) });
   return runner.run();
 }
 
@@ -29,7 +29,7 @@ describe("the recording runner", () => {
 
   test("honours skip", async () => {
     const runner = createRecordingRunner(expect);
-    runSinkComplianceSuite(runner, {
+    await runSinkComplianceSuite(runner, {
       name: "memory",
       store: memoryStore(),
       skip: ["concurrency", "secrets"],
@@ -40,11 +40,34 @@ describe("the recording runner", () => {
     expect(groups.has("roundTrip")).toBe(true);
   });
 
-  test("rejects an unknown group name in skip", () => {
+  test("rejects an unknown group name in skip", async () => {
     const runner = createRecordingRunner(expect);
-    expect(() =>
+    await expect(
       runSinkComplianceSuite(runner, { name: "x", store: memoryStore(), skip: ["nope" as SinkSuiteGroup] }),
-    ).toThrow(/unknown sink suite group/);
+    ).rejects.toThrow(/unknown sink suite group/);
+  });
+
+  test("a sink with only name and write: read, check and close cases are reported skipped, the rest run", async () => {
+    const runner = createRecordingRunner(expect);
+    await runSinkComplianceSuite(runner, { name: "write-only", store: writeOnlyStore() });
+    const results = await runner.run();
+    const skipped = results.filter((r) => r.skipped);
+    expect(skipped.length).toBeGreaterThanOrEqual(10);
+    for (const r of skipped)
+      expect(r.path.at(-1)).toMatch(/\(skipped: the sink has no (read|check|close)\(\)/);
+    expect(skipped.some((r) => r.path.at(-1)?.startsWith("a written record reads back"))).toBe(true);
+    expect(results.filter((r) => !r.skipped && r.error !== undefined).map((r) => r.path.join(" > "))).toEqual(
+      [],
+    );
+    expect(results.some((r) => !r.skipped && r.path[1] === "staleGeneration")).toBe(true);
+  });
+
+  test("a runner without test.skip is refused when a case would have to be skipped", async () => {
+    const runner = createRecordingRunner(expect);
+    const plain = { ...runner, test: (name: string, body: () => Promise<void>) => runner.test(name, body) };
+    await expect(
+      runSinkComplianceSuite(plain, { name: "write-only", store: writeOnlyStore() }),
+    ).rejects.toThrow(/test has no \.skip/);
   });
 });
 

@@ -73,7 +73,7 @@ describe.skipIf(!dotenvPython)("read_env.py (python-dotenv)", () => {
     try {
       expect(await sink.write(record)).toEqual({ status: "written" });
     } finally {
-      await sink.close();
+      await sink.close?.();
     }
   }
   const readEnv = () =>
@@ -126,7 +126,7 @@ describe.skipIf(!sqlitePython)("read_sqlite.py (sqlite3)", () => {
     try {
       for (const record of records) expect(await sink.write(record)).toEqual({ status: "written" });
     } finally {
-      await sink.close();
+      await sink.close?.();
     }
   }
   const readSqlite = (...args: string[]) =>

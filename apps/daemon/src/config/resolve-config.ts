@@ -4,6 +4,7 @@ import {
   CONFIG_KEY_VARIABLES,
   ConfigError,
   type ConfigProblem,
+  isEndpointProfilePath,
   loadConfig,
   Secret,
   type SinkSpec,
@@ -44,6 +45,8 @@ export interface ResolvedAccount {
   name: string;
   index: number;
   flow: LoginFlow;
+  /** Flows tried in the same cycle when `flow` cannot work now. */
+  fallback: LoginFlow[];
   /** Validated credentials in the form core's flows take. */
   upstox: UpstoxConfig;
   schedule: ResolvedSchedule;
@@ -69,6 +72,8 @@ export interface DaemonConfig {
   retry: RetryConfig;
   marginMs: number;
   timeoutMs: number | undefined;
+  /** Check stored tokens with Upstox (profile call) at start-up and after a reload. */
+  verifyOnStart: boolean;
   notifications: NotificationsConfig | undefined;
   statusServer: StatusServerConfig | undefined;
   /** The local API proxy (issue 11); undefined: off. */
@@ -122,6 +127,7 @@ export function resolveDaemonConfig(
     retry: parsed.retry,
     marginMs: parsed.marginMs,
     timeoutMs: parsed.timeoutMs,
+    verifyOnStart: parsed.verifyOnStart,
     notifications: parsed.notifications,
     statusServer: parsed.statusServer,
     proxy: parsed.proxy,
@@ -208,6 +214,7 @@ const FIELD_FOR_VARIABLE: Record<string, string> = {
   [CONFIG_KEY_VARIABLES.apiBase]: "apiBase",
   [CONFIG_KEY_VARIABLES.serviceBase]: "serviceBase",
   [CONFIG_KEY_VARIABLES.endpointProfile]: "endpointProfile",
+  [CONFIG_KEY_VARIABLES.ucc]: "ucc",
   [CONFIG_KEY_VARIABLES.appVersion]: "appVersion",
   [CONFIG_KEY_VARIABLES.timeoutMs]: "timeoutMs",
 };
@@ -240,13 +247,14 @@ function resolveAccount(
     ? resolveSchedule(account.schedule, topSchedule, `${at}.schedule`, problems, warnings)
     : topSchedule;
   const upstox = secretsRead
-    ? buildUpstoxConfig(account, secrets, parsed.timeoutMs, `${at}.credentials`, problems)
+    ? buildUpstoxConfig(account, secrets, parsed.timeoutMs, `${at}.credentials`, problems, context.baseDir)
     : undefined;
   if (!upstox || problems.length > before) return undefined;
   return {
     name: account.name,
     index,
     flow: account.flow,
+    fallback: account.fallback ?? [],
     upstox,
     schedule,
     sinks: account.sinks
@@ -270,8 +278,14 @@ export function buildUpstoxConfig(
   timeoutMs: number | undefined,
   field: string,
   problems: ConfigProblem[],
+  baseDir: string = process.cwd(),
 ): UpstoxConfig | undefined {
   const c = account.credentials;
+  // A profile file named in the config is found beside the config, like pinFile and the sinks' paths.
+  const endpointProfile =
+    c.endpointProfile !== undefined && isEndpointProfilePath(c.endpointProfile)
+      ? resolve(baseDir, c.endpointProfile)
+      : c.endpointProfile;
   const overrides = {
     username: c.mobile,
     pin: secrets.pin,
@@ -281,11 +295,10 @@ export function buildUpstoxConfig(
     redirectUri: c.redirectUri,
     apiBase: c.apiBase,
     serviceBase: c.serviceBase,
-    endpointProfile: c.endpointProfile,
+    endpointProfile,
+    ucc: c.ucc,
     appVersion: c.appVersion,
     timeoutMs,
-    // The daemon's own retry policy still owns the TOTP retry (a new login in the next window).
-    totpRetries: 0,
   };
   try {
     return loadConfig({ env: {}, envFile: false, overrides: stripUndefined(overrides) });

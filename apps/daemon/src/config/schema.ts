@@ -1,3 +1,4 @@
+import { credentialProblems, credentialsSchema } from "@upstox-token/core";
 import { z } from "zod";
 import { notificationsSchema } from "../notify.js";
 import { proxySchema, watchdogSchema } from "../proxy/proxy-config.js";
@@ -15,62 +16,6 @@ const accountName = z
     "must be 1-64 letters, digits, '.', '_' or '-', starting with a letter or digit (e.g. \"main\", \"client-42\")",
   )
   .describe("A unique name for the account; sinks store its token under this name.");
-
-const httpUrl = (example: string) =>
-  z
-    .string()
-    .refine(
-      (v) => /^https?:\/\/[^/\s]+/i.test(v) && URL.canParse(v),
-      `must be an http(s) URL such as ${example}`,
-    );
-
-const filePath = (what: string) => z.string().min(1, `must be the path of a file holding ${what}`);
-
-export const credentialsSchema = z
-  .strictObject({
-    mobile: z
-      .string()
-      .refine((v) => /^\d{10}$/.test(v), 'must be the 10-digit mobile number without +91, e.g. "9876543210"')
-      .optional()
-      .describe("The registered mobile number, 10 digits without +91 (totp flow)."),
-    pin: z
-      .string()
-      .refine((v) => /^\d{6}$/.test(v), `must be the 6-digit Upstox login PIN (or "\${UPSTOX_PIN}")`)
-      .optional()
-      .describe(`The 6-digit login PIN (totp flow). Prefer "\${ENV_VAR}" or pinFile over clear text.`),
-    pinFile: filePath("the PIN").optional().describe("A file holding the PIN, e.g. /run/secrets/upstox_pin."),
-    totpSecret: z
-      .string()
-      .optional()
-      .describe(
-        `The base32 TOTP secret from the Upstox 2FA setup (totp flow). Prefer "\${ENV_VAR}" or totpSecretFile.`,
-      ),
-    totpSecretFile: filePath("the TOTP secret").optional().describe("A file holding the TOTP secret."),
-    clientId: z.string().min(1, "must be the app's API key").describe("The app's API key (client id)."),
-    clientSecret: z
-      .string()
-      .min(1, "must be the app's API secret")
-      .optional()
-      .describe(`The app's API secret. Prefer "\${ENV_VAR}" or clientSecretFile.`),
-    clientSecretFile: filePath("the API secret").optional().describe("A file holding the app's API secret."),
-    redirectUri: httpUrl("http://127.0.0.1:8976/callback").describe(
-      "The redirect URL registered for the app, exactly (scheme, host, port, path).",
-    ),
-    apiBase: httpUrl("https://api.upstox.com").optional().describe("Override of https://api.upstox.com."),
-    serviceBase: httpUrl("https://service.upstox.com")
-      .optional()
-      .describe("Override of https://service.upstox.com (the login service)."),
-    endpointProfile: z
-      .enum(["default", "2026-09"], "must be default or 2026-09")
-      .optional()
-      .describe("Which set of login-service endpoints to use."),
-    appVersion: z
-      .string()
-      .refine((v) => /^\d+(\.\d+)*$/.test(v), 'must look like "4.0.0"')
-      .optional()
-      .describe("The appVersion sent to the login service (Upstox rejects old ones with 1017072)."),
-  })
-  .describe(`The account's credentials. Secrets can come from \${ENV_VAR} or from *File variants.`);
 
 export const sinkSpecSchema = z
   .strictObject({
@@ -172,6 +117,13 @@ export const accountSchema = z
         "How to log in: headless TOTP (default), the v3 token request approved on the phone, or a browser.",
       ),
     credentials: credentialsSchema,
+    fallback: z
+      .array(z.enum(["token-request", "browser"], 'must be "token-request" or "browser"'))
+      .max(2)
+      .optional()
+      .describe(
+        "Flows tried in the same cycle when the account's flow cannot work now (blocked, endpoint gone, app version refused, out of attempts); never after a wrong PIN or a locked account.",
+      ),
     schedule: scheduleSchema.optional().describe("Overrides the top-level schedule for this account."),
     sinks: z
       .array(sinkSpecSchema)
@@ -275,6 +227,12 @@ export const daemonConfigSchema = z
       .default(10 * 60_000)
       .describe("A stored token counts as valid only if it stays valid this much longer. Default 600000."),
     timeoutMs: z.number().int().min(100).optional().describe("Time limit per HTTP request. Default 15000."),
+    verifyOnStart: z
+      .boolean()
+      .default(true)
+      .describe(
+        "At start-up and after a reload, check each stored token with Upstox (one profile call per account) and log in again when Upstox refuses it. Default true.",
+      ),
     notifications: notificationsSchema.optional(),
     statusServer: statusServerSchema.optional(),
     proxy: proxySchema.optional(),
@@ -313,37 +271,32 @@ export const daemonConfigSchema = z
 
 type AccountInput = z.output<typeof accountSchema>;
 
-const REQUIRED: Record<AccountInput["flow"], (keyof AccountInput["credentials"] | [string, string])[]> = {
-  totp: [
-    "mobile",
-    ["pin", "pinFile"],
-    ["totpSecret", "totpSecretFile"],
-    ["clientSecret", "clientSecretFile"],
-  ],
-  "token-request": [["clientSecret", "clientSecretFile"]],
-  browser: [["clientSecret", "clientSecretFile"]],
-};
-
+/** core's one rule set for which credentials each flow needs. */
 function checkFlowCredentials(account: AccountInput, index: number, ctx: z.RefinementCtx): void {
-  const c = account.credentials as Record<string, unknown>;
-  for (const need of REQUIRED[account.flow]) {
-    const names = Array.isArray(need) ? need : [need];
-    const given = names.filter((n) => c[n] !== undefined);
-    if (given.length === 0) {
+  const flows = [...new Set([account.flow, ...(account.fallback ?? [])])];
+  const problems = flows.flatMap((flow) => credentialProblems(account.credentials, flow));
+  const seen = new Set<string>();
+  (account.fallback ?? []).forEach((flow, i) => {
+    if (flow === account.flow || account.fallback?.indexOf(flow) !== i) {
       ctx.addIssue({
         code: "custom",
-        path: ["accounts", index, "credentials", names[0]!],
-        message: `is required for the ${account.flow} flow${names.length > 1 ? ` (or ${names[1]})` : ""}`,
-      });
-    } else if (given.length > 1) {
-      ctx.addIssue({
-        code: "custom",
-        path: ["accounts", index, "credentials", names[1]!],
-        message: `give either ${names[0]} or ${names[1]}, not both`,
+        path: ["accounts", index, "fallback", i],
+        message: `"${flow}" is already ${flow === account.flow ? "the account's flow" : "in the list"}`,
       });
     }
+  });
+  for (const problem of problems) {
+    if (seen.has(problem.field)) continue;
+    seen.add(problem.field);
+    ctx.addIssue({
+      code: "custom",
+      path: ["accounts", index, "credentials", problem.field],
+      message: problem.message,
+    });
   }
 }
+
+export { credentialsSchema };
 
 export type DaemonConfigInput = z.input<typeof daemonConfigSchema>;
 export type DaemonConfigParsed = z.output<typeof daemonConfigSchema>;

@@ -1,7 +1,6 @@
 import { isAbsolute, resolve } from "node:path";
-import type { AccountLock, Logger } from "@upstox-token/core";
+import { type AccountLock, FileLock, type Logger } from "@upstox-token/core";
 import type { LockConfig } from "../config/schema.js";
-import { FileLock } from "./file-lock.js";
 
 /** The account lock the config asks for: Redis across machines, a file lock on one host (the default). */
 export async function createAccountLock(

@@ -3,11 +3,11 @@ import type { AccountOutcome } from "../daemon.js";
 import type { DaemonEvents } from "../events.js";
 import type { CurrentToken, RefreshNowResult, TokenAuthority } from "./token-authority.js";
 
-/** The part of the daemon the adapter uses (a thin seam: the core engine can stand in for it at merge). */
+/** The part of the daemon the adapter uses. */
 export interface RunnerTokenSource {
   readonly events: DaemonEvents;
   storedRecord(account: string): Promise<TokenRecord | null>;
-  refreshNow(account: string): Promise<AccountOutcome>;
+  refreshNow(account: string, reason: string, options?: { force?: boolean }): Promise<AccountOutcome>;
 }
 
 const toCurrent = (record: TokenRecord): CurrentToken => ({
@@ -88,8 +88,9 @@ export class RunnerTokenAuthority implements TokenAuthority {
     return newest && isRecordUsable(newest, this.#now()) ? toCurrent(newest) : undefined;
   }
 
-  async refreshNow(account: string, _reason: string): Promise<RefreshNowResult> {
-    const outcome = await this.#source.refreshNow(account);
+  async refreshNow(account: string, reason: string): Promise<RefreshNowResult> {
+    // Forced: the stored token looks valid by its expiry, but Upstox refused it.
+    const outcome = await this.#source.refreshNow(account, reason, { force: true });
     if (outcome.result === "refreshed" || outcome.result === "skipped") {
       const token = await this.current(account, { reload: outcome.result === "skipped" });
       if (token) return { ok: true, token };

@@ -2,11 +2,12 @@ import {
   defaultStateDir,
   endpointMemoryIn,
   type FlowDeps,
+  getProfile,
   type Logger,
   loginWithBrowser,
+  loginWithTokenRequest,
   loginWithTotp,
-  requestAccessToken,
-  serveNotifier,
+  type TokenRecord,
   type UpstoxToken,
 } from "@upstox-token/core";
 import type { ResolvedAccount } from "../config/resolve-config.js";
@@ -16,20 +17,19 @@ export interface LoginDeps {
   now: () => number;
   sleep: (ms: number) => Promise<void>;
   logger: Logger;
-  signal: AbortSignal;
+  signal: AbortSignal | undefined;
 }
 
 /** Which login-service paths answered, per account, across restarts (UPSTOX_STATE_DIR/endpoints.json). */
 const endpointMemory = endpointMemoryIn(defaultStateDir());
 
-/** One login for the account with its configured flow. No retries here: the runner owns them. */
-export async function loginForAccount(account: ResolvedAccount, deps: LoginDeps): Promise<UpstoxToken> {
-  const flowDeps: FlowDeps = {
+function flowDepsFor(account: ResolvedAccount, deps: LoginDeps): FlowDeps {
+  return {
     fetch: deps.fetch,
     now: deps.now,
     sleep: deps.sleep,
     logger: deps.logger,
-    signal: deps.signal,
+    ...(deps.signal ? { signal: deps.signal } : {}),
     endpointMemory,
     onClockSkew: (skewMs) => {
       if (Math.abs(skewMs) > 5_000) {
@@ -40,7 +40,16 @@ export async function loginForAccount(account: ResolvedAccount, deps: LoginDeps)
       }
     },
   };
-  switch (account.flow) {
+}
+
+/** One login for the account with its configured flow. No retries here: core's refresher owns them. */
+export async function loginForAccount(
+  account: ResolvedAccount,
+  deps: LoginDeps,
+  flow: ResolvedAccount["flow"] = account.flow,
+): Promise<UpstoxToken> {
+  const flowDeps = flowDepsFor(account, deps);
+  switch (flow) {
     case "totp":
       return loginWithTotp(account.upstox, flowDeps);
     case "browser":
@@ -54,45 +63,32 @@ export async function loginForAccount(account: ResolvedAccount, deps: LoginDeps)
           ),
       });
     case "token-request":
-      return loginWithTokenRequest(account, flowDeps, deps);
+      return loginWithTokenRequest(
+        account.upstox,
+        {
+          port: account.notifierPort,
+          host: account.notifierHost,
+          timeoutMs: account.loginTimeoutMs,
+          onRequested: (request) =>
+            deps.logger.warn(
+              {
+                account: account.name,
+                notifier: request.listeningOn,
+                until: new Date(request.authorizationExpiry).toISOString(),
+              },
+              "token request sent: approve it in the Upstox app (or WhatsApp); waiting for the notifier webhook",
+            ),
+        },
+        flowDeps,
+      );
   }
 }
 
-/** v3 token request: listen for the notifier webhook first, then ask Upstox to notify the user. */
-async function loginWithTokenRequest(account: ResolvedAccount, flowDeps: FlowDeps, deps: LoginDeps) {
-  const abort = new AbortController();
-  const onAbort = () => abort.abort(deps.signal.reason);
-  deps.signal.addEventListener("abort", onAbort, { once: true });
-  let listening: (url: string) => void = () => {};
-  const ready = new Promise<string>((resolve) => {
-    listening = resolve;
-  });
-  const token = serveNotifier({
-    port: account.notifierPort,
-    host: account.notifierHost,
-    clientId: account.upstox.clientId,
-    // Every delivery is checked with Upstox (profile) before it is stored: the webhook has no signature.
-    config: account.upstox,
-    flowDeps,
-    now: deps.now,
-    logger: deps.logger,
-    timeoutMs: account.loginTimeoutMs,
-    signal: abort.signal,
-    onListening: listening,
-  });
-  try {
-    const url = await Promise.race([ready, token.then(() => "")]);
-    const request = await requestAccessToken(account.upstox, flowDeps);
-    deps.logger.warn(
-      { account: account.name, notifier: url, until: new Date(request.authorizationExpiry).toISOString() },
-      "token request sent: approve it in the Upstox app (or WhatsApp); waiting for the notifier webhook",
-    );
-    return await token;
-  } catch (error) {
-    abort.abort(error);
-    token.catch(() => {});
-    throw error;
-  } finally {
-    deps.signal.removeEventListener("abort", onAbort);
-  }
+/** The profile call: does Upstox still accept the stored token? Throws INVALID_TOKEN when it does not. */
+export async function verifyStoredToken(
+  account: ResolvedAccount,
+  record: TokenRecord,
+  deps: LoginDeps,
+): Promise<void> {
+  await getProfile(account.upstox, record.accessToken, flowDepsFor(account, deps));
 }

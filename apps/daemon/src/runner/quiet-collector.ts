@@ -3,14 +3,31 @@
  * `quietMs`, one full garbage collection lets the runtime give the burst's garbage back to the system instead
  * of carrying it until tomorrow. One collection per quiet spell, never during a burst.
  */
+export interface QuietTimers {
+  set(callback: () => void, ms: number): unknown;
+  clear(handle: unknown): void;
+}
+
+/** Real time, not the injectable clock (this is about process memory), and never what keeps a process alive. */
+const realTimers: QuietTimers = {
+  set: (callback, ms) => {
+    const timer = setTimeout(callback, ms);
+    timer.unref?.();
+    return timer;
+  },
+  clear: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
+};
+
 export class QuietCollector {
   readonly #collect: () => void;
   readonly #quietMs: number;
-  #timer: ReturnType<typeof setTimeout> | undefined;
+  readonly #timers: QuietTimers;
+  #timer: unknown;
 
-  constructor(options: { collect?: () => void; quietMs?: number } = {}) {
+  constructor(options: { collect?: () => void; quietMs?: number; timers?: QuietTimers } = {}) {
     this.#collect = options.collect ?? fullCollection;
     this.#quietMs = options.quietMs ?? 5_000;
+    this.#timers = options.timers ?? realTimers;
   }
 
   /** A cycle started: no collection while work is going on. */
@@ -21,16 +38,14 @@ export class QuietCollector {
   /** The last cycle ended: collect once if nothing starts within `quietMs`. */
   quiet(): void {
     this.stop();
-    this.#timer = setTimeout(() => {
+    this.#timer = this.#timers.set(() => {
       this.#timer = undefined;
       this.#collect();
     }, this.#quietMs);
-    // Real time, not the injectable clock (this is about process memory), and never what keeps a process alive.
-    this.#timer.unref?.();
   }
 
   stop(): void {
-    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    if (this.#timer !== undefined) this.#timers.clear(this.#timer);
     this.#timer = undefined;
   }
 }

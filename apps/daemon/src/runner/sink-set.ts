@@ -57,7 +57,7 @@ export class SinkSet {
       );
     }
     if (problems.length > 0) {
-      await Promise.allSettled(created.map((s) => s.close()));
+      await Promise.allSettled(created.map((s) => s.close?.()));
       throw configFileError(config.file, problems);
     }
     return new SinkSet(shared, perAccount);
@@ -73,7 +73,7 @@ export class SinkSet {
 
   /** The start-up check (a throwaway write) of every sink, in parallel; throws the failures together. */
   async check(): Promise<void> {
-    const results = await Promise.allSettled(this.all().map((sink) => sink.check()));
+    const results = await Promise.allSettled(this.all().map((sink) => sink.check?.()));
     const failures = results.flatMap((r, i) =>
       r.status === "rejected" ? [{ sink: this.all()[i]!, error: r.reason }] : [],
     );
@@ -89,7 +89,7 @@ export class SinkSet {
   }
 
   async close(): Promise<void> {
-    await Promise.allSettled(this.all().map((sink) => sink.close()));
+    await Promise.allSettled(this.all().map((sink) => sink.close?.()));
   }
 }
 

@@ -40,6 +40,7 @@ export function registerDoctor(program: Command, action: ActionFactory): void {
               checks.push({
                 name: `sink ${sink.name}`,
                 run: async () => {
+                  if (!sink.check) return "no start-up check (the sink has none)";
                   await sink.check();
                   return "writable";
                 },

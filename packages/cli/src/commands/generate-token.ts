@@ -14,6 +14,8 @@ export function registerGenerateToken(program: Command, action: ActionFactory): 
       const { deliverToken } = await import("../deliver-token.js");
       const config = await ctx.config();
       const deps = await ctx.flowDeps();
+      // One attempt (the person at the keyboard decides on another); a rejected TOTP is retried by the flow
+      // itself, in the next window of the same OTP session.
       return deliverToken(ctx, options, () => loginWithTotp(config, deps));
     }),
   );

@@ -57,60 +57,46 @@ export function registerRequestToken(program: Command, action: ActionFactory): v
       }
 
       const { deliverToken } = await import("../deliver-token.js");
-      const { clientId } = core.requireCredentials(
-        config,
-        ["clientId", "clientSecret"],
-        "the access-token request",
-      );
+      core.requireCredentials(config, ["clientId", "clientSecret"], "the access-token request");
       const json: Record<string, unknown> = {};
+      const { describeExpiry } = await import("../token-view.js");
       return deliverToken(
         ctx,
         options,
-        async () => {
-          const controller = new AbortController();
-          let onListening: (url: string) => void = () => {};
-          const listening = new Promise<string>((resolve) => {
-            onListening = resolve;
-          });
-          const delivered = core
-            .serveNotifier({
-              port: listen.port,
-              host: listen.host,
-              path: listen.path,
-              clientId,
+        () =>
+          core
+            .loginWithTokenRequest(
               config,
-              expectedUserId: options.userId,
-              flowDeps: deps,
-              logger: deps.logger,
-              timeoutMs: options.timeout,
-              signal: controller.signal,
-              onListening: (url) => onListening(url),
-            })
+              {
+                port: listen.port,
+                host: listen.host,
+                path: listen.path,
+                timeoutMs: options.timeout,
+                ...(options.userId ? { notifier: { expectedUserId: options.userId } } : {}),
+                onRequested: (request) => {
+                  json.authorization_expiry = core.toIstIso(request.authorizationExpiry);
+                  json.notifier_url = request.notifierUrl;
+                  ctx.out.note(
+                    `Token request sent; approve it in the Upstox app before ${describeExpiry(request.authorizationExpiry, Date.now())}.`,
+                  );
+                  ctx.out.note(
+                    `Waiting for the token on ${request.listeningOn} (Upstox posts to ${request.notifierUrl}).`,
+                  );
+                },
+              },
+              deps,
+            )
             .catch((error: unknown) => {
-              if (core.isUpstoxTokenError(error)) throw error;
-              throw new core.ConfigError(
-                `--listen: cannot listen on ${listen.host}:${listen.port}: ${error instanceof Error ? error.message : String(error)}`,
-                { field: "--listen", cause: error, hint: "Pick a free port (or stop the program using it)." },
-              );
-            });
-          // Listen first, so a quick approval cannot arrive before the webhook is up.
-          const url = await Promise.race([listening, delivered.then(() => "")]);
-          try {
-            const request = await core.requestAccessToken(config, deps);
-            json.authorization_expiry = core.toIstIso(request.authorizationExpiry);
-            json.notifier_url = request.notifierUrl;
-            const { describeExpiry } = await import("../token-view.js");
-            ctx.out.note(
-              `Token request sent; approve it in the Upstox app before ${describeExpiry(request.authorizationExpiry, Date.now())}.`,
-            );
-            ctx.out.note(`Waiting for the token on ${url} (Upstox posts to ${request.notifierUrl}).`);
-          } catch (error) {
-            controller.abort();
-            delivered.catch(() => {});
-            throw error;
-          }
-          return delivered;
-        },
+              // A port that cannot be listened on is a --listen problem: name the flag.
+              if (error instanceof core.ConfigError && error.field === core.NOTIFIER_PORT_FIELD) {
+                throw new core.ConfigError(`--listen: ${error.message}`, {
+                  field: "--listen",
+                  cause: error,
+                  hint: "Pick a free port (or stop the program using it).",
+                });
+              }
+              throw error;
+            }),
         { json },
       );
     }),

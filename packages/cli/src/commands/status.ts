@@ -58,7 +58,7 @@ export function registerStatus(program: Command, action: ActionFactory): void {
             for (const sink of sinks) {
               let state: StoredState;
               let entry: Record<string, unknown> = { account, sink: sink.name };
-              if (!sink.capabilities.read || !sink.read) {
+              if (!sink.read) {
                 state = "unreadable";
               } else {
                 try {

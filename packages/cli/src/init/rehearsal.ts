@@ -105,7 +105,7 @@ export async function rehearse(
     }
     for (const [i, sink] of sinks.entries()) {
       try {
-        await sink.check();
+        await sink.check?.();
       } catch (error) {
         results[i]!.error = toErrorReport(error);
         results[i]!.attempted = true;

@@ -69,7 +69,7 @@ export async function sqliteToken(path: string, account = "main"): Promise<Token
   try {
     return (await sink.read?.(account)) ?? null;
   } finally {
-    await sink.close();
+    await sink.close?.();
   }
 }
 

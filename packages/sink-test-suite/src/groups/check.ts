@@ -5,19 +5,21 @@ import { makeTestRecord } from "../test-record.js";
 export const checkCases: SinkSuiteCase[] = [
   {
     name: "check() passes on a good, empty store",
+    needs: ["check"],
     async run(context) {
       const sink = await context.open();
-      await sink.check();
+      await sink.check!();
     },
   },
   {
     name: "check() leaves a stored record as it was",
+    needs: ["check"],
     async run(context) {
       const sink = await context.open();
       const record = makeTestRecord({ generation: 9 });
       await sink.write(record);
-      await sink.check();
-      await sink.check();
+      await sink.check!();
+      await sink.check!();
       const read = await readIfCapable(sink, "main");
       if (read !== undefined) expectSameRecord(context, read, record, "read after check()");
       context
@@ -30,9 +32,10 @@ export const checkCases: SinkSuiteCase[] = [
   },
   {
     name: "check() on a broken target rejects with SinkError SINK_CHECK_FAILED",
+    needs: ["check"],
     async run(context) {
       const sink = await context.openBroken();
-      const error = await captureError(sink.check());
+      const error = await captureError(sink.check!());
       expectSinkError(context, error, ["SINK_CHECK_FAILED"], "check() on a broken target");
     },
   },

@@ -5,6 +5,7 @@ import { makeTestRecord } from "../test-record.js";
 export const multiAccountCases: SinkSuiteCase[] = [
   {
     name: "records of different accounts are stored separately",
+    needs: ["read"],
     async run(context) {
       const sink = await context.open();
       const main = makeTestRecord({ account: "main", userId: "7AB2CD", generation: 1 });
@@ -41,6 +42,7 @@ export const multiAccountCases: SinkSuiteCase[] = [
   },
   {
     name: "read of an unknown account returns null while others are stored",
+    needs: ["read"],
     async run(context) {
       const sink = await context.open();
       await sink.write(makeTestRecord({ account: "main" }));

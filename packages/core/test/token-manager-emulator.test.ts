@@ -1,41 +1,31 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from "bun:test";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { loadConfig, loginWithTotp, silentLogger, TokenManager, type TokenSink } from "@upstox-token/core";
 import { type Emulator, startEmulator } from "@upstox-token/emulator";
-import { sqliteSink } from "@upstox-token/sink-sqlite";
-import { emulatorEnv } from "./support/emulator-env.js";
+import { loginWithTotp, TokenManager } from "../src/index.js";
+import { demoConfig } from "./helpers.js";
+import { MemorySink } from "./memory-sink.js";
 
-// The token manager with every part real: the headless login over HTTP to the emulator and a SQLite file.
+// The token manager with a real login: the headless flow over HTTP to the emulator (moved from the CLI's tests:
+// it tests core, not the command). The store is the in-memory test sink; the sinks' own suites test storage.
 let emulator: Emulator;
-let dir: string;
-let sink: TokenSink;
+let sink: MemorySink;
 
 beforeAll(async () => {
   emulator = await startEmulator({ otpRateLimit: null });
-  dir = mkdtempSync(join(tmpdir(), "token-manager-"));
 });
 afterAll(async () => {
-  await sink?.close();
   await emulator.close();
-  rmSync(dir, { recursive: true, force: true });
 });
-beforeEach(async () => {
-  await sink?.close();
-  sink = await sqliteSink.create(sqliteSink.optionsSchema.parse({ path: `t-${Date.now()}.db` }), {
-    baseDir: dir,
-    logger: silentLogger,
-  });
+beforeEach(() => {
+  sink = new MemorySink();
   emulator.clearLog();
 });
 
 function manager(): TokenManager {
-  const config = loadConfig({ env: emulatorEnv(emulator), envFile: false });
+  const config = demoConfig(emulator);
   return new TokenManager({ sinks: [sink], login: () => loginWithTotp(config) });
 }
 
-describe("getValidToken against the emulator and a SQLite file", () => {
+describe("getValidToken against the emulator", () => {
   test("50 concurrent callers and no stored token: exactly one login, and everyone gets its token", async () => {
     const shared = manager();
     const results = await Promise.all(Array.from({ length: 50 }, () => shared.getValidToken("main")));
@@ -52,5 +42,13 @@ describe("getValidToken against the emulator and a SQLite file", () => {
     expect(emulator.log).toHaveLength(0);
     expect(again.accessToken.reveal()).toBe(first.accessToken.reveal());
     expect(again.generation).toBe(first.generation);
+  });
+
+  test("a revoked stored token is never served: the manager logs in again", async () => {
+    const first = await manager().getValidToken("main");
+    sink.records.set("main", { ...first, revokedAt: Date.now() });
+    const again = await manager().getValidToken("main");
+    expect(again.accessToken.reveal()).not.toBe(first.accessToken.reveal());
+    expect(emulator.steps("token").length).toBe(2);
   });
 });

@@ -1,0 +1,42 @@
+import type { AccountLock, BuiltinSinks, Logger } from "@upstox-token/core";
+import type { DaemonConfig } from "../config/resolve-config.js";
+import { createAccountLock } from "../locks/create-lock.js";
+import type { Clock } from "./clock.js";
+import { pacedFetch } from "./paced-fetch.js";
+import { SinkSet } from "./sink-set.js";
+
+export interface RunnerDeps {
+  clock: Clock;
+  fetch: typeof fetch;
+  /** Backoff waits between login attempts; resolves early when the signal aborts. */
+  sleep: (ms: number, signal: AbortSignal) => Promise<void>;
+  random: () => number;
+  logger: Logger;
+  builtins: BuiltinSinks;
+  /** Runs once the runner has been idle for a while after a burst; default a full garbage collection. */
+  collectGarbage?: () => void;
+}
+
+/** The resources built from one config: created (and checked) before a config is used, closed after. */
+export interface RunnerResources {
+  config: DaemonConfig;
+  sinks: SinkSet;
+  lock: AccountLock;
+  fetch: typeof fetch;
+}
+
+export async function prepareResources(config: DaemonConfig, deps: RunnerDeps): Promise<RunnerResources> {
+  const sinks = await SinkSet.create(config, { builtins: deps.builtins, logger: deps.logger });
+  try {
+    await sinks.check();
+  } catch (error) {
+    await sinks.close();
+    throw error;
+  }
+  const lock = await createAccountLock(config.lock, { baseDir: config.baseDir, logger: deps.logger });
+  return { config, sinks, lock, fetch: pacedFetch(deps.fetch, config.pace) };
+}
+
+export async function closeResources(resources: RunnerResources): Promise<void> {
+  await Promise.allSettled([resources.sinks.close(), resources.lock.close?.()]);
+}
