@@ -29,7 +29,7 @@ test("a CLI generate-token started while the daemon logs in the same account wai
     const lockDir = join(dir, "locks");
     const config = validateConfig(
       {
-        accounts: [accountEntry(emulator, demoAccount("default"))],
+        accounts: [accountEntry(emulator, demoAccount("main"))],
         sinks: [{ use: "sqlite", options: { path: "tokens.db" } }],
         lock: { use: "file", path: lockDir },
       },
@@ -76,7 +76,7 @@ test("a CLI generate-token started while the daemon logs in the same account wai
 
     expect(summary.accounts[0]).toMatchObject({ result: "refreshed", loggedIn: true });
     expect(code).toBe(0);
-    expect(stderr).toMatch(/waiting for account default's lock by pid \d+ on .+, held since \d{4}-/);
+    expect(stderr).toMatch(/waiting for account main's lock by pid \d+ on .+, held since \d{4}-/);
     const body = JSON.parse(stdout) as { access_token: string; logged_in_by?: string };
     expect(body.logged_in_by).toBe("another process");
     const stored = events.find((e) => e.type === "refresh-succeeded");
