@@ -146,6 +146,7 @@ describe("failures", () => {
     expect(summary.accounts[1]).toMatchObject({ attempts: 1, suspended: true, error: { code: "WRONG_PIN" } });
 
     const failed = events.filter((e) => e.type === "refresh-failed");
+    console.log(JSON.stringify(events.map((e) => e.type)));
     expect(failed).toHaveLength(1);
     expect(failed[0]).toMatchObject({ account: b!.name, willRetry: false, attempt: 1 });
     expect(emulator.steps("2fa").filter((e) => e.account === b!.mobile)).toHaveLength(1);
@@ -377,6 +378,60 @@ describe("the fallback chain", () => {
     expect(events.some((e) => e.type === "refresh-failed" && !e.willRetry)).toBe(false);
     expect(readFileSync(marker, "utf8").trim()).toBe("fallback main totp>token-request");
     expect(logger.lines.some((l) => l.message?.includes("falling back to the token request"))).toBe(true);
+  });
+
+  test("a Cloudflare-blocked headless login: BLOCKED, no retry loop, the token request runs in the same cycle", async () => {
+    const port = await new Promise<number>((resolve) => {
+      const server = createServer().listen(0, "127.0.0.1", () => {
+        const { port } = server.address() as { port: number };
+        server.close(() => resolve(port));
+      });
+    });
+    const mode = await startEmulatorMode(memoryLogger());
+    cleanups.push(() => mode.close());
+    // Every login-service request gets the firewall's challenge page; the public API (v3 request) does not.
+    mode.emulator.cloudflareChallenge({ path: /^\/login\/open\//, count: Number.POSITIVE_INFINITY });
+    const { dir, cleanup } = tempDir("daemon-blocked-fallback-");
+    cleanups.push(cleanup);
+    const entry = accountEntry(emulator, demoAccount("main"));
+    const config = validateConfig(
+      {
+        accounts: [{ ...entry, fallback: ["token-request"], notifierPort: port, loginTimeoutMs: 10_000 }],
+        sinks: [{ use: "sqlite", options: { path: "tokens.db" } }],
+        lock: { use: "file", path: "locks" },
+        retry: { attempts: 5, baseMs: 10, maxMs: 20 },
+      },
+      { file: null, baseDir: dir },
+    );
+    const logger = memoryLogger();
+    const { daemon, events } = await start({
+      config,
+      schedule: false,
+      logger,
+      transformConfig: mode.transformConfig,
+      fetch: mode.fetch,
+    });
+    const marker = join(dir, "fallback.txt");
+    const hooks = attachNotifications(
+      daemon.events,
+      { onFallback: { command: `echo "$UPSTOX_FALLBACK_FROM>$UPSTOX_FALLBACK_TO" > "${marker}"` } },
+      logger,
+    );
+    const summary = await daemon.runOnce();
+    await hooks.settled();
+    hooks();
+    expect(summary.accounts[0]).toMatchObject({ result: "refreshed", loggedIn: true });
+    // At most two generates per cycle (here one: BLOCKED is not retried), no PIN, then the official flow.
+    expect(mode.emulator.steps("otp-generate").length).toBeLessThanOrEqual(2);
+    expect(mode.emulator.steps("2fa")).toHaveLength(0);
+    expect(mode.emulator.steps("token-request")).toHaveLength(1);
+    expect(events.find((e) => e.type === "fallback")).toMatchObject({ from: "totp", to: "token-request" });
+    expect(readFileSync(marker, "utf8").trim()).toBe("totp>token-request");
+    // One headless attempt, refused as BLOCKED (never blamed on the credentials), then the fallback.
+    expect(events.filter((e) => e.type === "refresh-started")).toHaveLength(2);
+    const fallback = events.find((e) => e.type === "fallback") as { error: { code: string; hint?: string } };
+    expect(fallback.error.code).toBe("BLOCKED");
+    expect(fallback.error.hint).not.toMatch(/UPSTOX_ENDPOINT_PROFILE|PIN|secret/);
   });
 
   test("a wrong PIN never falls back; the config refuses a fallback without its credentials", async () => {
