@@ -459,8 +459,8 @@ for (const kind of ["bun", "node"] as const) {
         const calls = emulator.log.length;
         for (const declared of [true, false]) {
           const result = await pushBody(`${proxied.proxyUrl}/v2/order/place`, 50 * 1024 * 1024, declared);
-          // 413; or, on node:http under Bun, now and then a reset that beats the 413 to the client (0).
-          expect(kind === "node" ? [413, 0] : [413]).toContain(result.status);
+          // 413; or, now and then, a reset that beats the 413 to the client (0): either way refused unread.
+          expect([413, 0]).toContain(result.status);
           // Refused at the cap: at most a few MiB went out before the proxy closed the connection.
           expect(result.sent).toBeLessThan(8 * 1024 * 1024);
         }

@@ -95,7 +95,8 @@ test("an Upstox error echoing the PIN, its base64, the TOTP secret and the clien
     await until(() => (existsSync(join(dir, "stdin.txt")) ? true : undefined), "the command hook");
     const healthz = await until(async () => {
       const body = await (await fetch(`${statusUrl}/healthz`)).text();
-      return body.includes("last_error") && !body.includes('"last_error":null') ? body : undefined;
+      const parsed = JSON.parse(body) as { accounts: { last_error: unknown }[] };
+      return parsed.accounts.some((a) => a.last_error !== null) ? body : undefined;
     }, "a last_error on /healthz");
 
     expect(healthz).toContain("Invalid request pin=***");
