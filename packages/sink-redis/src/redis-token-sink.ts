@@ -44,6 +44,7 @@ export class RedisTokenSink implements TokenSink {
   readonly #client: Redis;
   readonly #logger: Logger;
   #closing: Promise<void> | undefined;
+  readonly #parsed = new Map<string, { value: string; record: TokenRecord }>();
 
   constructor(options: ResolvedRedisSinkOptions, dependencies: { logger?: Logger } = {}) {
     this.#options = options;
@@ -107,8 +108,13 @@ export class RedisTokenSink implements TokenSink {
       client.get(this.keyFor(account)),
     );
     if (value === null) return null;
+    // Parsed and validated once per stored value: readers ask for the same token thousands of times.
+    const cached = this.#parsed.get(account);
+    if (cached && cached.value === value) return cached.record;
     try {
-      return deserializeRecord(JSON.parse(value));
+      const record = deserializeRecord(JSON.parse(value));
+      this.#parsed.set(account, { value, record });
+      return record;
     } catch {
       // No cause: a JSON or schema error could quote the value, and the value holds the token.
       throw new SinkError(
