@@ -8,7 +8,7 @@ import type { EmulatorMode } from "./emulator-mode.js";
 import type { ServiceKind } from "./install-service.js";
 import { createLogger, loadPrettyLogs, wantsPrettyLogs } from "./logger.js";
 import { attachNotifications, type NotificationsHandle } from "./notify.js";
-import { type DaemonServers, startDaemonServers } from "./proxy/daemon-servers.js";
+import type { DaemonServers } from "./proxy/daemon-servers.js";
 import type { RunSummary } from "./runner/daemon-runner.js";
 import { formatIst, formatLocal, nextRuns } from "./schedule.js";
 import { logSchedule } from "./schedule-log.js";
@@ -216,7 +216,11 @@ async function runDaemon(flags: DaemonFlags, io: MainIo): Promise<number> {
     // Synchronously, right after start-up: the catch-up's "scheduled" events must find the listener there.
     logSchedule(running.events, () => running.config, logger);
     // The status server and the API proxy (issue 11), with the watchdog they share.
-    servers = await startDaemonServers(running, { logger, ...(emulator ? { fetch: emulator.fetch } : {}) });
+    // Loaded only when configured: most daemons run without them, and every module loaded stays in memory.
+    if (running.config.statusServer || running.config.proxy) {
+      const { startDaemonServers } = await import("./proxy/daemon-servers.js");
+      servers = await startDaemonServers(running, { logger, ...(emulator ? { fetch: emulator.fetch } : {}) });
+    }
     await withSignals(io, logger, daemon, () => new Promise<never>(() => {}), attachHooks);
     return EXIT_OK;
   } catch (error) {

@@ -30,6 +30,21 @@ describe("SecretRedactor", () => {
     expect(r.redact("token xxabcdyy")).toBe("token ***");
   });
 
+  test("overlapping secrets are masked as one span: no piece of either is left", () => {
+    const r = new SecretRedactor(["abcdef", "cdefghij"]);
+    expect(r.redact("x abcdefghij y")).toBe("x *** y");
+    expect(r.redact("abcdef and cdefghij")).toBe("*** and ***");
+  });
+
+  test("thousands of values (a daemon with 500 accounts): every one is masked", () => {
+    const values = Array.from({ length: 3000 }, (_, i) => `secret-${i.toString(36).padStart(4, "0")}-value`);
+    const r = new SecretRedactor(values);
+    const text = values.filter((_, i) => i % 97 === 0).join(" | ");
+    const out = r.redact(text);
+    for (const value of values) expect(out).not.toContain(value);
+    expect(out.split("***").length - 1).toBe(values.filter((_, i) => i % 97 === 0).length);
+  });
+
   test("redactDeep walks objects and arrays", () => {
     const out = redactor.redactDeep({ a: [`x ${pin}`, 3], b: { c: totp }, d: null });
     expect(out).toEqual({ a: ["x ***", 3], b: { c: "***" }, d: null });

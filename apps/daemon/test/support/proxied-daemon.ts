@@ -43,7 +43,8 @@ export async function startProxiedDaemon(
     { file: null, baseDir: dir },
   );
   const logger = memoryLogger();
-  const daemon = await startDaemon({ config, logger, schedule: false });
+  // Waits (a TOTP window, a backoff) end at once: a wrong TOTP fails in milliseconds, not at the next window.
+  const daemon = await startDaemon({ config, logger, schedule: false, sleep: async () => {} });
   const servers = await startDaemonServers(daemon, {
     logger,
     ...(options.isLoopback ? { isLoopback: options.isLoopback } : {}),
