@@ -47,7 +47,7 @@ export interface Daemon {
   readonly config: DaemonConfig;
   status(): AccountStatus[];
   /** Catch-up pass: refreshes every account without a token valid for the margin. */
-  runOnce(): Promise<RunSummary>;
+  runOnce(reason?: "catch-up" | "manual"): Promise<RunSummary>;
   /**
    * One engine cycle for one account now, through the limiter (joins a cycle already running for it).
    * `force` logs in even when a stored token looks valid (Upstox refused it, e.g. the proxy saw a 401).
@@ -163,7 +163,7 @@ export async function startDaemon(options: StartDaemonOptions = {}): Promise<Dae
     status: () => runner.status(),
     storedRecord: (account: string) => runner.storedRecord(account),
     sinkNames: (account: string) => runner.sinkNames(account),
-    runOnce: () => runner.runAll("manual"),
+    runOnce: (reason = "manual") => runner.runAll(reason),
     refreshNow: (account, reason, refreshOptions) => runner.refreshNow(account, reason, refreshOptions),
     idle: async () => {
       await runner.settle();

@@ -207,7 +207,8 @@ async function runDaemon(flags: DaemonFlags, io: MainIo): Promise<number> {
     };
     attachHooks();
     if (flags.once) {
-      const summary = await withSignals(io, logger, daemon, () => running.runOnce());
+      // A start-up like any other: stored tokens are checked with Upstox first (verifyOnStart).
+      const summary = await withSignals(io, logger, daemon, () => running.runOnce("catch-up"));
       await hooks?.settled();
       if (summary === "stopped") return EXIT_OK;
       io.stdout(onceReport(summary));

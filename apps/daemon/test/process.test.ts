@@ -162,6 +162,35 @@ describe("modes", () => {
     expect(loginCount(emulator)).toBe(1);
   });
 
+  test("--once checks the stored token with Upstox first: a token revoked at Upstox is replaced, a good one kept", async () => {
+    const [user] = addUsers(emulator, 1, "revoked");
+    const d = dir();
+    const file = writeConfig(d, { accounts: [accountEntry(emulator, user!)], sinks: [sqlite] });
+    expect((await runDaemon(["--once", "--config", file])).code).toBe(0);
+    const again = await runDaemon(["--once", "--config", file]);
+    expect(again.stdout).toContain(`${user!.name}: valid until`);
+    expect(loginCount(emulator)).toBe(1);
+    expect(emulator.steps("profile").length).toBeGreaterThanOrEqual(1);
+
+    // Revoked at Upstox directly (a logout elsewhere, or a static-IP change): the file still says valid.
+    const sink = await createSinkFromSpec(sqlite, {
+      builtins: builtinSinks,
+      baseDir: d,
+      logger: silentLogger,
+    });
+    const stored = await sink.read!(user!.name);
+    await sink.close?.();
+    const revoke = await fetch(`${emulator.apiBase}/v2/logout`, {
+      method: "DELETE",
+      headers: { authorization: `Bearer ${stored!.accessToken.reveal()}`, accept: "application/json" },
+    });
+    expect(revoke.status).toBe(200);
+    const restarted = await runDaemon(["--once", "--config", file]);
+    expect(restarted.code).toBe(0);
+    expect(restarted.stdout).toContain(`${user!.name}: new token`);
+    expect(loginCount(emulator)).toBe(2);
+  });
+
   test("--once under an OTP rate limit: one OTP request, RATE_LIMITED with the next try time, exit 1 at once", async () => {
     emulator.inject({
       path: "/login/open/v6/auth/1fa/otp/generate",
