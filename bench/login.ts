@@ -20,7 +20,7 @@ const config = loadConfig({
   env: {},
   envFile: false,
   overrides: {
-    username: DEMO_USER.mobile,
+    mobile: DEMO_USER.mobile,
     pin: DEMO_USER.pin,
     totpSecret: DEMO_USER.totpSecret,
     clientId: DEMO_APP.apiKey,

@@ -40,8 +40,8 @@ export async function startEmulatorMode(
             : {}),
         });
       }
-      if (u.username && u.pin && u.totpSecret) {
-        emulator.addUser({ mobile: u.username, pin: u.pin.reveal(), totpSecret: u.totpSecret.reveal() });
+      if (u.mobile && u.pin && u.totpSecret) {
+        emulator.addUser({ mobile: u.mobile, pin: u.pin.reveal(), totpSecret: u.totpSecret.reveal() });
       }
     }
     return withEndpoints(config, { apiBase: emulator.apiBase, serviceBase: emulator.serviceBase });

@@ -61,7 +61,7 @@ describe("config file", () => {
     expect(account?.flow).toBe("totp");
     expect(account?.schedule).toEqual({ cron: "35 3 * * *", timezone: "Asia/Kolkata", jitterMaxMs: 120_000 });
     expect(account?.upstox.pin?.reveal()).toBe(DEMO_USER.pin);
-    expect(account?.upstox.username).toBe(DEMO_USER.mobile);
+    expect(account?.upstox.mobile).toBe(DEMO_USER.mobile);
     expect(String(account?.upstox.pin)).toBe("***");
   });
 

@@ -28,7 +28,7 @@ function demoAnswers(overrides: Partial<InitAnswers> = {}): InitAnswers {
     account: "main",
     dir: "/srv/app",
     credentials: {
-      username: DEMO_USER.mobile,
+      mobile: DEMO_USER.mobile,
       pin: new Secret(DEMO_USER.pin),
       totpSecret: new Secret(DEMO_USER.totpSecret),
       clientId: DEMO_APP.apiKey,
@@ -49,7 +49,7 @@ function gitInit(dir: string): void {
 
 describe("credential validation (core's rules, mapped)", () => {
   test("accepts the demo credentials", () => {
-    expect(credentialProblem("username", DEMO_USER.mobile)).toBeUndefined();
+    expect(credentialProblem("mobile", DEMO_USER.mobile)).toBeUndefined();
     expect(credentialProblem("pin", DEMO_USER.pin)).toBeUndefined();
     expect(credentialProblem("totpSecret", DEMO_USER.totpSecret)).toBeUndefined();
     expect(credentialProblem("redirectUri", DEMO_APP.redirectUri)).toBeUndefined();
@@ -57,8 +57,8 @@ describe("credential validation (core's rules, mapped)", () => {
   });
 
   test("explains what is wrong, naming the variable", () => {
-    expect(credentialProblem("username", "98765")).toContain("10-digit mobile number without +91");
-    expect(credentialProblem("username", "+919876543210")).toContain("UPSTOX_USERNAME");
+    expect(credentialProblem("mobile", "98765")).toContain("10-digit mobile number without +91");
+    expect(credentialProblem("mobile", "+919876543210")).toContain("UPSTOX_USERNAME");
     expect(credentialProblem("pin", "12345")).toContain("6-digit");
     expect(credentialProblem("totpSecret", "not base32!")).toContain("base32");
     expect(credentialProblem("totpSecret", "otpauth://hotp/x?secret=JBSWY3DPEHPK3PXP")).toContain(
@@ -70,7 +70,7 @@ describe("credential validation (core's rules, mapped)", () => {
 
   test("normalises: spaces in the mobile, an otpauth:// URI or spaced lower-case key to bare base32", () => {
     const checked = checkCredentials("totp", {
-      username: "98765 43210",
+      mobile: "98765 43210",
       pin: DEMO_USER.pin,
       totpSecret: `otpauth://totp/Upstox:${DEMO_USER.mobile}?secret=jbsw%20y3dp%20ehpk%203pxp&issuer=Upstox`,
       clientId: ` ${DEMO_APP.apiKey} `,
@@ -78,13 +78,13 @@ describe("credential validation (core's rules, mapped)", () => {
       redirectUri: DEMO_APP.redirectUri,
     });
     expect(checked.problems).toEqual([]);
-    expect(checked.credentials?.username).toBe(DEMO_USER.mobile);
+    expect(checked.credentials?.mobile).toBe(DEMO_USER.mobile);
     expect(checked.credentials?.totpSecret?.reveal()).toBe(DEMO_USER.totpSecret);
     expect(checked.credentials?.clientId).toBe(DEMO_APP.apiKey);
   });
 
   test("lists every problem at once; the browser flow needs no login credentials", () => {
-    const checked = checkCredentials("totp", { username: "1", pin: "x", clientId: "k" });
+    const checked = checkCredentials("totp", { mobile: "1", pin: "x", clientId: "k" });
     expect(checked.credentials).toBeUndefined();
     expect(checked.problems.map((p) => p.field).sort()).toEqual(["UPSTOX_PIN_CODE", "UPSTOX_USERNAME"]);
     const browser = checkCredentials("browser", {
@@ -140,7 +140,7 @@ describe("what init writes", () => {
       flow: "browser",
       credentials: {
         ...demoAnswers().credentials,
-        username: undefined,
+        mobile: undefined,
         pin: undefined,
         totpSecret: undefined,
       },

@@ -13,7 +13,7 @@ import { parseTotpSecret } from "./totp.js";
 
 /** What `loadConfig` accepts as overrides (camelCase; strings as they come from the environment are fine). */
 export interface UpstoxConfigInput {
-  username: string;
+  mobile: string;
   pin: string | Secret;
   totpSecret: string | Secret;
   clientId: string;
@@ -42,7 +42,7 @@ export interface UpstoxConfigInput {
 
 /** Validated configuration. Credentials needed only by some flows are optional; each flow checks its own. */
 export interface UpstoxConfig {
-  username?: string | undefined;
+  mobile?: string | undefined;
   pin?: Secret | undefined;
   /** Normalised upper-case base32. */
   totpSecret?: Secret | undefined;
@@ -73,7 +73,7 @@ export interface LoadConfigOptions {
 
 /** Which variable each config key comes from; errors name the variable so the user knows what to fix. */
 export const CONFIG_KEY_VARIABLES = {
-  username: "UPSTOX_USERNAME",
+  mobile: "UPSTOX_USERNAME",
   pin: "UPSTOX_PIN_CODE",
   totpSecret: "UPSTOX_TOTP_SECRET",
   clientId: "UPSTOX_CLIENT_ID",
@@ -127,7 +127,7 @@ const httpUrl = (what: string) =>
     .refine((v) => /^https?:\/\/[^/\s]+/i.test(v) && URL.canParse(v), `must be ${what}`);
 
 const configSchema = z.object({
-  username: z
+  mobile: z
     .string()
     .transform((v) => v.replace(/\s+/g, ""))
     .refine((v) => /^\d{10}$/.test(v), "UPSTOX_USERNAME must be a 10-digit mobile number without +91")
@@ -243,7 +243,7 @@ export function loadConfig(options: LoadConfigOptions = {}): UpstoxConfig {
   }
 
   return {
-    username: c.username,
+    mobile: c.mobile,
     pin: c.pin,
     totpSecret,
     clientId: c.clientId,
@@ -261,7 +261,7 @@ export function loadConfig(options: LoadConfigOptions = {}): UpstoxConfig {
   };
 }
 
-export type CredentialKey = "username" | "pin" | "totpSecret" | "clientId" | "clientSecret" | "redirectUri";
+export type CredentialKey = "mobile" | "pin" | "totpSecret" | "clientId" | "clientSecret" | "redirectUri";
 
 /** Config narrowed to the credentials a flow needs. */
 export type ConfigWith<K extends CredentialKey> = UpstoxConfig & { [P in K]-?: NonNullable<UpstoxConfig[P]> };
@@ -306,8 +306,8 @@ export interface ConfigEntry {
 /** A printable view of the configuration for `check-env`: no secret value appears in it. */
 export function describeConfig(config: UpstoxConfig): ConfigEntry[] {
   const shown: Record<string, string | Secret | undefined> = {
-    UPSTOX_USERNAME: config.username
-      ? `${config.username.slice(0, 2)}******${config.username.slice(-2)}`
+    UPSTOX_USERNAME: config.mobile
+      ? `${config.mobile.slice(0, 2)}******${config.mobile.slice(-2)}`
       : undefined,
     UPSTOX_PIN_CODE: config.pin,
     UPSTOX_TOTP_SECRET: config.totpSecret,

@@ -3,7 +3,7 @@ import { z } from "zod";
 /**
  * The one credentials schema: the daemon's config file validates accounts with it, and the CLI's environment
  * maps onto the same names (`CREDENTIAL_VARIABLES`; the variable names are unchanged). The mobile number is
- * `mobile` here and in every config file; core's `UpstoxConfig` keeps `username` for the value it sends.
+ * `mobile` here, in every config file and in core's `UpstoxConfig` (the env variable stays UPSTOX_USERNAME).
  */
 
 /** Indian mobile numbers start with 6-9; Upstox's own login page checks the same (/^[6-9]\d{9}$/). */

@@ -37,7 +37,7 @@ function configErrorOf(fn: () => unknown): ConfigError {
 describe("loadConfig", () => {
   test("reads the upstox-totp variables, with defaults", () => {
     const config = loadConfig({ env: FULL_ENV, envFile: false });
-    expect(config.username).toBe("9876543210");
+    expect(config.mobile).toBe("9876543210");
     expect(config.pin).toBeInstanceOf(Secret);
     expect(config.pin?.reveal()).toBe("123456");
     expect(config.totpSecret?.reveal()).toBe("JBSWY3DPEHPK3PXP");
@@ -58,7 +58,7 @@ describe("loadConfig", () => {
       `UPSTOX_USERNAME=9999999999\nUPSTOX_PIN_CODE="654321"\nUPSTOX_DEBUG=true\nUPSTOX_SLEEP_TIME=250\nUPSTOX_CORE_TEST_MARKER=1\n`,
     );
     const config = loadConfig({ env: { UPSTOX_USERNAME: "9876543210" }, envFile: file });
-    expect(config.username).toBe("9876543210");
+    expect(config.mobile).toBe("9876543210");
     expect(config.pin?.reveal()).toBe("654321");
     expect(config.debug).toBe(true);
     expect(config.sleepMs).toBe(250);
@@ -86,9 +86,7 @@ describe("loadConfig", () => {
     const error = configErrorOf(() => loadConfig({ env: { UPSTOX_USERNAME: "1234567890" }, envFile: false }));
     expect(error.problems.map((p) => p.field)).toEqual(["UPSTOX_USERNAME"]);
     expect(error.message).toContain("starting with 6, 7, 8 or 9");
-    expect(loadConfig({ env: { UPSTOX_USERNAME: "6123456789" }, envFile: false }).username).toBe(
-      "6123456789",
-    );
+    expect(loadConfig({ env: { UPSTOX_USERNAME: "6123456789" }, envFile: false }).mobile).toBe("6123456789");
   });
 
   test("every problem is reported at once, each naming its variable", () => {

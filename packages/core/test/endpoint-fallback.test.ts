@@ -239,7 +239,7 @@ describe("several accounts on one mobile number", () => {
     });
   });
   const config = (ucc?: string) =>
-    demoConfig(emu, { username: mobile, pin: "246810", endpointProfile: "2026-09", ...(ucc ? { ucc } : {}) });
+    demoConfig(emu, { mobile: mobile, pin: "246810", endpointProfile: "2026-09", ...(ucc ? { ucc } : {}) });
 
   test("no UPSTOX_UCC: a config error listing the accounts, before the PIN", async () => {
     const error = await loginError(() => loginWithTotp(config()));

@@ -7,7 +7,7 @@ export function demoConfig(emu: Emulator, overrides: Partial<UpstoxConfigInput> 
     env: {},
     envFile: false,
     overrides: {
-      username: DEMO_USER.mobile,
+      mobile: DEMO_USER.mobile,
       pin: DEMO_USER.pin,
       totpSecret: DEMO_USER.totpSecret,
       clientId: DEMO_APP.apiKey,

@@ -296,7 +296,7 @@ describe("every error the emulator can produce is typed, with a hint", () => {
       pin: "246810",
       segmentsActive: false,
     });
-    const error = await loginError({ username: "9123456789", pin: "246810" });
+    const error = await loginError({ mobile: "9123456789", pin: "246810" });
     expect(error.code).toBe("SEGMENTS_INACTIVE");
     expect(error.upstoxCode).toBe("UDAPI100058");
   });

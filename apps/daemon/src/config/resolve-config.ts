@@ -205,7 +205,7 @@ function readSecretFile(
 
 /** core's loadConfig names env variables; in a config file the user needs the field instead. */
 const FIELD_FOR_VARIABLE: Record<string, string> = {
-  [CONFIG_KEY_VARIABLES.username]: "mobile",
+  [CONFIG_KEY_VARIABLES.mobile]: "mobile",
   [CONFIG_KEY_VARIABLES.pin]: "pin",
   [CONFIG_KEY_VARIABLES.totpSecret]: "totpSecret",
   [CONFIG_KEY_VARIABLES.clientId]: "clientId",
@@ -287,7 +287,7 @@ export function buildUpstoxConfig(
       ? resolve(baseDir, c.endpointProfile)
       : c.endpointProfile;
   const overrides = {
-    username: c.mobile,
+    mobile: c.mobile,
     pin: secrets.pin,
     totpSecret: secrets.totpSecret,
     clientId: c.clientId,

@@ -50,7 +50,7 @@ export function checkCredentials(
     }
     return {
       credentials: {
-        username: config.username,
+        mobile: config.mobile,
         pin: config.pin,
         totpSecret: config.totpSecret,
         clientId: config.clientId,

@@ -16,7 +16,7 @@ export interface InitSink {
 
 /** Validated, normalised credentials: the mobile without spaces, the TOTP secret as bare base32. */
 export interface InitCredentials {
-  username?: string | undefined;
+  mobile?: string | undefined;
   pin?: Secret | undefined;
   totpSecret?: Secret | undefined;
   clientId: string;
@@ -36,12 +36,12 @@ export interface InitAnswers {
 }
 
 /** The credential fields, in the order they are asked for, with the core config key each one validates as. */
-export type CredentialField = "username" | "pin" | "totpSecret" | "clientId" | "clientSecret" | "redirectUri";
+export type CredentialField = "mobile" | "pin" | "totpSecret" | "clientId" | "clientSecret" | "redirectUri";
 
 /** Which credentials each flow needs (the daemon's and core's rules: only the TOTP flow logs in headlessly). */
 export function credentialFieldsFor(flow: InitFlow): CredentialField[] {
   const app: CredentialField[] = ["clientId", "clientSecret", "redirectUri"];
-  return flow === "totp" ? ["username", "pin", "totpSecret", ...app] : app;
+  return flow === "totp" ? ["mobile", "pin", "totpSecret", ...app] : app;
 }
 
 export const SECRET_FIELDS: ReadonlySet<CredentialField> = new Set(["pin", "totpSecret", "clientSecret"]);

@@ -3,7 +3,7 @@ import type { CredentialField, InitFlow } from "./init-answers.js";
 
 /** The command-line flag for each credential (the variable is the other way to give it). */
 export const CREDENTIAL_FLAGS: Record<CredentialField, string> = {
-  username: "--mobile",
+  mobile: "--mobile",
   pin: "--pin",
   totpSecret: "--totp-secret",
   clientId: "--client-id",
@@ -31,7 +31,7 @@ export interface InitOptions {
 
 export function flagValues(options: InitOptions): Partial<Record<CredentialField, string>> {
   const values: Partial<Record<CredentialField, string>> = {
-    username: options.mobile,
+    mobile: options.mobile,
     pin: options.pin,
     totpSecret: options.totpSecret,
     clientId: options.clientId,

@@ -81,7 +81,7 @@ const PROMPTS: Record<CredentialField, { message: string; placeholder?: string; 
     placeholder: DEFAULT_REDIRECT_URI,
     defaultValue: DEFAULT_REDIRECT_URI,
   },
-  username: { message: "Mobile number (10 digits, no +91)", placeholder: "98xxxxxxxx" },
+  mobile: { message: "Mobile number (10 digits, no +91)", placeholder: "98xxxxxxxx" },
   pin: { message: "Upstox login PIN (6 digits)" },
   totpSecret: { message: "TOTP secret (base32 key or otpauth:// URI)" },
 };
@@ -106,7 +106,7 @@ export async function askAnswers(defaults: PromptDefaults): Promise<InitAnswers>
   }
   if (flow === "totp") {
     p.note(LOGIN_NOTE, "Your Upstox login");
-    raw.username = await askCredential("username", defaults);
+    raw.mobile = await askCredential("mobile", defaults);
     raw.pin = await askCredential("pin", defaults);
     raw.totpSecret = await askTotpSecret(defaults);
   } else if (flow === "token-request") {
@@ -228,7 +228,7 @@ export function summary(answers: InitAnswers): string {
   ];
   if (answers.flow === "totp") {
     rows.push(
-      ["Mobile", `${c.username?.slice(0, 2)}******${c.username?.slice(-2)}`],
+      ["Mobile", `${c.mobile?.slice(0, 2)}******${c.mobile?.slice(-2)}`],
       ["PIN", "***"],
       ["TOTP secret", "***"],
     );

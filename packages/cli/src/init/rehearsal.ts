@@ -81,11 +81,11 @@ export async function rehearse(
           apiBase: emulator.apiBase,
           serviceBase: emulator.serviceBase,
           ...(demoUser
-            ? { username: DEMO_USER.mobile, pin: DEMO_USER.pin, totpSecret: DEMO_USER.totpSecret }
+            ? { mobile: DEMO_USER.mobile, pin: DEMO_USER.pin, totpSecret: DEMO_USER.totpSecret }
             : {}),
         },
       }),
-      ["username", "pin", "totpSecret", "clientId", "clientSecret", "redirectUri"],
+      ["mobile", "pin", "totpSecret", "clientId", "clientSecret", "redirectUri"],
       "the rehearsal",
     );
     emulator.addApp({
@@ -94,7 +94,7 @@ export async function rehearse(
       redirectUris: [config.redirectUri],
     });
     emulator.addUser({
-      mobile: config.username,
+      mobile: config.mobile,
       pin: config.pin.reveal(),
       totpSecret: config.totpSecret.reveal(),
       ...(demoUser ? { userId: DEMO_USER.userId, name: "Demo User" } : {}),

@@ -21,7 +21,7 @@ export function redisUrlVariables(sinks: readonly InitSink[]): Map<InitSink, str
 export function envValuesFor(answers: InitAnswers): Map<string, string> {
   const c = answers.credentials;
   const given: Record<string, string | undefined> = {
-    username: c.username,
+    mobile: c.mobile,
     pin: c.pin?.reveal(),
     totpSecret: c.totpSecret?.reveal(),
     clientId: c.clientId,
@@ -43,9 +43,7 @@ const ref = (variable: string): string => `\${${variable}}`;
 export function daemonConfigFor(answers: InitAnswers): Record<string, unknown> {
   const v = CONFIG_KEY_VARIABLES;
   const credentials: Record<string, string> =
-    answers.flow === "totp"
-      ? { mobile: ref(v.username), pin: ref(v.pin), totpSecret: ref(v.totpSecret) }
-      : {};
+    answers.flow === "totp" ? { mobile: ref(v.mobile), pin: ref(v.pin), totpSecret: ref(v.totpSecret) } : {};
   credentials.clientId = ref(v.clientId);
   credentials.clientSecret = ref(v.clientSecret);
   credentials.redirectUri = ref(v.redirectUri);

@@ -56,13 +56,13 @@ async function headlessLogin(
 ): Promise<UpstoxToken> {
   const c = requireCredentials(
     config,
-    ["username", "pin", "totpSecret", "clientId", "clientSecret", "redirectUri"],
+    ["mobile", "pin", "totpSecret", "clientId", "clientSecret", "redirectUri"],
     "the TOTP login",
   );
   const ctx = flowContext(c, deps, new LoginCookieJar());
   const profile = c.endpointProfile;
   const memory = deps.endpointMemory;
-  const memoryKey = endpointMemoryKey(c.username, c.ucc);
+  const memoryKey = endpointMemoryKey(c.mobile, c.ucc);
   const remembered = await memory?.recall(memoryKey).catch(() => undefined);
   const steps = new StepFallback(profile, remembered, ctx.logger);
   const requestId = newRequestId();
@@ -95,7 +95,7 @@ async function headlessLogin(
 
     ctx.logger.debug({ step: "otp-generate" }, "login: requesting an OTP session");
     const generated = readUpstoxResponse(
-      (await steps.send("generateOtp", (v) => post(v, { mobileNumber: c.username, userId: dialog.userId })))
+      (await steps.send("generateOtp", (v) => post(v, { mobileNumber: c.mobile, userId: dialog.userId })))
         .response,
       "otp-generate",
       generateSchema,
