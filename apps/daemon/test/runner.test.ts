@@ -194,7 +194,7 @@ describe("failures", () => {
       expect(delay).toBeLessThanOrEqual(150);
     }
     expect(loginCount(emulator)).toBe(1);
-  });
+  }, 30_000);
 
   test("no answer to the PIN step (502): the cycle stops without sending the PIN again", async () => {
     emulator.inject({ path: "/login/open/v3/auth/2fa", status: 502, count: 1 });
