@@ -120,6 +120,25 @@ describe("start-up", () => {
     expect(emulator.log).toHaveLength(0);
   });
 
+  test("the proxy's port in use: exit 2 naming proxy.listen and the fix, before any login", async () => {
+    const holder: Server = createServer();
+    await new Promise<void>((resolve) => holder.listen(0, "127.0.0.1", resolve));
+    cleanups.push(() => new Promise<void>((resolve) => holder.close(() => resolve())));
+    const port = (holder.address() as { port: number }).port;
+    const file = writeConfig(dir(), {
+      accounts: [accountEntry(emulator, demoAccount())],
+      sinks: [{ use: "sqlite", options: { path: "t.db" } }],
+      proxy: { listen: `127.0.0.1:${port}` },
+    });
+    const run = await runDaemon(["--config", file]);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain(`the API proxy cannot listen on 127.0.0.1:${port}: the port is in use`);
+    expect(run.stderr).toContain(`set proxy.listen in ${file} to a free one`);
+    expect(run.stderr).not.toContain("daemon ready");
+    expect(run.stderr).not.toMatch(STACK_FRAME);
+    expect(emulator.log).toHaveLength(0);
+  });
+
   test("the next scheduled run is logged at start and after the account's cycle", async () => {
     const file = writeConfig(dir(), {
       accounts: [accountEntry(emulator, demoAccount("alpha"))],
