@@ -44,7 +44,12 @@ export async function startEmulatorMode(
         emulator.addUser({ mobile: u.mobile, pin: u.pin.reveal(), totpSecret: u.totpSecret.reveal() });
       }
     }
-    return withEndpoints(config, { apiBase: emulator.apiBase, serviceBase: emulator.serviceBase });
+    // The emulator starts empty each run and knows no token an earlier run stored: asking it about them would
+    // refuse every one, so the start-up check is left to real Upstox.
+    return {
+      ...withEndpoints(config, { apiBase: emulator.apiBase, serviceBase: emulator.serviceBase }),
+      verifyOnStart: false,
+    };
   };
 
   const approving = async (input: RequestInfo | URL, init?: RequestInit): Promise<Response> => {
