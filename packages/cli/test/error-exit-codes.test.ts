@@ -92,6 +92,8 @@ test("5xx from Upstox: exit 1", async () => {
 test("timeout: exit 1", async () => {
   emulator.inject({ path: "/v2/login/authorization/dialog", delayMs: 3_000 });
   await expectFailure({ UPSTOX_TIMEOUT_MS: "300" }, { code: "TIMEOUT", exit: 1 });
+  // The abandoned request is still being answered: let it land here, not in a later test's request log.
+  while (!emulator.log.some((e) => e.step === "dialog")) await Bun.sleep(25);
 });
 
 test("malformed body: exit 1", async () => {
