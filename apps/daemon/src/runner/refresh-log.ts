@@ -86,19 +86,6 @@ export function renderRefreshEvent(
       );
       return;
     case "failed":
-      events.emit({
-        type: "refresh-failed",
-        account,
-        error: event.error,
-        attempt: event.attempt,
-        willRetry: false,
-        at,
-      });
-      logger.error(
-        { ...errorFields(event), reason: event.reason },
-        `refresh of ${account} failed for this cycle`,
-      );
-      return;
     case "suspended":
       events.emit({
         type: "refresh-failed",
@@ -110,7 +97,9 @@ export function renderRefreshEvent(
       });
       logger.error(
         { ...errorFields(event), reason: event.reason },
-        `ACCOUNT ${account} NEEDS ATTENTION: ${event.error.message}. Not retried until the config is reloaded (SIGHUP) or the daemon restarts.`,
+        event.type === "suspended"
+          ? `ACCOUNT ${account} NEEDS ATTENTION: ${event.error.message}. Not retried until the config is reloaded (SIGHUP) or the daemon restarts.`
+          : `refresh of ${account} failed for this cycle`,
       );
       return;
   }
