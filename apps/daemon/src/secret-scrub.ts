@@ -1,4 +1,4 @@
-import { SecretRedactor } from "@upstox-token/core";
+import { configSecrets, SecretRedactor } from "@upstox-token/core";
 import type { DaemonConfig } from "./config/resolve-config.js";
 
 /**
@@ -11,6 +11,6 @@ export const daemonRedactor = new SecretRedactor();
 /** Registers each account's secrets; called when a config is loaded and after each reload. */
 export function registerConfigSecrets(config: Pick<DaemonConfig, "accounts">): void {
   for (const { upstox } of config.accounts) {
-    daemonRedactor.add(upstox.pin).add(upstox.totpSecret).add(upstox.clientSecret);
+    for (const value of configSecrets(upstox)) daemonRedactor.add(value);
   }
 }

@@ -18,9 +18,14 @@ export function redactorFor(
 ): SecretRedactor {
   const redactor = new SecretRedactor(extra);
   for (const config of Array.isArray(configs) ? configs : [configs as SecretFields]) {
-    redactor.add(config.pin).add(config.totpSecret).add(config.clientSecret).add(config.password);
+    for (const value of configSecrets(config)) redactor.add(value);
   }
   return redactor;
+}
+
+/** The secret values a configuration holds: the one list every redactor is fed from. */
+export function configSecrets(config: SecretFields): (Secret | string | undefined)[] {
+  return [config.pin, config.totpSecret, config.clientSecret, config.password];
 }
 
 /** A JWT (Upstox access tokens are JWTs) that slipped into a text is masked too, whoever's token it is. */
