@@ -24,10 +24,11 @@ export { type TokenHealth, TokenWatchdog, type WatchdogVerdict } from "./http/pr
 export { hashClientKey } from "./http/request-policy.js";
 export type { AccountState, AccountsReport, AccountView } from "./http/status-page/account-view.js";
 export { EXIT_CONFIG, EXIT_FAILED, EXIT_OK, runMain } from "./main.js";
-export * from "./observe/events.js";
+export * from "./observe/account-status.js";
+export * from "./observe/event-bus.js";
 export { createLogger, REDACTED_PATHS } from "./observe/logger.js";
 export { formatIst, formatLocal } from "./observe/time-format.js";
 export { type Clock, systemClock } from "./runner/clock.js";
 export { type Daemon, type ReloadResult, type StartDaemonOptions, startDaemon } from "./runner/daemon.js";
-export type { AccountOutcome, RunSummary } from "./runner/daemon-runner.js";
+export type { AccountResult, RunSummary } from "./runner/daemon-runner.js";
 export { accountJitterMs, nextRunAt, nextRuns } from "./runner/schedule.js";

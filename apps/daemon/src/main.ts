@@ -382,14 +382,15 @@ export function dryRunReport(config: DaemonConfig, now: number): string {
 function onceReport(summary: RunSummary): string {
   const lines = summary.accounts.map((o): string => {
     switch (o.result) {
-      case "skipped":
-        return `${o.account}: valid until ${formatIst(o.expiresAt)} (no login)`;
+      case "served":
+        return `${o.account}: valid until ${formatIst(o.record.expiresAt)} (no login)`;
       case "refreshed":
-        return `${o.account}: ${o.loggedIn ? "new token" : "token from another instance"}, valid until ${formatIst(o.expiresAt)}`;
+        return `${o.account}: ${o.loggedIn ? "new token" : "token from another instance"}, valid until ${formatIst(o.record.expiresAt)}`;
       case "failed":
-        return `${o.account}: FAILED ${o.error.code}: ${o.error.message}${o.retryAt !== undefined ? `\n  next try: not before ${formatIst(o.retryAt)} (not waiting: --once)` : ""}${o.error.hint ? `\n  hint: ${o.error.hint}` : ""}`;
+      case "rate-limited":
+        return `${o.account}: FAILED ${o.error.code}: ${o.error.message}${o.result === "rate-limited" ? `\n  next try: not before ${formatIst(o.retryAt)} (not waiting: --once)` : ""}${o.error.hint ? `\n  hint: ${o.error.hint}` : ""}`;
       case "suspended":
-        return `${o.account}: SUSPENDED ${o.error?.code ?? ""}`;
+        return `${o.account}: SUSPENDED ${o.error.code}`;
       default:
         return `${o.account}: aborted`;
     }

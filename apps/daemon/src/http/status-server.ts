@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { toIstIso } from "@upstox-token/core";
-import type { AccountStatus } from "../observe/events.js";
+import type { AccountStatus } from "../observe/account-status.js";
 import { PROMETHEUS_CONTENT_TYPE } from "../observe/metrics.js";
 import { maskTokens, type PublicError, publicError } from "../observe/public-error.js";
 import { readBoundedBody } from "./proxy/bounded-body.js";

@@ -2,11 +2,12 @@ import type { BuiltinSinks, Logger, TokenRecord } from "@upstox-token/core";
 import { silentLogger } from "@upstox-token/core";
 import { loadConfigFile } from "../config/load-config.js";
 import type { DaemonConfig } from "../config/resolve-config.js";
-import type { AccountStatus, DaemonEvents } from "../observe/events.js";
+import type { AccountStatus } from "../observe/account-status.js";
+import type { DaemonEvents } from "../observe/event-bus.js";
 import { builtinSinks } from "./builtin-sinks.js";
 import { type Clock, sleepOn, systemClock } from "./clock.js";
 import {
-  type AccountOutcome,
+  type AccountResult,
   closeResources,
   DaemonRunner,
   prepareResources,
@@ -52,7 +53,7 @@ export interface Daemon {
    * One engine cycle for one account now, through the limiter (joins a cycle already running for it).
    * `force` logs in even when a stored token looks valid (Upstox refused it, e.g. the proxy saw a 401).
    */
-  refreshNow(account: string, reason: string, options?: { force?: boolean }): Promise<AccountOutcome>;
+  refreshNow(account: string, reason: string, options?: { force?: boolean }): Promise<AccountResult>;
   /** The start-up catch-up (scheduled mode); resolves once every account has had its first cycle. */
   readonly caughtUp: Promise<RunSummary> | null;
   /** The newest stored record of an account (holds its token; never log it): what the proxy injects. */
@@ -190,4 +191,4 @@ export async function startDaemon(options: StartDaemonOptions = {}): Promise<Dae
   };
 }
 
-export type { AccountOutcome, RunSummary };
+export type { AccountResult, RunSummary };

@@ -1,6 +1,6 @@
 import type { Logger } from "@upstox-token/core";
 import type { DaemonConfig } from "../config/resolve-config.js";
-import type { DaemonEvents } from "../observe/events.js";
+import type { DaemonEvents } from "../observe/event-bus.js";
 import { formatIst, formatLocal } from "../observe/time-format.js";
 import { nextRunAt } from "./schedule.js";
 

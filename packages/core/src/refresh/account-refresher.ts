@@ -130,7 +130,15 @@ export class AccountRefresher {
       if (request.signal?.aborted) return { result: "aborted" };
       const error = asUpstoxError(caught);
       const reason = `${error.code} before the login`;
-      this.#emit({ type: "failed", account: this.#o.account, error, attempt: 0, reason, at: this.#now() });
+      this.#emit({
+        type: "failed",
+        account: this.#o.account,
+        error,
+        attempt: 0,
+        reason,
+        permanent: false,
+        at: this.#now(),
+      });
       return { result: "failed", error, attempts: 0, permanent: false, reason };
     }
   }
@@ -171,6 +179,14 @@ export class AccountRefresher {
   }
 
   #fromOther(record: TokenRecord): RefreshOutcome {
+    this.#emit({
+      type: "stored",
+      account: this.#o.account,
+      record,
+      loggedIn: false,
+      attempts: 0,
+      at: this.#now(),
+    });
     return { result: "refreshed", record, loggedIn: false, attempts: 0, sinks: [] };
   }
 
@@ -274,8 +290,8 @@ export class AccountRefresher {
     const { fallback: _ignored, ...failed } = outcome;
     const { error, attempts: attempt, reason } = failed;
     const account = this.#o.account;
-    if (failed.permanent) this.#emit({ type: "suspended", account, error, attempt, reason, at: this.#now() });
-    else this.#emit({ type: "failed", account, error, attempt, reason, at: this.#now() });
+    const permanent = failed.permanent;
+    this.#emit({ type: "failed", account, error, attempt, reason, permanent, at: this.#now() });
     return failed;
   }
 

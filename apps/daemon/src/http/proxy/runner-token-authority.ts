@@ -1,13 +1,13 @@
 import { isRecordUsable, type TokenRecord } from "@upstox-token/core";
-import type { DaemonEvents } from "../../observe/events.js";
-import type { AccountOutcome } from "../../runner/daemon.js";
+import type { DaemonEvents } from "../../observe/event-bus.js";
+import type { AccountResult } from "../../runner/daemon.js";
 import type { CurrentToken, RefreshNowResult, TokenAuthority } from "./token-authority.js";
 
 /** The part of the daemon the adapter uses. */
 export interface RunnerTokenSource {
   readonly events: DaemonEvents;
   storedRecord(account: string): Promise<TokenRecord | null>;
-  refreshNow(account: string, reason: string, options?: { force?: boolean }): Promise<AccountOutcome>;
+  refreshNow(account: string, reason: string, options?: { force?: boolean }): Promise<AccountResult>;
 }
 
 const toCurrent = (record: TokenRecord): CurrentToken => ({
@@ -33,8 +33,8 @@ export class RunnerTokenAuthority implements TokenAuthority {
     this.#source = source;
     this.#now = now;
     this.#unsubscribe = source.events.on((event) => {
-      if (event.type === "refresh-succeeded") this.#keep(event.record);
-      if (event.type === "refresh-started" && !this.#cycles.has(event.account)) {
+      if (event.type === "stored") this.#keep(event.record);
+      if (event.type === "refreshing" && !this.#cycles.has(event.account)) {
         let end = () => {};
         const done = new Promise<void>((resolve) => {
           end = resolve;
@@ -42,9 +42,10 @@ export class RunnerTokenAuthority implements TokenAuthority {
         this.#cycles.set(event.account, { done, end });
       }
       const over =
-        event.type === "refresh-succeeded" ||
-        event.type === "refresh-skipped" ||
-        (event.type === "refresh-failed" && !event.willRetry);
+        event.type === "stored" ||
+        event.type === "served" ||
+        event.type === "failed" ||
+        event.type === "rate-limited";
       if (over) {
         this.#cycles.get(event.account)?.end();
         this.#cycles.delete(event.account);
@@ -91,13 +92,13 @@ export class RunnerTokenAuthority implements TokenAuthority {
   async refreshNow(account: string, reason: string): Promise<RefreshNowResult> {
     // Forced: the stored token looks valid by its expiry, but Upstox refused it.
     const outcome = await this.#source.refreshNow(account, reason, { force: true });
-    if (outcome.result === "refreshed" || outcome.result === "skipped") {
-      const token = await this.current(account, { reload: outcome.result === "skipped" });
+    if (outcome.result === "refreshed" || outcome.result === "served") {
+      const token = await this.current(account, { reload: outcome.result === "served" });
       if (token) return { ok: true, token };
       return { ok: false, code: "NO_TOKEN", message: "the refresh ended without a usable token" };
     }
-    if (outcome.result === "failed" || (outcome.result === "suspended" && outcome.error)) {
-      const error = outcome.error as NonNullable<typeof outcome.error>;
+    if (outcome.result !== "aborted") {
+      const error = outcome.error;
       return { ok: false, code: error.code, message: error.message, hint: error.hint };
     }
     return { ok: false, code: outcome.result.toUpperCase(), message: `the refresh was ${outcome.result}` };
