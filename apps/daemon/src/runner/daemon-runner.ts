@@ -1,15 +1,17 @@
 import {
   AccountRefresher,
   asUpstoxError,
+  loginForAccount,
   type RefreshOutcome,
   readNewest,
+  TokenHolder,
   type TokenRecord,
   UpstoxTokenError,
+  verifyAccountToken,
 } from "@upstox-token/core";
 import type { DaemonConfig, ResolvedAccount } from "../config/resolve-config.js";
 import { type AccountStatus, AccountStatusBook } from "../observe/account-status.js";
 import { DaemonEvents } from "../observe/event-bus.js";
-import { loginForAccount, verifyStoredToken } from "./account-login.js";
 import { Limiter } from "./limiter.js";
 import { QuietCollector } from "./quiet-collector.js";
 import { logRefreshEvent } from "./refresh-log.js";
@@ -38,6 +40,8 @@ export interface RunSummary {
  */
 export class DaemonRunner {
   readonly events = new DaemonEvents();
+  /** Each account's newest token as the engine stored or served it: what the proxy and the watchdog read. */
+  readonly tokens = new TokenHolder();
   readonly #deps: RunnerDeps;
   readonly #status = new AccountStatusBook();
   readonly #running = new Map<string, Promise<AccountResult>>();
@@ -92,6 +96,11 @@ export class DaemonRunner {
   /** The newest stored record of an account (what the proxy injects). */
   storedRecord(name: string): Promise<TokenRecord | null> {
     return readNewest(this.#resources.sinks.for(name), name, this.#deps.logger);
+  }
+
+  /** The engine's cycle in flight for the account (its single-flight), if one runs. */
+  inFlight(name: string): Promise<RefreshOutcome> | undefined {
+    return this.#refreshers.get(name)?.inFlight;
   }
 
   /** The names of an account's sinks (the status page). */
@@ -165,6 +174,7 @@ export class DaemonRunner {
     this.#refreshers = new Map();
     this.#suspended.clear();
     this.#status.retain(resources.config.accounts.map((a) => a.name));
+    this.tokens.retain(resources.config.accounts.map((a) => a.name));
     for (const status of this.status()) status.nextRunAt = null;
     await closeResources(old);
   }
@@ -239,7 +249,7 @@ export class DaemonRunner {
         flow,
         login: () => loginForAccount(account, loginDeps, flow),
       })),
-      verifyToken: (record) => verifyStoredToken(account, record, loginDeps),
+      verifyToken: (record) => verifyAccountToken(account, record, loginDeps),
       now: () => clock.now(),
       sleep: (ms) => this.#limiter.yieldWhile(() => this.#deps.sleep(ms, signal)),
       random: this.#deps.random,
@@ -248,6 +258,7 @@ export class DaemonRunner {
         // The status first (a listener or a health check reading it sees the event's effect), then the log
         // line, then the listeners: all hear the engine's event as it is.
         this.#status.apply(event);
+        this.tokens.observe(event);
         logRefreshEvent(event, { logger, reason: this.#reasons.get(account.name) ?? "", flow: account.flow });
         this.events.emit(event);
       },

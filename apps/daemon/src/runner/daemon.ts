@@ -1,4 +1,4 @@
-import type { BuiltinSinks, Logger, TokenRecord } from "@upstox-token/core";
+import type { BuiltinSinks, Logger, TokenHolder, TokenRecord } from "@upstox-token/core";
 import { silentLogger } from "@upstox-token/core";
 import { loadConfigFile } from "../config/load-config.js";
 import type { DaemonConfig } from "../config/resolve-config.js";
@@ -44,6 +44,10 @@ export type ReloadResult = { ok: true; config: DaemonConfig } | { ok: false; err
 
 export interface Daemon {
   readonly events: DaemonEvents;
+  /** Each account's newest token as the engine stored or served it (holds tokens: never log it). */
+  readonly tokens: TokenHolder;
+  /** The engine's cycle in flight for the account, if one runs. */
+  inFlight(account: string): Promise<unknown> | undefined;
   /** The config in use (changes on a successful reload). */
   readonly config: DaemonConfig;
   status(): AccountStatus[];
@@ -157,6 +161,8 @@ export async function startDaemon(options: StartDaemonOptions = {}): Promise<Dae
 
   return {
     events: runner.events,
+    tokens: runner.tokens,
+    inFlight: (account: string) => runner.inFlight(account),
     get config() {
       return runner.config;
     },

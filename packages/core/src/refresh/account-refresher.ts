@@ -100,6 +100,11 @@ export class AccountRefresher {
     return this.#sinks.sinks;
   }
 
+  /** The cycle in flight (the account's one single-flight), if one runs: a reader may wait for its token. */
+  get inFlight(): Promise<RefreshOutcome> | undefined {
+    return this.#inflight;
+  }
+
   refresh(request: RefreshRequest = {}): Promise<RefreshOutcome> {
     this.#inflight ??= this.#guardedCycle(request).finally(() => {
       this.#inflight = undefined;

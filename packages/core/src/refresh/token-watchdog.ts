@@ -1,4 +1,4 @@
-import type { Logger } from "@upstox-token/core";
+import type { Logger } from "../logger.js";
 import type { CurrentToken, TokenAuthority } from "./token-authority.js";
 
 /** What a check of a refused token found. Only "dead" leads to a re-login. */
