@@ -33,6 +33,12 @@ export interface LoginDeps {
 /** Which login-service paths answered, per account, across restarts (UPSTOX_STATE_DIR/endpoints.json). */
 let endpointMemory: ReturnType<typeof endpointMemoryIn> | undefined;
 
+/** Read at the first login, not at import: a library user's UPSTOX_STATE_DIR set after import still counts. */
+function rememberedEndpoints(): ReturnType<typeof endpointMemoryIn> {
+  endpointMemory ??= endpointMemoryIn(defaultStateDir());
+  return endpointMemory;
+}
+
 function flowDepsFor(account: FlowAccount, deps: LoginDeps): FlowDeps {
   return {
     fetch: deps.fetch,
@@ -40,7 +46,7 @@ function flowDepsFor(account: FlowAccount, deps: LoginDeps): FlowDeps {
     sleep: deps.sleep,
     logger: deps.logger,
     ...(deps.signal ? { signal: deps.signal } : {}),
-    endpointMemory: (endpointMemory ??= endpointMemoryIn(defaultStateDir())),
+    endpointMemory: rememberedEndpoints(),
     onClockSkew: (skewMs) => {
       if (Math.abs(skewMs) > 5_000) {
         deps.logger.warn(
