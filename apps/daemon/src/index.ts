@@ -1,4 +1,4 @@
-export { FileLock } from "@upstox-token/core";
+export { FileLock, formatIst, formatLocal } from "@upstox-token/core";
 export { configJsonSchema } from "./config/json-schema.js";
 export { CONFIG_FILE_NAMES, findConfigFile, loadConfigFile, validateConfig } from "./config/load-config.js";
 export type { ProxyConfig, WatchdogConfig } from "./config/proxy-config.js";
@@ -27,7 +27,6 @@ export { EXIT_CONFIG, EXIT_FAILED, EXIT_OK, runMain } from "./main.js";
 export * from "./observe/account-status.js";
 export * from "./observe/event-bus.js";
 export { createLogger, REDACTED_PATHS } from "./observe/logger.js";
-export { formatIst, formatLocal } from "./observe/time-format.js";
 export { type Clock, systemClock } from "./runner/clock.js";
 export { type Daemon, type ReloadResult, type StartDaemonOptions, startDaemon } from "./runner/daemon.js";
 export type { AccountResult, RunSummary } from "./runner/daemon-runner.js";

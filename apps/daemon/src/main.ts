@@ -1,5 +1,13 @@
 import { resolve } from "node:path";
-import { ConfigError, type Logger, readEnvironment, SinkError, UpstoxTokenError } from "@upstox-token/core";
+import {
+  ConfigError,
+  formatIst,
+  formatLocal,
+  type Logger,
+  readEnvironment,
+  SinkError,
+  UpstoxTokenError,
+} from "@upstox-token/core";
 import { Command, CommanderError, Option } from "commander";
 import { findConfigFile, loadConfigFile, readConfigSource } from "./config/load-config.js";
 import type { DaemonConfig } from "./config/resolve-config.js";
@@ -7,7 +15,6 @@ import type { DaemonServers } from "./http/daemon-servers.js";
 import { createLogger, loadPrettyLogs, wantsPrettyLogs } from "./observe/logger.js";
 import { attachNotifications, type NotificationsHandle } from "./observe/notify.js";
 import { registerConfigSecrets } from "./observe/secret-scrub.js";
-import { formatIst, formatLocal } from "./observe/time-format.js";
 import { type Daemon, startDaemon } from "./runner/daemon.js";
 import type { RunSummary } from "./runner/daemon-runner.js";
 import type { EmulatorMode } from "./runner/emulator-mode.js";

@@ -55,6 +55,7 @@ export * from "./sink.js";
 export * from "./sink-fanout.js";
 export * from "./sink-loader.js";
 export * from "./state/state-layout.js";
+export * from "./time-format.js";
 export * from "./token.js";
 export * from "./totp.js";
 export * from "./upstox-errors.js";

@@ -1,4 +1,4 @@
-import { credentialProblems, credentialsSchema } from "@upstox-token/core";
+import { credentialProblems, credentialsSchema, DEFAULT_MARGIN_MS } from "@upstox-token/core";
 import { z } from "zod";
 import { notificationsSchema } from "./notifications-schema.js";
 import { proxySchema, watchdogSchema } from "./proxy-config.js";
@@ -224,7 +224,7 @@ export const daemonConfigSchema = z
       .number()
       .int()
       .min(0)
-      .default(10 * 60_000)
+      .default(DEFAULT_MARGIN_MS)
       .describe("A stored token counts as valid only if it stays valid this much longer. Default 600000."),
     timeoutMs: z.number().int().min(100).optional().describe("Time limit per HTTP request. Default 15000."),
     verifyOnStart: z

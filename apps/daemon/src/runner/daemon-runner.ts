@@ -1,6 +1,7 @@
 import {
   AccountRefresher,
   asUpstoxError,
+  DEFAULT_LOCK_WAIT_MS,
   loginForAccount,
   type RefreshOutcome,
   readNewest,
@@ -17,9 +18,6 @@ import { QuietCollector } from "./quiet-collector.js";
 import { logRefreshEvent } from "./refresh-log.js";
 import { closeResources, type RunnerDeps, type RunnerResources } from "./resources.js";
 import { nextRunAt } from "./schedule.js";
-
-/** How long a refresh waits for another daemon holding the account's lock. */
-const LOCK_WAIT_MS = 180_000;
 
 /** One account's cycle as the engine ended it, named; `suspended` when the runner did not start it. */
 export type AccountResult = { account: string } & (
@@ -240,7 +238,7 @@ export class DaemonRunner {
       account: account.name,
       sinks: resources.sinks.for(account.name),
       lock: resources.lock,
-      lockWaitMs: LOCK_WAIT_MS,
+      lockWaitMs: DEFAULT_LOCK_WAIT_MS,
       marginMs: resources.config.marginMs,
       retry: resources.config.retry,
       flow: account.flow,

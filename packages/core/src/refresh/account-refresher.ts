@@ -71,8 +71,10 @@ export type RefreshOutcome =
   | { result: "rate-limited"; error: UpstoxTokenError; attempts: number; retryAt: number }
   | { result: "aborted" };
 
-const DEFAULT_MARGIN_MS = 10 * 60_000;
-const DEFAULT_LOCK_WAIT_MS = 180_000;
+/** A stored token must stay valid this long to be served (the one place for the margin's default). */
+export const DEFAULT_MARGIN_MS = 10 * 60_000;
+/** How long a refresh waits for another holder of the account's lock (the one place for it). */
+export const DEFAULT_LOCK_WAIT_MS = 180_000;
 
 /**
  * One account's refresh cycle: serve a valid stored token, else take the account's lock, log in with retries
