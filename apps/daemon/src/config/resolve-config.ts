@@ -1,3 +1,5 @@
+// Over 300 lines: resolving a config is one pass (accounts, schedules, secret files, endpoint profiles) whose
+// steps share the file's error context (file, field, fix); split, each part would need that context passed in.
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import {

@@ -1,3 +1,5 @@
+// Over 300 lines: the config file's whole schema in one place, so its JSON Schema and the editor's view of a
+// config follow one file; the proxy and notification blocks are in their own files already.
 import { credentialProblems, credentialsSchema, DEFAULT_MARGIN_MS } from "@upstox-token/core";
 import { z } from "zod";
 import { notificationsSchema } from "./notifications-schema.js";

@@ -1,9 +1,9 @@
 import type { AccountLock, BuiltinSinks, Logger } from "@upstox-token/core";
 import type { DaemonConfig } from "../config/resolve-config.js";
 import type { Clock } from "./clock.js";
+import { ConfiguredSinks } from "./configured-sinks.js";
 import { createAccountLock } from "./create-lock.js";
 import { pacedFetch } from "./paced-fetch.js";
-import { ConfiguredSinks } from "./configured-sinks.js";
 
 export interface RunnerDeps {
   clock: Clock;
