@@ -6,7 +6,7 @@ import type { TokenRecord } from "../record.js";
 import type { TokenHealth } from "./token-watchdog.js";
 
 /**
- * The profile checks: Upstox's profile endpoint (docs/upstox-protocol.md §7) accepts a live token and answers
+ * The profile checks: Upstox's profile endpoint (docs/upstox-protocol.md, R7) accepts a live token and answers
  * 401 to a dead one. One module for the engine's check of a stored token and the watchdog's check of a refused one.
  */
 
