@@ -9,7 +9,7 @@ import {
   type TokenRecord,
   type UpstoxToken,
   UpstoxTokenError,
-} from "@upstox-token/core";
+} from "@upstox-token/core/internal";
 import type { CommandContext } from "./context.js";
 import { earlyMorningNote } from "./early-morning-note.js";
 import { ExitCode, type ExitCodeValue } from "./exit-codes.js";

@@ -56,7 +56,8 @@ describe("protocol citations", () => {
 
   test("the doc defines the sections and the ten requests", () => {
     expect([...requests].sort()).toEqual(["R1", "R10", "R2", "R3", "R4", "R5", "R6", "R7", "R8", "R9"]);
-    for (const s of ["2", "3", "4", "5", "5.1", "5.2", "5.3", "7", "9", "15", "15.1"]) expect(sections).toContain(s);
+    for (const s of ["2", "3", "4", "5", "5.1", "5.2", "5.3", "7", "9", "15", "15.1"])
+      expect(sections).toContain(s);
   });
 
   test("the checker reads comments, not code, and leaves RFC sections alone", () => {

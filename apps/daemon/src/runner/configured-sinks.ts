@@ -7,7 +7,7 @@ import {
   type Logger,
   SinkError,
   type TokenSink,
-} from "@upstox-token/core";
+} from "@upstox-token/core/internal";
 import { configFileError } from "../config/config-problems.js";
 import type { ConfiguredSink, DaemonConfig } from "../config/resolve-config.js";
 

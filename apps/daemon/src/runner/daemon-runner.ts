@@ -9,7 +9,7 @@ import {
   type TokenRecord,
   UpstoxTokenError,
   verifyAccountToken,
-} from "@upstox-token/core";
+} from "@upstox-token/core/internal";
 import type { DaemonConfig, ResolvedAccount } from "../config/resolve-config.js";
 import { type AccountStatus, AccountStatusBook } from "../observe/account-status.js";
 import { DaemonEvents } from "../observe/event-bus.js";

@@ -1,5 +1,5 @@
 import type { IncomingHttpHeaders } from "node:http";
-import { type Logger, readWebBody } from "@upstox-token/core";
+import { type Logger, readWebBody } from "@upstox-token/core/internal";
 import type { AfterReply, Listener, ReplyHandler } from "./node-listener.js";
 import type { ProxyExchange, ProxyReply } from "./proxy-exchange.js";
 import { downstreamHeaders } from "./upstream-request.js";

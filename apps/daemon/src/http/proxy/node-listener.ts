@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { closeAfterAnswer, type Logger, readNodeBody } from "@upstox-token/core";
+import { closeAfterAnswer, type Logger, readNodeBody } from "@upstox-token/core/internal";
 import { sendProxied } from "./proxied-answer.js";
 import type { ProxyExchange, ProxyReply } from "./proxy-exchange.js";
 

@@ -1,4 +1,4 @@
-import { type Logger, readAtMost } from "@upstox-token/core";
+import { type Logger, readAtMost } from "@upstox-token/core/internal";
 import type { ProxyConfig } from "../../config/proxy-config.js";
 import { type AccessPolicy, decideAccess } from "../request-policy.js";
 import { isInvalidTokenBody } from "./proxied-answer.js";
