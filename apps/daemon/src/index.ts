@@ -1,7 +1,16 @@
 export { FileLock, formatIst, formatLocal } from "@upstox-token/core";
+export type {
+  DaemonConfigInput,
+  LockConfig,
+  NotificationsConfig,
+  ProxyConfig,
+  RetryConfig,
+  StatusServerConfig,
+  WatchdogConfig,
+} from "@upstox-token/core/daemon-config";
+export { daemonConfigSchema, defineConfig } from "@upstox-token/core/daemon-config";
 export { configJsonSchema } from "./config/json-schema.js";
 export { CONFIG_FILE_NAMES, findConfigFile, loadConfigFile, validateConfig } from "./config/load-config.js";
-export type { ProxyConfig, WatchdogConfig } from "./config/proxy-config.js";
 export type {
   ConfiguredSink,
   DaemonConfig,
@@ -10,14 +19,6 @@ export type {
   ResolvedSchedule,
 } from "./config/resolve-config.js";
 export { withEndpoints } from "./config/resolve-config.js";
-export type {
-  DaemonConfigInput,
-  LockConfig,
-  NotificationsConfig,
-  RetryConfig,
-  StatusServerConfig,
-} from "./config/schema.js";
-export { daemonConfigSchema, defineConfig } from "./config/schema.js";
 export { type DaemonServers, startDaemonServers } from "./http/daemon-servers.js";
 export type { CurrentToken, RefreshNowResult, TokenAuthority } from "./http/proxy/token-authority.js";
 export { type TokenHealth, TokenWatchdog, type WatchdogVerdict } from "./http/proxy/watchdog.js";

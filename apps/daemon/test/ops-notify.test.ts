@@ -6,7 +6,7 @@ import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type Logger, Secret, UpstoxTokenError } from "@upstox-token/core";
-import { notificationsSchema } from "../src/config/notifications-schema.js";
+import { notificationsSchema } from "@upstox-token/core/daemon-config";
 import { DaemonEvents } from "../src/observe/event-bus.js";
 import { attachNotifications, type HookPayload } from "../src/observe/notify.js";
 

@@ -12,20 +12,22 @@ import {
   type SinkSpec,
   type UpstoxConfig,
 } from "@upstox-token/core";
-import { Cron } from "croner";
-import { configFileError } from "./config-problems.js";
-import type { NotificationsConfig } from "./notifications-schema.js";
-import { DEFAULT_WATCHDOG, type ProxyConfig, type WatchdogConfig } from "./proxy-config.js";
+import type { NotificationsConfig } from "@upstox-token/core/daemon-config";
 import {
   type AccountConfigParsed,
   type DaemonConfigParsed,
   DEFAULT_CRON,
   DEFAULT_JITTER_MS,
   DEFAULT_TIMEZONE,
+  DEFAULT_WATCHDOG,
   type LockConfig,
+  type ProxyConfig,
   type RetryConfig,
   type StatusServerConfig,
-} from "./schema.js";
+  type WatchdogConfig,
+} from "@upstox-token/core/daemon-config";
+import { Cron } from "croner";
+import { configFileError } from "./config-problems.js";
 import { cronZone, isTimeZone } from "./time-zone.js";
 
 export type LoginFlow = AccountConfigParsed["flow"];

@@ -1,12 +1,12 @@
 import { type Logger, runHook, toIstIso } from "@upstox-token/core";
-import type { z } from "zod";
 import {
   DEFAULT_HOOK_TIMEOUT_MS,
   type HookSpec,
   type hooksSchema,
   type NotificationsConfig,
   notificationsSchema,
-} from "../config/notifications-schema.js";
+} from "@upstox-token/core/daemon-config";
+import type { z } from "zod";
 import type { DaemonEvent, DaemonEvents } from "./event-bus.js";
 import { maskTokens, type PublicError, publicError } from "./public-error.js";
 import { daemonRedactor } from "./secret-scrub.js";

@@ -1,7 +1,13 @@
-// Over 300 lines: the config file's whole schema in one place, so its JSON Schema and the editor's view of a
-// config follow one file; the proxy and notification blocks are in their own files already.
-import { credentialProblems, credentialsSchema, DEFAULT_MARGIN_MS } from "@upstox-token/core";
+// Over 300 lines: the daemon config file's whole schema in one place, so its JSON Schema and the editor's view
+// of a config follow one file; the proxy and notification blocks are in their own files already.
+//
+// In core (subpath "@upstox-token/core/daemon-config") rather than in the daemon: the CLI's `init` writes this
+// file, and the CLI must not depend on the daemon package. So init's output is typed by this schema's input type
+// and a CLI test parses it with this schema.
+
 import { z } from "zod";
+import { credentialProblems, credentialsSchema } from "../credentials.js";
+import { DEFAULT_MARGIN_MS } from "../refresh/account-refresher.js";
 import { notificationsSchema } from "./notifications-schema.js";
 import { proxySchema, watchdogSchema } from "./proxy-config.js";
 

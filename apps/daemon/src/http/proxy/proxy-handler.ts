@@ -1,5 +1,5 @@
+import type { ProxyConfig } from "@upstox-token/core/daemon-config";
 import { type Logger, readAtMost } from "@upstox-token/core/internal";
-import type { ProxyConfig } from "../../config/proxy-config.js";
 import { type AccessPolicy, decideAccess } from "../request-policy.js";
 import { isInvalidTokenBody } from "./proxied-answer.js";
 import type { ProxyExchange, ProxyReply } from "./proxy-exchange.js";
