@@ -3,7 +3,7 @@
  * machinery from here. Not a stable interface for other programs: use "@upstox-token/core".
  */
 
-export * from "./bounded-body.js";
+export * from "@upstox-token/http-body";
 export * from "./clock-skew.js";
 export * from "./cookie-jar.js";
 export * from "./firewall-block.js";

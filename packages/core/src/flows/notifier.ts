@@ -1,7 +1,7 @@
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
+import { closeAfterAnswer, MAX_REQUEST_BODY_BYTES, readNodeBody, readWebBody } from "@upstox-token/http-body";
 import { z } from "zod";
-import { closeAfterAnswer, MAX_REQUEST_BODY_BYTES, readNodeBody, readWebBody } from "../bounded-body.js";
 import type { UpstoxConfig } from "../config.js";
 import { ConfigError, UpstoxTokenError } from "../errors.js";
 import { type Logger, silentLogger } from "../logger.js";

@@ -1,8 +1,8 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 
 /**
- * The one bounded-body reader of the project: the notifier, the browser callback, the daemon's status server
- * and its API proxy (node and Bun listeners) read request bodies through it.
+ * The one bounded-body reader of the project: core's notifier and browser callback, the daemon's status server
+ * and its API proxy (node and Bun listeners), and the emulator read request bodies through it.
  *
  * The most any local server of ours reads from one request by default. Upstox's webhook body is a few hundred
  * bytes; a bigger body is a mistake or an attack, and reading it would let any local process inflate our memory.
