@@ -42,7 +42,8 @@ export class DaemonRunner {
   readonly tokens = new TokenHolder();
   readonly #deps: RunnerDeps;
   readonly #status = new AccountStatusBook();
-  readonly #running = new Map<string, Promise<AccountResult>>();
+  /** The cycles this runner started, with their scheduling (for settle() and the quiet collector). */
+  readonly #running = new Set<Promise<AccountResult>>();
   readonly #suspended = new Map<string, UpstoxTokenError>();
   /** One engine per account per config: its single-flight and its sinks' generations live across cycles. */
   #refreshers = new Map<string, AccountRefresher>();
@@ -115,19 +116,21 @@ export class DaemonRunner {
     return this.runAccount(name, "manual", options);
   }
 
-  /** Runs one account's cycle unless one is already running for it (then joins that one). */
+  /**
+   * Runs one account's cycle through the limiter, unless the engine has one in flight for it (waiting for a slot
+   * or running): then joins that one. The engine's single-flight is the only one.
+   */
   runAccount(name: string, reason: CycleReason, options: { force?: boolean } = {}): Promise<AccountResult> {
-    const running = this.#running.get(name);
-    if (running) return running;
     const account = this.config.accounts.find((a) => a.name === name);
     if (!account) return Promise.resolve({ account: name, result: "aborted" });
+    const resources = this.#resources;
+    const joined = this.#refresher(account, resources).inFlight;
+    if (joined) return joined.then((outcome) => ({ account: name, ...outcome }));
     const suspendedBy = this.#suspended.get(name);
     if (suspendedBy) {
       return Promise.resolve({ account: name, result: "suspended", error: suspendedBy });
     }
-    const resources = this.#resources;
-    const cycle = this.#limiter
-      .run(() => this.#cycle(account, resources, reason, options.force ?? false))
+    const cycle: Promise<AccountResult> = this.#cycle(account, resources, reason, options.force ?? false)
       .catch((error: unknown): AccountResult => {
         // A bug here must not kill the daemon: report it like a failed cycle.
         const wrapped = asUpstoxError(error);
@@ -140,17 +143,17 @@ export class DaemonRunner {
         return outcome;
       })
       .finally(() => {
-        this.#running.delete(name);
+        this.#running.delete(cycle);
         if (this.#running.size === 0) this.#collector.quiet();
       });
-    this.#running.set(name, cycle);
+    this.#running.add(cycle);
     this.#collector.busy();
     return cycle;
   }
 
   /** Waits for the cycles in flight (after stop(), they end at their next abort point). */
   async settle(timeoutMs = Number.POSITIVE_INFINITY): Promise<boolean> {
-    const all = Promise.allSettled([...this.#running.values()]).then(() => true);
+    const all = Promise.allSettled([...this.#running]).then(() => true);
     if (!Number.isFinite(timeoutMs)) return all;
     let timer: ReturnType<typeof setTimeout> | undefined;
     const timeout = new Promise<boolean>((resolve) => {
@@ -251,6 +254,8 @@ export class DaemonRunner {
       now: () => clock.now(),
       sleep: (ms) => this.#limiter.yieldWhile(() => this.#deps.sleep(ms, signal)),
       random: this.#deps.random,
+      // Cycles wait for a slot of the limiter inside the engine, so a call meanwhile joins them.
+      run: (cycle) => this.#limiter.run(cycle),
       logger,
       onEvent: (event) => {
         // The status first (a listener or a health check reading it sees the event's effect), then the log

@@ -23,6 +23,11 @@ export interface AccountRefresherOptions {
    * (blocked, endpoint gone, app version refused, out of attempts). Never after a wrong PIN or a locked account.
    */
   fallbacks?: readonly { flow: string; login: LoginAttempt }[];
+  /**
+   * Where a new cycle runs, e.g. a shell's concurrency limiter; default: at once. A call made while a cycle waits
+   * here joins it: the engine's single-flight covers the wait too, so a shell needs no guard of its own.
+   */
+  run?: <T>(cycle: () => Promise<T>) => Promise<T>;
   /** Serialises refreshes of the account across processes (file lock) or machines (Redis lock). */
   lock?: AccountLock | undefined;
   /** How long to wait for another holder of the lock. Default 3 minutes. */
@@ -108,7 +113,9 @@ export class AccountRefresher {
   }
 
   refresh(request: RefreshRequest = {}): Promise<RefreshOutcome> {
-    this.#inflight ??= this.#guardedCycle(request).finally(() => {
+    this.#inflight ??= (
+      this.#o.run ? this.#o.run(() => this.#guardedCycle(request)) : this.#guardedCycle(request)
+    ).finally(() => {
       this.#inflight = undefined;
     });
     return this.#inflight;
