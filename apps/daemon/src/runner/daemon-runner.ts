@@ -297,7 +297,3 @@ export class DaemonRunner {
     return { account: name, ...outcome };
   }
 }
-
-export type { RunnerDeps, RunnerResources } from "./resources.js";
-export { closeResources, prepareResources } from "./resources.js";
-export { asUpstoxError };

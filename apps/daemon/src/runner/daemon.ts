@@ -6,14 +6,8 @@ import type { AccountStatus } from "../observe/account-status.js";
 import type { DaemonEvents } from "../observe/event-bus.js";
 import { builtinSinks } from "./builtin-sinks.js";
 import { type Clock, sleepOn, systemClock } from "./clock.js";
-import {
-  type AccountResult,
-  closeResources,
-  DaemonRunner,
-  prepareResources,
-  type RunnerResources,
-  type RunSummary,
-} from "./daemon-runner.js";
+import { type AccountResult, DaemonRunner, type RunSummary } from "./daemon-runner.js";
+import { closeResources, prepareResources, type RunnerResources } from "./resources.js";
 import { Scheduler } from "./scheduler.js";
 
 export interface StartDaemonOptions {
