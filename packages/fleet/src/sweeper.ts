@@ -77,14 +77,19 @@ export class Sweeper {
         if (!job?.id || job.failedReason !== STALLED_REASON) continue;
         if ((job.finishedOn ?? 0) + o.accountLockTtlMs > o.now()) continue;
         if (await this.verdict(job.id)) continue;
-        const verdict = await this.#decide(job.id, job.data);
+        const { verdict, pin } = await this.#decide(job.id, job.data);
         verdicts.set(job.id, verdict);
         (o.logger ?? silentLogger)[
           verdict === "re-enqueued" || verdict === "token-present" ? "info" : "error"
         ](
-          { account: job.data.account, job: job.id, verdict },
+          { account: job.data.account, job: job.id, pin, verdict },
           "fleet: a worker died during this account's cycle",
         );
+        await o.redis
+          .multi()
+          .lpush(`${o.prefix}sweep-log`, JSON.stringify({ job: job.id, pin, verdict, at: o.now() }))
+          .ltrim(`${o.prefix}sweep-log`, 0, 999)
+          .exec();
         if (verdict === "re-enqueued") {
           await job.remove();
           await o.queue.add("refresh", job.data, {
@@ -102,15 +107,22 @@ export class Sweeper {
     return verdicts;
   }
 
-  async #decide(jobId: string, data: FleetJobData): Promise<SweepVerdict> {
+  async #decide(jobId: string, data: FleetJobData): Promise<{ verdict: SweepVerdict; pin: string }> {
     const o = this.#o;
-    if (await o.hasValidToken(data.account)) return "token-present";
     const record = await o.ledger.read(jobId);
-    const state = record?.state ?? "not-sent";
-    if (state === "not-sent" || state === "accepted") return "re-enqueued";
-    if (state === "refused") return "held: the PIN was refused";
+    const pin = record?.state ?? "not-sent";
+    if (await o.hasValidToken(data.account)) return { verdict: "token-present", pin };
+    if (pin === "not-sent" || pin === "accepted") return { verdict: "re-enqueued", pin };
+    if (pin === "refused") return { verdict: "held: the PIN was refused", pin };
     const fingerprint = o.pinFingerprint?.(data.account);
-    if (fingerprint && (await o.ledger.knownGood(data.account, fingerprint))) return "re-enqueued";
-    return "held: the PIN's answer was lost and this PIN was never accepted";
+    if (fingerprint && (await o.ledger.knownGood(data.account, fingerprint)))
+      return { verdict: "re-enqueued", pin };
+    return { verdict: "held: the PIN's answer was lost and this PIN was never accepted", pin };
+  }
+
+  /** The sweeper's decisions, newest first (at most 1000). */
+  async log(): Promise<{ job: string; pin: string; verdict: SweepVerdict; at: number }[]> {
+    const rows = await this.#o.redis.lrange(`${this.#o.prefix}sweep-log`, 0, -1);
+    return rows.map((row) => JSON.parse(row));
   }
 }
