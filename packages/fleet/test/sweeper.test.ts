@@ -59,18 +59,18 @@ describe.skipIf(!redisInstalled())(
       await ledger.rememberAccepted("a-lost-known", "fp-a-lost-known");
       await ledger.rememberAccepted("a-lost-new", "fp-of-an-older-pin");
       // Not before the dead cycle's account lock has expired.
-    const early = new Sweeper({
-      queue,
-      redis,
-      prefix: PREFIX,
-      ledger,
-      accountLockTtlMs: 60_000,
-      intervalMs: 1_000,
-      now: Date.now,
-      hasValidToken: async () => false,
-    });
-    expect((await early.sweep()).size).toBe(0);
-    const sweeper = new Sweeper({
+      const early = new Sweeper({
+        queue,
+        redis,
+        prefix: PREFIX,
+        ledger,
+        accountLockTtlMs: 60_000,
+        intervalMs: 1_000,
+        now: Date.now,
+        hasValidToken: async () => false,
+      });
+      expect((await early.sweep()).size).toBe(0);
+      const sweeper = new Sweeper({
         queue,
         redis,
         prefix: PREFIX,
@@ -95,6 +95,5 @@ describe.skipIf(!redisInstalled())(
       expect(await queue.getJobState(jobIdFor("a-refused", DAY))).toBe("failed");
       expect((await sweeper.sweep()).size).toBe(0);
     });
-});
   },
 );
