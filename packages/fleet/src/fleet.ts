@@ -10,7 +10,14 @@ import { jobIdFor, tradingDay } from "./trading-day.js";
 import type { CycleResult, FleetJobData, FleetOptions } from "./types.js";
 
 /** A job finished for the day: done, failed for a reason of its own, or a dead cycle the sweeper decided about. */
-export type DayOutcome = { account: string; state: "completed" | "failed" | "held"; reason?: string };
+export interface DayOutcome {
+  account: string;
+  state: "completed" | "failed" | "held";
+  reason?: string;
+  /** A completed job: whether its cycle logged in, and which daemon ran it. */
+  loggedIn?: boolean;
+  by?: string;
+}
 
 /** When a daemon without the account (a config rollout in progress) hands a job back. */
 const NOT_HERE_DELAY_MS = 5_000;
@@ -30,6 +37,8 @@ export class Fleet {
   readonly #budget: OtpBudget | null;
   readonly #sweeper: Sweeper;
   #worker: Worker<FleetJobData> | undefined;
+  /** BullMQ leaves connections it was given open at close(): these are closed here. */
+  readonly #connections: Redis[] = [];
   #closing: Promise<void> | undefined;
 
   constructor(options: FleetOptions) {
@@ -37,7 +46,7 @@ export class Fleet {
     this.#prefix = options.prefix ?? DEFAULT_PREFIX;
     this.#redis = new Redis(options.redisUrl, { maxRetriesPerRequest: null, lazyConnect: false });
     this.#queue = new Queue<FleetJobData>(options.queueName ?? DEFAULT_QUEUE, {
-      connection: new Redis(options.redisUrl, { maxRetriesPerRequest: null }),
+      connection: this.#connection(),
     });
     this.#ledger = new PinLedger(this.#redis, this.#prefix);
     this.#budget = options.otpLimit ? new OtpBudget(this.#redis, this.#prefix, options.otpLimit) : null;
@@ -53,6 +62,12 @@ export class Fleet {
       hasValidToken: options.hasValidToken,
       pinFingerprint: options.pinFingerprint,
     });
+  }
+
+  #connection(): Redis {
+    const connection = new Redis(this.#o.redisUrl, { maxRetriesPerRequest: null });
+    this.#connections.push(connection);
+    return connection;
   }
 
   get #now(): () => number {
@@ -126,7 +141,10 @@ export class Fleet {
     const job = await this.#queue.getJob(jobIdFor(account, day));
     if (!job) return null;
     const state = await job.getState();
-    if (state === "completed") return { account, state };
+    if (state === "completed") {
+      const value = (job.returnvalue ?? {}) as { loggedIn?: boolean; by?: string };
+      return { account, state, loggedIn: value.loggedIn === true, ...(value.by ? { by: value.by } : {}) };
+    }
     if (state !== "failed") return null;
     if (job.failedReason !== STALLED_REASON) return { account, state, reason: job.failedReason };
     const verdict = await this.#sweeper.verdict(job.id ?? "");
@@ -143,8 +161,10 @@ export class Fleet {
     this.#closing ??= (async () => {
       await this.#sweeper.stop();
       await this.#worker?.close();
+      await this.#worker?.disconnect();
       await this.#queue.close();
       this.#redis.disconnect();
+      for (const connection of this.#connections) connection.disconnect();
     })();
     return this.#closing;
   }

@@ -15,6 +15,7 @@ import type { NotificationsConfig } from "../notify.js";
 import { DEFAULT_WATCHDOG, type ProxyConfig, type WatchdogConfig } from "../proxy/proxy-config.js";
 import { cronZone, isTimeZone } from "../schedule.js";
 import { configFileError } from "./config-problems.js";
+import { type FleetConfig, resolveFleetConfig } from "./fleet-schema.js";
 import {
   type AccountConfigParsed,
   type DaemonConfigParsed,
@@ -79,6 +80,8 @@ export interface DaemonConfig {
   /** The local API proxy (issue 11); undefined: off. */
   proxy: ProxyConfig | undefined;
   watchdog: WatchdogConfig;
+  /** Fleet mode (issue 18): undefined when this daemon schedules its accounts itself. */
+  fleet: FleetConfig | undefined;
   /** Non-fatal findings, already logged by the loader. */
   warnings: string[];
 }
@@ -121,7 +124,8 @@ export function resolveDaemonConfig(
     baseDir: context.baseDir,
     accounts,
     sinks: parsed.sinks.map((spec, i) => ({ spec: spec as SinkSpec, field: `sinks[${i}]` })),
-    lock: parsed.lock ?? { use: "file" },
+    // Fleet mode without a lock: the engine's lock lives on the fleet's Redis (it must hold across machines).
+    lock: parsed.lock ?? (parsed.fleet ? { use: "redis", url: parsed.fleet.redis } : { use: "file" }),
     concurrency: parsed.concurrency,
     pace: parsed.pace ?? { requestsPerSecond: DEFAULT_PACE_RPS },
     retry: parsed.retry,
@@ -132,6 +136,7 @@ export function resolveDaemonConfig(
     statusServer: parsed.statusServer,
     proxy: parsed.proxy,
     watchdog: parsed.watchdog ?? DEFAULT_WATCHDOG,
+    fleet: resolveFleetConfig(parsed.fleet, parsed.concurrency),
     warnings,
   };
 }

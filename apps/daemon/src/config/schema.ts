@@ -2,6 +2,7 @@ import { credentialProblems, credentialsSchema } from "@upstox-token/core";
 import { z } from "zod";
 import { notificationsSchema } from "../notify.js";
 import { proxySchema, watchdogSchema } from "../proxy/proxy-config.js";
+import { fleetSchema } from "./fleet-schema.js";
 
 /**
  * The daemon's config file, validated once at the edge. Every field has a description: it becomes the JSON
@@ -237,6 +238,7 @@ export const daemonConfigSchema = z
     statusServer: statusServerSchema.optional(),
     proxy: proxySchema.optional(),
     watchdog: watchdogSchema.optional(),
+    fleet: fleetSchema.optional(),
   })
   .superRefine((config, ctx) => {
     const defaultAccount = config.proxy?.defaultAccount;
@@ -267,6 +269,13 @@ export const daemonConfigSchema = z
       }
       checkFlowCredentials(account, i, ctx);
     });
+    if (config.fleet && config.lock?.use === "file") {
+      ctx.addIssue({
+        code: "custom",
+        path: ["lock"],
+        message: `a file lock holds on one machine only; in fleet mode remove "lock" (the fleet's Redis is used) or set { "use": "redis", "url": "${config.fleet.redis}" }`,
+      });
+    }
   });
 
 type AccountInput = z.output<typeof accountSchema>;

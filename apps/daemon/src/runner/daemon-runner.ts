@@ -216,6 +216,9 @@ export class DaemonRunner {
       sleep: (ms: number) => this.#limiter.yieldWhile(() => this.#deps.sleep(ms, signal)),
       logger,
       signal,
+      onPinStep: async (state: "sent" | "accepted" | "refused") => {
+        await this.#deps.pinStepFor?.(account.name)?.(state);
+      },
     };
     refresher = new AccountRefresher({
       account: account.name,

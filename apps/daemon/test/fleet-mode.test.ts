@@ -1,0 +1,78 @@
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { type Emulator, startEmulator } from "@upstox-token/emulator";
+import { startRedisServer, type TestRedisServer } from "@upstox-token/sink-test-suite/redis-server";
+import { accountEntry, addUsers, DAEMON_BIN, tempDir, writeConfig } from "./support/helpers.js";
+
+let emulator: Emulator;
+let redis: TestRedisServer;
+const cleanups: (() => void | Promise<void>)[] = [];
+
+beforeAll(async () => {
+  emulator = await startEmulator({ latencyMs: 10 });
+  redis = await startRedisServer();
+});
+afterAll(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+  await emulator.close();
+  await redis.stop();
+});
+
+function spawnDaemon(args: string[], env: Record<string, string>) {
+  return Bun.spawn(["bun", DAEMON_BIN, ...args], {
+    env: { ...process.env, UPSTOX_TOKEN_LOG_LEVEL: "warn", ...env },
+    stdout: "pipe",
+    stderr: "pipe",
+  });
+}
+
+describe("fleet mode (one BullMQ queue on one Redis)", () => {
+  test("two daemons --once share the accounts: each logged in exactly once, both exit 0", async () => {
+    const { dir, cleanup } = tempDir("daemon-fleet-");
+    cleanups.push(cleanup);
+    const accounts = addUsers(emulator, 12, "fleet");
+    const file = writeConfig(dir, {
+      accounts: accounts.map((a) => accountEntry(emulator, a)),
+      sinks: [{ use: "redis", options: { url: redis.url, prefix: "fleet-test:" } }],
+      concurrency: 4,
+      pace: false,
+      verifyOnStart: false,
+      fleet: { redis: redis.url, pace: false },
+    });
+    const env = { UPSTOX_TOKEN_LOCK_DIR: dir, UPSTOX_STATE_DIR: dir };
+    const runs = [0, 1].map(() => spawnDaemon(["--once", "--config", file], env));
+    const results = await Promise.all(
+      runs.map(async (child) => ({
+        code: await child.exited,
+        stdout: await new Response(child.stdout).text(),
+        stderr: await new Response(child.stderr).text(),
+      })),
+    );
+    for (const r of results) {
+      expect({ code: r.code, stderr: r.stderr }).toEqual({ code: 0, stderr: expect.any(String) });
+      expect(r.stdout.split("\n").filter(Boolean)).toHaveLength(12);
+    }
+    const tokens = emulator.log.filter((e) => e.step === "token");
+    expect(tokens).toHaveLength(12);
+    expect(new Set(tokens.map((e) => e.account)).size).toBe(12);
+    // Every line says where the token came from: this daemon's login, another's, or none needed.
+    const lines = results.flatMap((r) => r.stdout.split("\n").filter(Boolean));
+    expect(lines.filter((l) => l.includes("new token"))).toHaveLength(12);
+  }, 60_000);
+
+  test("a file lock is refused in fleet mode (exit 2, names the field)", async () => {
+    const { dir, cleanup } = tempDir("daemon-fleet-");
+    cleanups.push(cleanup);
+    const [account] = addUsers(emulator, 1, "fleet-lock");
+    const file = writeConfig(dir, {
+      accounts: [accountEntry(emulator, account!)],
+      sinks: [{ use: "redis", options: { url: redis.url } }],
+      lock: { use: "file" },
+      fleet: { redis: redis.url },
+    });
+    const child = spawnDaemon(["--once", "--config", file], {});
+    expect(await child.exited).toBe(2);
+    const stderr = await new Response(child.stderr).text();
+    expect(stderr).toContain("lock");
+    expect(stderr).toContain("fleet mode");
+  }, 30_000);
+});
