@@ -7,6 +7,7 @@ import { readBoundedBody } from "./proxy/bounded-body.js";
 import { closeAfterAnswer } from "./proxy/refuse-unread.js";
 import { type AccessPolicy, decideAccess, isLoopbackAddress } from "./proxy/request-policy.js";
 import { maskTokens, type PublicError, publicError } from "./public-error.js";
+import type { FleetState } from "./runner/fleet-status.js";
 import type { AccountsReport } from "./status-page/account-view.js";
 import { ReportStream } from "./status-page/event-stream.js";
 import { renderStatusPage } from "./status-page/page-html.js";
@@ -29,6 +30,8 @@ export interface StatusServerOptions {
   tokenInvalid?: (account: string | undefined) => Promise<{ status: number; body: unknown }>;
   /** Tests: which remote addresses count as this machine. */
   isLoopback?: AccessPolicy["isLoopback"];
+  /** Fleet mode: the shared queue's state (cached); /healthz shows it and is not ok while a dead cycle is held. */
+  fleet?: () => (FleetState & { read_at: number | null }) | null;
 }
 
 export interface StatusServer {
@@ -50,6 +53,7 @@ export interface HealthReport {
   ok: boolean;
   now: string;
   accounts: AccountHealth[];
+  fleet?: FleetState & { read_at: number | null };
 }
 
 const iso = (ms: number | null): string | null => (ms === null ? null : toIstIso(ms));
@@ -69,6 +73,20 @@ export function healthReport(accounts: AccountStatus[], now: number): HealthRepo
     };
   });
   return { ok: rows.every((r) => r.valid), now: toIstIso(now), accounts: rows };
+}
+
+/**
+ * Fleet mode: other daemons refresh most accounts, so this daemon's rows cover the ones it ran; the report is ok
+ * while those are valid and no job of the fleet failed or is held.
+ */
+function withFleet(
+  report: HealthReport,
+  fleet: (FleetState & { read_at: number | null }) | null,
+): HealthReport {
+  if (!fleet) return report;
+  const mine = report.accounts.filter((a) => a.last_refresh_at !== null || a.last_error !== null);
+  const ok = mine.every((a) => a.valid) && fleet.held.length === 0 && fleet.jobs.failed === 0;
+  return { ...report, ok, accounts: mine, fleet };
 }
 
 /** The only body this server reads; anything bigger is refused unread. */
@@ -173,7 +191,7 @@ async function handle(req: IncomingMessage, res: ServerResponse, ctx: RouteConte
   }
   const now = (options.now ?? Date.now)();
   if (path === "/healthz") {
-    const report = healthReport(options.status(), now);
+    const report = withFleet(healthReport(options.status(), now), options.fleet?.() ?? null);
     send(req, res, report.ok ? 200 : 503, "application/json", json(report));
     return;
   }

@@ -1,6 +1,10 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { type Emulator, startEmulator } from "@upstox-token/emulator";
-import { startRedisServer, type TestRedisServer } from "@upstox-token/sink-test-suite/redis-server";
+import {
+  findFreePort,
+  startRedisServer,
+  type TestRedisServer,
+} from "@upstox-token/sink-test-suite/redis-server";
 import { accountEntry, addUsers, DAEMON_BIN, tempDir, writeConfig } from "./support/helpers.js";
 
 let emulator: Emulator;
@@ -75,4 +79,62 @@ describe("fleet mode (one BullMQ queue on one Redis)", () => {
     expect(stderr).toContain("lock");
     expect(stderr).toContain("fleet mode");
   }, 30_000);
+
+  test("a scheduled fleet daemon shows the fleet on /healthz, /metrics and the page; SIGTERM drains it", async () => {
+    const { dir, cleanup } = tempDir("daemon-fleet-");
+    cleanups.push(cleanup);
+    const accounts = addUsers(emulator, 6, "fleet-ops");
+    const port = await findFreePort();
+    const file = writeConfig(dir, {
+      accounts: accounts.map((a) => accountEntry(emulator, a)),
+      sinks: [{ use: "redis", options: { url: redis.url, prefix: "fleet-ops:" } }],
+      concurrency: 2,
+      pace: false,
+      verifyOnStart: false,
+      statusServer: { port },
+      fleet: { redis: redis.url, queue: "ops-test", pace: false },
+    });
+    const before = emulator.log.filter((e) => e.step === "token").length;
+    const child = spawnDaemon(["--config", file], { UPSTOX_TOKEN_LOCK_DIR: dir, UPSTOX_STATE_DIR: dir });
+    const base = `http://127.0.0.1:${port}`;
+    type Health = { ok: boolean; fleet?: { jobs: Record<string, number>; held: unknown[] } };
+    let health: Health | undefined;
+    const deadline = Date.now() + 20_000;
+    while (Date.now() < deadline) {
+      health = (await fetch(`${base}/healthz`)
+        .then((r) => r.json())
+        .catch(() => undefined)) as Health | undefined;
+      if (health?.fleet?.jobs.completed === 6) break;
+      await Bun.sleep(100);
+    }
+    expect(health?.fleet?.jobs).toMatchObject({ completed: 6, failed: 0, active: 0, waiting: 0 });
+    expect(health?.ok).toBe(true);
+    expect(emulator.log.filter((e) => e.step === "token").length - before).toBe(6);
+    const metrics = await (await fetch(`${base}/metrics`)).text();
+    expect(metrics).toContain('upstox_token_fleet_jobs{state="completed"} 6');
+    const page = await (await fetch(`${base}/`)).text();
+    expect(page).toContain('<section id="fleet">');
+    // A config change (SIGHUP) reaches the enqueue: the new accounts get a job, the old ones no second one.
+    const more = addUsers(emulator, 2, "fleet-ops-new");
+    writeConfig(dir, {
+      accounts: [...accounts, ...more].map((a) => accountEntry(emulator, a)),
+      sinks: [{ use: "redis", options: { url: redis.url, prefix: "fleet-ops:" } }],
+      concurrency: 2,
+      pace: false,
+      verifyOnStart: false,
+      statusServer: { port },
+      fleet: { redis: redis.url, queue: "ops-test", pace: false },
+    });
+    child.kill("SIGHUP");
+    const reloaded = Date.now() + 20_000;
+    while (Date.now() < reloaded) {
+      health = (await fetch(`${base}/healthz`).then((r) => r.json())) as Health;
+      if (health?.fleet?.jobs.completed === 8) break;
+      await Bun.sleep(100);
+    }
+    expect(health?.fleet?.jobs).toMatchObject({ completed: 8, failed: 0 });
+    expect(emulator.log.filter((e) => e.step === "token").length - before).toBe(8);
+    child.kill("SIGTERM");
+    expect(await child.exited).toBe(0);
+  }, 60_000);
 });
