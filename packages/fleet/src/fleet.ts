@@ -128,11 +128,25 @@ export class Fleet {
     return true;
   }
 
-  /** Resolves once every listed account's job of the day has an outcome (polls Redis; `--once`). */
+  /**
+   * Resolves once every listed account's job of the day has an outcome (`--once`). Cheap while work is left: it
+   * polls the queue's counts and looks at single jobs only when nothing waits or runs (or every 20th poll), and
+   * then only at the jobs not yet finished.
+   */
   async waitForDay(accounts: string[], day = tradingDay(this.#now()), pollMs = 250): Promise<DayOutcome[]> {
-    for (;;) {
-      const outcomes = await Promise.all(accounts.map((account) => this.#dayOutcome(account, day)));
-      if (outcomes.every((o) => o !== null)) return outcomes as DayOutcome[];
+    const done = new Map<string, DayOutcome>();
+    for (let poll = 0; ; poll++) {
+      const counts = await this.#queue.getJobCounts("waiting", "active", "delayed", "prioritized");
+      const busy = (counts.waiting ?? 0) + (counts.active ?? 0) + (counts.prioritized ?? 0);
+      if (busy === 0 || poll % 20 === 0) {
+        const pending = accounts.filter((a) => !done.has(a));
+        for (let i = 0; i < pending.length; i += 200) {
+          const batch = pending.slice(i, i + 200);
+          const outcomes = await Promise.all(batch.map((account) => this.#dayOutcome(account, day)));
+          for (const outcome of outcomes) if (outcome) done.set(outcome.account, outcome);
+        }
+        if (done.size === accounts.length) return accounts.map((a) => done.get(a) as DayOutcome);
+      }
       await new Promise((resolve) => setTimeout(resolve, pollMs));
     }
   }
