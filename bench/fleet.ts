@@ -164,19 +164,24 @@ async function run(n: number): Promise<Run> {
   const children = Array.from({ length: n }, () =>
     Bun.spawn([...DAEMON, "--once", "--config", config, "--log-level", "error"], {
       env: { ...process.env, BENCH_PIN: PIN, UPSTOX_TOKEN_LOCK_DIR: work, UPSTOX_STATE_DIR: work },
-      stdout: "ignore",
+      stdout: "pipe",
       stderr: "pipe",
     }),
   );
+  const outputs = children.map((c) => new Response(c.stdout).text());
   const watches = children.map((c) => watch(c.pid, () => c.exitCode === null));
   const exitCodes = await Promise.all(children.map((c) => c.exited));
   const wallMs = performance.now() - started;
   await Promise.all(watches.map((w) => w.done));
   for (const [i, c] of children.entries()) {
-    if (exitCodes[i] !== 0)
+    if (exitCodes[i] !== 0) {
+      const failed = (await outputs[i])
+        ?.split("\n")
+        .filter((l) => l.includes("FAILED") || l.includes("hint"));
       console.error(
-        `daemon ${i} exited ${exitCodes[i]}: ${(await new Response(c.stderr).text()).slice(-1500)}`,
+        `daemon ${i} exited ${exitCodes[i]}: ${failed?.slice(0, 6).join("\n")}\n${(await new Response(c.stderr).text()).slice(-1500)}`,
       );
+    }
   }
   const log = (await (await fetch(`${emu}/__emulator/log`)).json()) as {
     entries: { step: string; account?: string }[];

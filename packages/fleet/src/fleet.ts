@@ -111,6 +111,7 @@ export class Fleet {
     accounts: { account: string; userKey?: string | undefined }[],
     day = tradingDay(this.#now()),
   ): Promise<void> {
+    await this.#queue.waitUntilReady();
     await this.#queue.addBulk(
       accounts.map(({ account, userKey }) => ({
         name: "refresh",
@@ -134,6 +135,8 @@ export class Fleet {
    * then only at the jobs not yet finished.
    */
   async waitForDay(accounts: string[], day = tradingDay(this.#now()), pollMs = 250): Promise<DayOutcome[]> {
+    // One wait for the connection first: many commands issued while it connects each add listeners to it.
+    await this.#queue.waitUntilReady();
     const done = new Map<string, DayOutcome>();
     for (let poll = 0; ; poll++) {
       const counts = await this.#queue.getJobCounts("waiting", "active", "delayed", "prioritized");

@@ -129,7 +129,7 @@ export async function startFleetMode(options: {
           };
         }),
       );
-      return { ok: accounts.every((a) => a.result === "refreshed"), accounts };
+      return { ok: accounts.every((a) => a.result === "refreshed" || a.result === "skipped"), accounts };
     },
   };
 }
