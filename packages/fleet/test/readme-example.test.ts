@@ -46,7 +46,7 @@ test.skipIf(!redisInstalled())(
       child.exited,
       new Response(child.stdout).text(),
       new Response(child.stderr).text(),
-    ]);
+    ]).finally(() => rmSync(file, { force: true }));
     expect({ code: code_, err }).toEqual({ code: 0, err: "" });
     expect(out).toContain('state: "completed"');
     expect(out).toContain("loggedIn: true");
