@@ -15,6 +15,8 @@ import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { Queue } from "bullmq";
+import { Redis } from "ioredis";
 import { ratio, writeResult } from "./stats.js";
 
 const args = new Map<string, string>();
@@ -148,6 +150,8 @@ await writeFile(
 interface Run {
   daemons: number;
   wallMs: number;
+  /** From the first job's start to the last job's end (BullMQ's processedOn/finishedOn): the work without start-up. */
+  workMs: number;
   floorMs: number;
   logins: number;
   accountsLoggedInOnce: number;
@@ -190,9 +194,17 @@ async function run(n: number): Promise<Run> {
   for (const e of log.entries)
     if (e.step === "token" && e.account) perAccount.set(e.account, (perAccount.get(e.account) ?? 0) + 1);
   const counts = [...perAccount.values()];
+  const connection = new Redis(redisUrl, { maxRetriesPerRequest: null });
+  const queue = new Queue("upstox-token-refresh", { connection });
+  const jobs = await queue.getCompleted(0, -1);
+  const workMs =
+    Math.max(...jobs.map((j) => j.finishedOn ?? 0)) - Math.min(...jobs.map((j) => j.processedOn ?? Infinity));
+  await queue.close();
+  connection.disconnect();
   return {
     daemons: n,
     wallMs: Math.round(wallMs),
+    workMs,
     floorMs: (accounts * ROUND_TRIPS * latencyMs) / (n * concurrency),
     logins: counts.reduce((a, b) => a + b, 0),
     accountsLoggedInOnce: counts.filter((c) => c === 1).length,
@@ -217,12 +229,12 @@ console.log(
   `fleet bench: ${accounts} accounts, ${latencyMs} ms/request, concurrency ${concurrency} per daemon`,
 );
 console.log(
-  "| daemons | wall | floor | ratio | logins | once | twice | peak RSS per daemon | CPU per daemon |",
+  "| daemons | wall | floor | ratio | work (first job → last) | ratio | logins | once | twice | peak RSS per daemon | CPU per daemon |",
 );
-console.log("|---|---|---|---|---|---|---|---|---|");
+console.log("|---|---|---|---|---|---|---|---|---|---|---|");
 for (const r of runs) {
   console.log(
-    `| ${r.daemons} | ${(r.wallMs / 1000).toFixed(1)} s | ${(r.floorMs / 1000).toFixed(2)} s | ${ratio(r.wallMs, r.floorMs)} | ${r.logins} | ${r.accountsLoggedInOnce} | ${r.accountsLoggedInTwice} | ${r.peakRssMb.map((m) => `${m} MB`).join(", ")} | ${r.cpuMs.map((c) => `${(c / 1000).toFixed(1)} s`).join(", ")} |`,
+    `| ${r.daemons} | ${(r.wallMs / 1000).toFixed(1)} s | ${(r.floorMs / 1000).toFixed(2)} s | ${ratio(r.wallMs, r.floorMs)} | ${(r.workMs / 1000).toFixed(1)} s | ${ratio(r.workMs, r.floorMs)} | ${r.logins} | ${r.accountsLoggedInOnce} | ${r.accountsLoggedInTwice} | ${r.peakRssMb.map((m) => `${m} MB`).join(", ")} | ${r.cpuMs.map((c) => `${(c / 1000).toFixed(1)} s`).join(", ")} |`,
   );
 }
 console.log(
