@@ -5,6 +5,7 @@ import {
   startRedisServer,
   type TestRedisServer,
 } from "@upstox-token/sink-test-suite/redis-server";
+import { loadConfigFile } from "../src/config/load-config.js";
 import { accountEntry, addUsers, DAEMON_BIN, tempDir, writeConfig } from "./support/helpers.js";
 
 let emulator: Emulator;
@@ -62,6 +63,45 @@ describe("fleet mode (one BullMQ queue on one Redis)", () => {
     const lines = results.flatMap((r) => r.stdout.split("\n").filter(Boolean));
     expect(lines.filter((l) => l.includes("new token"))).toHaveLength(12);
   }, 60_000);
+
+  test("the fleet block: defaults, the engine's lock on the fleet's Redis, the worker's concurrency", async () => {
+    const { dir, cleanup } = tempDir("daemon-fleet-");
+    cleanups.push(cleanup);
+    const [account] = addUsers(emulator, 1, "fleet-config");
+    const base = {
+      accounts: [accountEntry(emulator, account!)],
+      sinks: [{ use: "redis", options: { url: redis.url } }],
+    };
+    const plain = await loadConfigFile({ path: writeConfig(dir, { ...base, concurrency: 6 }), env: {} });
+    expect(plain.fleet).toBeUndefined();
+    expect(plain.lock).toEqual({ use: "file" });
+    const fleet = await loadConfigFile({
+      path: writeConfig(dir, {
+        ...base,
+        concurrency: 6,
+        fleet: { redis: "redis://10.0.0.5:6379", concurrency: 12 },
+      }),
+      env: {},
+    });
+    expect(fleet.fleet).toEqual({
+      redis: "redis://10.0.0.5:6379",
+      concurrency: 12,
+      loginsPerSecond: 3,
+      otpLimit: { max: 8, windowMs: 660_000 },
+      queue: undefined,
+      jobLockMs: undefined,
+    });
+    expect(fleet.lock).toEqual({ use: "redis", url: "redis://10.0.0.5:6379" });
+    expect(fleet.concurrency).toBe(12);
+    const off = await loadConfigFile({
+      path: writeConfig(dir, { ...base, fleet: { redis: redis.url, pace: false, otpLimit: false } }),
+      env: {},
+    });
+    expect(off.fleet).toMatchObject({ loginsPerSecond: undefined, otpLimit: null, concurrency: 4 });
+    await expect(
+      loadConfigFile({ path: writeConfig(dir, { ...base, fleet: { redis: "http://x" } }), env: {} }),
+    ).rejects.toThrow("fleet.redis");
+  });
 
   test("a file lock is refused in fleet mode (exit 2, names the field)", async () => {
     const { dir, cleanup } = tempDir("daemon-fleet-");

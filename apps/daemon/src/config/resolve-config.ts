@@ -126,7 +126,8 @@ export function resolveDaemonConfig(
     sinks: parsed.sinks.map((spec, i) => ({ spec: spec as SinkSpec, field: `sinks[${i}]` })),
     // Fleet mode without a lock: the engine's lock lives on the fleet's Redis (it must hold across machines).
     lock: parsed.lock ?? (parsed.fleet ? { use: "redis", url: parsed.fleet.redis } : { use: "file" }),
-    concurrency: parsed.concurrency,
+    // Fleet mode: the worker's concurrency is the runner's too (a job waiting on the runner's limiter would idle).
+    concurrency: parsed.fleet?.concurrency ?? parsed.concurrency,
     pace: parsed.pace ?? { requestsPerSecond: DEFAULT_PACE_RPS },
     retry: parsed.retry,
     marginMs: parsed.marginMs,
