@@ -177,4 +177,55 @@ describe("fleet mode (one BullMQ queue on one Redis)", () => {
     child.kill("SIGTERM");
     expect(await child.exited).toBe(0);
   }, 60_000);
+
+  test("SIGTERM mid-run drains: the jobs in flight finish (none stalls), the rest wait for another daemon", async () => {
+    const { dir, cleanup } = tempDir("daemon-fleet-");
+    cleanups.push(cleanup);
+    const accounts = addUsers(emulator, 8, "fleet-drain");
+    const port = await findFreePort();
+    const file = writeConfig(dir, {
+      accounts: accounts.map((a) => accountEntry(emulator, a)),
+      sinks: [{ use: "redis", options: { url: redis.url, prefix: "fleet-drain:" } }],
+      concurrency: 2,
+      pace: false,
+      verifyOnStart: false,
+      statusServer: { port },
+      fleet: { redis: redis.url, queue: "drain-test", pace: false },
+    });
+    emulator.setLatency(150);
+    cleanups.push(() => emulator.setLatency(10));
+    const child = spawnDaemon(["--config", file], { UPSTOX_TOKEN_LOCK_DIR: dir, UPSTOX_STATE_DIR: dir });
+    type Health = { fleet?: { jobs: Record<string, number>; active: { account: string }[] } };
+    let health: Health | undefined;
+    const deadline = Date.now() + 20_000;
+    while (Date.now() < deadline) {
+      health = (await fetch(`http://127.0.0.1:${port}/healthz`)
+        .then((r) => r.json())
+        .catch(() => undefined)) as Health | undefined;
+      if ((health?.fleet?.jobs.active ?? 0) > 0) break;
+      await Bun.sleep(20);
+    }
+    const inFlight = emulator.log.filter((e) => e.step === "otp-generate" && e.account).length;
+    expect(health?.fleet?.jobs.active).toBeGreaterThan(0);
+    child.kill("SIGTERM");
+    expect(await child.exited).toBe(0);
+    // What had started finished with a token; nothing failed or stalled; the rest still waits in the queue.
+    const { Fleet } = await import("@upstox-token/fleet");
+    const watcher = new Fleet({
+      redisUrl: redis.url,
+      queueName: "drain-test",
+      holder: "test",
+      concurrency: 1,
+      accountLockTtlMs: 1_000,
+      run: async () => ({ result: "not-here" }),
+      hasValidToken: async () => false,
+    });
+    const counts = (await watcher.state()).jobs;
+    await watcher.close();
+    expect(counts.failed).toBe(0);
+    expect(counts.active).toBe(0);
+    expect(counts.completed).toBeGreaterThanOrEqual(Math.max(1, inFlight));
+    expect(counts.completed + counts.waiting).toBe(8);
+    expect(counts.waiting).toBeGreaterThan(0);
+  }, 60_000);
 });
