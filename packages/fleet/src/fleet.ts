@@ -60,6 +60,7 @@ export class Fleet {
       now: this.#now,
       logger: options.logger,
       hasValidToken: options.hasValidToken,
+      accountLockHeld: options.accountLockHeld,
       pinFingerprint: options.pinFingerprint,
     });
   }

@@ -22,6 +22,7 @@ export interface SweeperOptions {
   now: () => number;
   logger?: Logger | undefined;
   hasValidToken: (account: string) => Promise<boolean>;
+  accountLockHeld?: ((account: string) => Promise<boolean>) | undefined;
   pinFingerprint?: ((account: string) => string | null) | undefined;
 }
 
@@ -77,6 +78,8 @@ export class Sweeper {
         if (!job?.id || job.failedReason !== STALLED_REASON) continue;
         if ((job.finishedOn ?? 0) + o.accountLockTtlMs > o.now()) continue;
         if (await this.verdict(job.id)) continue;
+        // BullMQ may take a slow worker for dead: while its cycle still holds the account's lock, wait.
+        if (await o.accountLockHeld?.(job.data.account).catch(() => true)) continue;
         const { verdict, pin } = await this.#decide(job.id, job.data);
         verdicts.set(job.id, verdict);
         (o.logger ?? silentLogger)[

@@ -49,6 +49,11 @@ export interface FleetOptions {
   logger?: Logger | undefined;
   /** Runs one engine cycle for the account. */
   run: (account: string, context: CycleContext) => Promise<CycleResult>;
+  /**
+   * Whether someone holds the account's engine lock now (e.g. `lock.holder(account) !== null`). The sweeper waits
+   * while it is held: a worker BullMQ took for dead may still be running its cycle. Without it, the TTL alone.
+   */
+  accountLockHeld?: ((account: string) => Promise<boolean>) | undefined;
   /** Whether the account holds a token valid for the margin in its sinks. */
   hasValidToken: (account: string) => Promise<boolean>;
   /** A fingerprint of the account's configured PIN (HMAC keyed with a secret Redis never sees), or null. */

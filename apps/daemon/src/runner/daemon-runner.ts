@@ -87,6 +87,11 @@ export class DaemonRunner {
     return readNewest(this.#resources.sinks.for(name), name, this.#deps.logger);
   }
 
+  /** Whether anyone (this process or another) holds the account's lock now; false when the lock cannot tell. */
+  async lockHeld(name: string): Promise<boolean> {
+    return (await this.#resources.lock.holder?.(name)) != null;
+  }
+
   /** The names of an account's sinks (the status page). */
   sinkNames(name: string): string[] {
     return this.#resources.sinks.for(name).map((sink) => sink.name);

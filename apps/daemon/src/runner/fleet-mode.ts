@@ -66,6 +66,7 @@ export async function startFleetMode(options: {
     accountLockTtlMs: lockTtlMs,
     now,
     logger,
+    accountLockHeld: (name) => runner.lockHeld(name),
     hasValidToken: async (name) => {
       const record = await runner.storedRecord(name).catch(() => null);
       return record !== null && isRecordUsable(record, now() + runner.config.marginMs);
