@@ -48,6 +48,9 @@ export class Fleet {
     this.#queue = new Queue<FleetJobData>(options.queueName ?? DEFAULT_QUEUE, {
       connection: this.#connection(),
     });
+    // Redis away for a while is not fatal: BullMQ and ioredis reconnect; an unheard "error" event would be.
+    this.#queue.on("error", (error) => this.#log.warn({ err: String(error) }, "fleet queue: Redis error"));
+    this.#redis.on("error", () => {});
     this.#ledger = new PinLedger(this.#redis, this.#prefix);
     this.#budget = options.otpLimit ? new OtpBudget(this.#redis, this.#prefix, options.otpLimit) : null;
     this.#sweeper = new Sweeper({
@@ -67,6 +70,7 @@ export class Fleet {
 
   #connection(): Redis {
     const connection = new Redis(this.#o.redisUrl, { maxRetriesPerRequest: null });
+    connection.on("error", () => {});
     this.#connections.push(connection);
     return connection;
   }

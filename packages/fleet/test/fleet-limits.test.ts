@@ -95,4 +95,30 @@ describe.skipIf(!redisInstalled())("fleet-wide limits", () => {
     expect(starts[1]!).toBeGreaterThanOrEqual(retryAt);
     expect(jobIdFor("limited", tradingDay(Date.now()))).toBe(`limited@${tradingDay(Date.now())}`);
   }, 30_000);
+
+  test("Redis away and back: the worker reconnects and works again (nothing crashes)", async () => {
+    const ran: string[] = [];
+    const fleet = new Fleet({
+      redisUrl: redis.url,
+      queueName: "reconnect-test",
+      holder: "in-process",
+      concurrency: 2,
+      accountLockTtlMs: 5_000,
+      hasValidToken: async () => false,
+      run: async (account) => {
+        ran.push(account);
+        return { result: "ok", loggedIn: true };
+      },
+    });
+    fleets.push(fleet);
+    fleet.start();
+    await fleet.enqueue([{ account: "before" }]);
+    await fleet.waitForDay(["before"]);
+    // A Redis without persistence forgets everything: the day's jobs are enqueued again (as a daemon does).
+    await redis.restart();
+    await fleet.enqueue([{ account: "after" }]);
+    const [outcome] = await fleet.waitForDay(["after"]);
+    expect(outcome?.state).toBe("completed");
+    expect(ran).toEqual(["before", "after"]);
+  }, 30_000);
 });

@@ -22,25 +22,38 @@ export function freePort(): Promise<number> {
   });
 }
 
-/** A throwaway redis-server on a free port, nothing written to disk. */
-export async function startRedis(): Promise<{ url: string; stop(): Promise<void> }> {
+/** A throwaway redis-server on a free port, nothing written to disk; `restart` starts it again on the same port. */
+export async function startRedis(): Promise<{
+  url: string;
+  stop(): Promise<void>;
+  restart(): Promise<void>;
+}> {
   const port = await freePort();
-  const child = Bun.spawn(["redis-server", "--port", String(port), "--save", "", "--appendonly", "no"], {
-    stdout: "ignore",
-    stderr: "ignore",
-  });
-  const deadline = Date.now() + 5_000;
-  while (
-    spawnSync("redis-cli", ["-p", String(port), "ping"], { encoding: "utf8" }).stdout?.trim() !== "PONG"
-  ) {
-    if (Date.now() > deadline) throw new Error("redis-server did not start");
-    await Bun.sleep(50);
-  }
+  const spawn = async () => {
+    const child = Bun.spawn(["redis-server", "--port", String(port), "--save", "", "--appendonly", "no"], {
+      stdout: "ignore",
+      stderr: "ignore",
+    });
+    const deadline = Date.now() + 5_000;
+    while (
+      spawnSync("redis-cli", ["-p", String(port), "ping"], { encoding: "utf8" }).stdout?.trim() !== "PONG"
+    ) {
+      if (Date.now() > deadline) throw new Error("redis-server did not start");
+      await Bun.sleep(50);
+    }
+    return child;
+  };
+  let child = await spawn();
   return {
     url: `redis://127.0.0.1:${port}`,
     async stop() {
       child.kill();
       await child.exited;
+    },
+    async restart() {
+      child.kill();
+      await child.exited;
+      child = await spawn();
     },
   };
 }
