@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { createHmac } from "node:crypto";
-import { isRecordUsable, readNewest, silentLogger } from "@upstox-token/core";
+import { isRecordUsable, silentLogger } from "@upstox-token/core";
+import { readNewest } from "@upstox-token/core/internal";
 import { DEMO_APP, type Emulator, startEmulator } from "@upstox-token/emulator";
 import { RedisTokenSink, redisSinkOptions } from "@upstox-token/sink-redis";
 import { Queue } from "bullmq";

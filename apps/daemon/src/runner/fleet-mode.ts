@@ -2,7 +2,7 @@ import { createHash, createHmac } from "node:crypto";
 import { hostname } from "node:os";
 import { ConfigError, isRecordUsable, type Logger, UpstoxTokenError } from "@upstox-token/core";
 import type { DaemonConfig } from "../config/resolve-config.js";
-import type { AccountOutcome, DaemonRunner, RunSummary } from "./daemon-runner.js";
+import type { AccountResult, DaemonRunner, RunSummary } from "./daemon-runner.js";
 import { fleetCycleResult } from "./fleet-outcome.js";
 
 type FleetModule = typeof import("@upstox-token/fleet");
@@ -104,33 +104,54 @@ export async function startFleetMode(options: {
       const outcomes = await fleet.waitForDay(names());
       const holder = `${hostname()}:${process.pid}`;
       const accounts = await Promise.all(
-        outcomes.map(async (o): Promise<AccountOutcome> => {
+        outcomes.map(async (o): Promise<AccountResult> => {
           if (o.state !== "completed") {
             const held = o.state === "held";
+            const error = new UpstoxTokenError(held ? "LOCK_FAILED" : "UPSTOX_API", o.reason ?? "failed", {
+              hint: held
+                ? "A worker died during this account's login and the sweeper will not send its PIN again: check the account, then run --once."
+                : "See the log of the daemon that ran this account's job (the status page names it).",
+            });
+            // Held: a person must look (the sweeper will not send the PIN again), so the engine's "permanent".
             return {
               account: o.account,
               result: "failed",
+              error,
               attempts: 0,
-              suspended: held,
-              error: new UpstoxTokenError(held ? "LOCK_FAILED" : "UPSTOX_API", o.reason ?? "failed", {
-                hint: held
-                  ? "A worker died during this account's login and the sweeper will not send its PIN again: check the account, then run --once."
-                  : "See the log of the daemon that ran this account's job (the status page names it).",
-              }),
+              permanent: held,
+              reason: "fleet job",
             };
           }
-          const expiresAt = (await runner.storedRecord(o.account).catch(() => null))?.expiresAt ?? 0;
-          if (!o.loggedIn) return { account: o.account, result: "skipped", expiresAt };
+          const record = await runner.storedRecord(o.account).catch(() => null);
+          if (!record) {
+            const error = new UpstoxTokenError(
+              "SINK_NOT_FOUND",
+              "the job completed but this daemon's sinks hold no token",
+              {
+                hint: "The daemons of a fleet must share their sinks (e.g. one Redis sink): a token stored on another machine's file is not seen here.",
+              },
+            );
+            return {
+              account: o.account,
+              result: "failed",
+              error,
+              attempts: 0,
+              permanent: false,
+              reason: "no token in the sinks",
+            };
+          }
+          if (!o.loggedIn) return { account: o.account, result: "served", record };
           return {
             account: o.account,
             result: "refreshed",
+            record,
             loggedIn: o.by === holder,
-            expiresAt,
             attempts: 1,
+            sinks: [],
           };
         }),
       );
-      return { ok: accounts.every((a) => a.result === "refreshed" || a.result === "skipped"), accounts };
+      return { ok: accounts.every((a) => a.result === "refreshed" || a.result === "served"), accounts };
     },
   };
 }
