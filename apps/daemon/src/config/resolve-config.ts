@@ -20,9 +20,11 @@ import {
   DEFAULT_JITTER_MS,
   DEFAULT_TIMEZONE,
   DEFAULT_WATCHDOG,
+  type FleetConfig,
   type LockConfig,
   type ProxyConfig,
   type RetryConfig,
+  resolveFleetConfig,
   type StatusServerConfig,
   type WatchdogConfig,
 } from "@upstox-token/core/daemon-config";
@@ -83,6 +85,8 @@ export interface DaemonConfig {
   /** The local API proxy (issue 11); undefined: off. */
   proxy: ProxyConfig | undefined;
   watchdog: WatchdogConfig;
+  /** Fleet mode (issue 18): undefined when this daemon schedules its accounts itself. */
+  fleet: FleetConfig | undefined;
   /** Non-fatal findings, already logged by the loader. */
   warnings: string[];
 }
@@ -125,8 +129,10 @@ export function resolveDaemonConfig(
     baseDir: context.baseDir,
     accounts,
     sinks: parsed.sinks.map((spec, i) => ({ spec: spec as SinkSpec, field: `sinks[${i}]` })),
-    lock: parsed.lock ?? { use: "file" },
-    concurrency: parsed.concurrency,
+    // Fleet mode without a lock: the engine's lock lives on the fleet's Redis (it must hold across machines).
+    lock: parsed.lock ?? (parsed.fleet ? { use: "redis", url: parsed.fleet.redis } : { use: "file" }),
+    // Fleet mode: the worker's concurrency is the runner's too (a job waiting on the runner's limiter would idle).
+    concurrency: parsed.fleet?.concurrency ?? parsed.concurrency,
     pace: parsed.pace ?? { requestsPerSecond: DEFAULT_PACE_RPS },
     retry: parsed.retry,
     marginMs: parsed.marginMs,
@@ -136,6 +142,7 @@ export function resolveDaemonConfig(
     statusServer: parsed.statusServer,
     proxy: parsed.proxy,
     watchdog: parsed.watchdog ?? DEFAULT_WATCHDOG,
+    fleet: resolveFleetConfig(parsed.fleet, parsed.concurrency),
     warnings,
   };
 }

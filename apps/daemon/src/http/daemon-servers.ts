@@ -45,6 +45,11 @@ export async function startDaemonServers(
   });
   const flows = (account: string) =>
     daemon.config.accounts.find((a) => a.name === account)?.flow ?? "unknown";
+  // Fleet mode: the queue's state, read in the background (the status answers are synchronous).
+  const fleet = daemon.config.fleet
+    ? new (await import("./fleet-status.js")).FleetStatusCache(() => daemon.fleetState()).start()
+    : undefined;
+  const fleetMetrics = fleet ? (await import("./fleet-status.js")).fleetMetrics : () => "";
   let statusServer: StatusServer | undefined;
   let proxy: ProxyServer | undefined;
   try {
@@ -54,9 +59,13 @@ export async function startDaemonServers(
         host: config.statusServer.host,
         port: config.statusServer.port,
         status: () => daemon.status(),
-        metrics: () => metrics.render() + service.metrics.render(),
+        metrics: () => metrics.render() + service.metrics.render() + fleetMetrics(fleet?.get() ?? null),
         now,
-        accounts: () => accountsReport(daemon.status(), board, flows, now()),
+        accounts: () => ({
+          ...accountsReport(daemon.status(), board, flows, now()),
+          ...(fleet ? { fleet: fleet.get() } : {}),
+        }),
+        ...(fleet ? { fleet: () => fleet.get() } : {}),
         subscribe: (listener) => board.onChange(listener),
         tokenInvalid: (account) => service.reportInvalid(account),
         ...(options.isLoopback ? { isLoopback: options.isLoopback } : {}),
@@ -81,6 +90,7 @@ export async function startDaemonServers(
       logger.info({ url: proxy.url }, "API proxy: call it like https://api.upstox.com, without a token");
     }
   } catch (error) {
+    fleet?.stop();
     await statusServer?.close();
     board.close();
     service.close();
@@ -90,6 +100,7 @@ export async function startDaemonServers(
     statusServer,
     proxy,
     close: async () => {
+      fleet?.stop();
       await Promise.allSettled([statusServer?.close(), proxy?.close()]);
       board.close();
       service.close();

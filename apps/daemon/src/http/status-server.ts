@@ -4,6 +4,7 @@ import { closeAfterAnswer, readNodeBody, toIstIso } from "@upstox-token/core/int
 import type { AccountStatus } from "../observe/account-status.js";
 import { PROMETHEUS_CONTENT_TYPE } from "../observe/metrics.js";
 import { maskTokens, type PublicError, publicError } from "../observe/public-error.js";
+import { type FleetState, withFleet } from "./fleet-status.js";
 import { type AccessPolicy, decideAccess, isLoopbackAddress } from "./request-policy.js";
 import type { AccountsReport } from "./status-page/account-view.js";
 import { ReportStream } from "./status-page/event-stream.js";
@@ -27,6 +28,8 @@ export interface StatusServerOptions {
   tokenInvalid?: (account: string | undefined) => Promise<{ status: number; body: unknown }>;
   /** Tests: which remote addresses count as this machine. */
   isLoopback?: AccessPolicy["isLoopback"];
+  /** Fleet mode: the shared queue's state (cached); /healthz shows it and is not ok while a dead cycle is held. */
+  fleet?: () => (FleetState & { read_at: number | null }) | null;
 }
 
 export interface StatusServer {
@@ -48,6 +51,7 @@ export interface HealthReport {
   ok: boolean;
   now: string;
   accounts: AccountHealth[];
+  fleet?: FleetState & { read_at: number | null };
 }
 
 const iso = (ms: number | null): string | null => (ms === null ? null : toIstIso(ms));
@@ -171,7 +175,7 @@ async function handle(req: IncomingMessage, res: ServerResponse, ctx: RouteConte
   }
   const now = (options.now ?? Date.now)();
   if (path === "/healthz") {
-    const report = healthReport(options.status(), now);
+    const report = withFleet(healthReport(options.status(), now), options.fleet?.() ?? null);
     send(req, res, report.ok ? 200 : 503, "application/json", json(report));
     return;
   }

@@ -1,3 +1,5 @@
+// Over 300 lines: the runner is one class whose methods share its state (limiter, engines, suspensions,
+// schedule); fleet mode adds two small seams to it (lockHeld, the PIN-step hook), which belong with that state.
 import {
   AccountRefresher,
   asUpstoxError,
@@ -95,6 +97,11 @@ export class DaemonRunner {
   /** The newest stored record of an account (what the proxy injects). */
   storedRecord(name: string): Promise<TokenRecord | null> {
     return readNewest(this.#resources.sinks.for(name), name, this.#deps.logger);
+  }
+
+  /** Whether anyone (this process or another) holds the account's lock now; false when the lock cannot tell. */
+  async lockHeld(name: string): Promise<boolean> {
+    return (await this.#resources.lock.holder?.(name)) != null;
   }
 
   /** The engine's cycle in flight for the account (its single-flight), if one runs. */
@@ -236,6 +243,9 @@ export class DaemonRunner {
       sleep: (ms: number) => this.#limiter.yieldWhile(() => this.#deps.sleep(ms, signal)),
       logger,
       signal,
+      onPinStep: async (state: "sent" | "accepted" | "refused") => {
+        await this.#deps.pinStepFor?.(account.name)?.(state);
+      },
     };
     refresher = new AccountRefresher({
       account: account.name,

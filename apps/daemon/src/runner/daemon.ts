@@ -7,7 +7,9 @@ import type { DaemonEvents } from "../observe/event-bus.js";
 import { builtinSinks } from "./builtin-sinks.js";
 import { type Clock, sleepOn, systemClock } from "./clock.js";
 import { type AccountResult, DaemonRunner, type RunSummary } from "./daemon-runner.js";
+import type { FleetMode, FleetState, PinStep } from "./fleet-mode.js";
 import { closeResources, prepareResources, type RunnerResources } from "./resources.js";
+import { nextRunAt } from "./schedule.js";
 import { Scheduler } from "./scheduler.js";
 
 export interface StartDaemonOptions {
@@ -64,6 +66,8 @@ export interface Daemon {
   idle(): Promise<void>;
   /** Stops scheduling, aborts logins in flight, closes sinks and locks. Safe to call twice. */
   stop(): Promise<void>;
+  /** Fleet mode: the shared queue's state (any daemon shows the whole fleet); null when not in fleet mode. */
+  fleetState(): Promise<FleetState | null>;
 }
 
 /**
@@ -93,21 +97,49 @@ export async function startDaemon(options: StartDaemonOptions = {}): Promise<Dae
     random: options.random ?? Math.random,
     logger,
     builtins: options.builtins ?? builtinSinks,
+    pinStepFor: (account: string) => pinSteps.get(account),
   };
+  const pinSteps = new Map<string, PinStep>();
 
   const resources = await prepareResources(await load(configPath), deps);
   const runner = new DaemonRunner(resources, deps);
+  // Fleet mode (loaded only when configured): due accounts are enqueued on the shared queue, not run here.
+  let fleet: FleetMode | undefined;
+  try {
+    fleet = resources.config.fleet
+      ? await (await import("./fleet-mode.js")).startFleetMode({
+          runner,
+          logger,
+          now: () => clock.now(),
+          pinSteps,
+        })
+      : undefined;
+  } catch (error) {
+    await closeResources(resources);
+    throw error;
+  }
   const scheduler = new Scheduler({
     clock,
     onDue: (accounts) => {
-      for (const account of accounts) void runner.runAccount(account, "scheduled");
+      if (fleet) void enqueueDue(fleet, accounts);
+      else for (const account of accounts) void runner.runAccount(account, "scheduled");
     },
   });
+  const enqueueDue = async (mode: FleetMode, accounts: string[]) => {
+    await mode.enqueue(accounts).catch((e) => logger.warn({ err: String(e) }, "fleet: enqueue failed"));
+    for (const account of accounts) await mode.retry(account).catch(() => false);
+  };
   const scheduled = options.schedule !== false;
   if (scheduled) {
     runner.attachScheduler(scheduler);
     scheduler.start();
+    fleet?.start();
   }
+  // Every daemon of a fleet schedules every account: whichever enqueues first, the job exists once.
+  const scheduleFleet = () => {
+    for (const account of runner.config.accounts)
+      scheduler.set(account.name, nextRunAt(account.schedule, account.name, clock.now()));
+  };
   logger.info(
     {
       config: resources.config.file,
@@ -119,7 +151,13 @@ export async function startDaemon(options: StartDaemonOptions = {}): Promise<Dae
     },
     "daemon ready",
   );
-  const caughtUp = scheduled ? runner.runAll("catch-up") : null;
+  const catchUp = async (): Promise<RunSummary> => {
+    if (!fleet) return runner.runAll("catch-up");
+    scheduleFleet();
+    await fleet.enqueue();
+    return { ok: true, accounts: [] };
+  };
+  const caughtUp = scheduled ? catchUp() : null;
 
   let stopping: Promise<void> | undefined;
   let reloading: Promise<ReloadResult> | undefined;
@@ -149,7 +187,7 @@ export async function startDaemon(options: StartDaemonOptions = {}): Promise<Dae
     await runner.swap(next);
     scheduler.clear();
     logger.info({ config: next.config.file, accounts: next.config.accounts.length }, "config reloaded");
-    if (scheduled) void runner.runAll("catch-up");
+    if (scheduled) void catchUp();
     return { ok: true, config: next.config };
   };
 
@@ -164,7 +202,8 @@ export async function startDaemon(options: StartDaemonOptions = {}): Promise<Dae
     status: () => runner.status(),
     storedRecord: (account: string) => runner.storedRecord(account),
     sinkNames: (account: string) => runner.sinkNames(account),
-    runOnce: (reason = "manual") => runner.runAll(reason),
+    runOnce: (reason = "manual") => (fleet ? fleet.runDay() : runner.runAll(reason)),
+    fleetState: async () => (fleet ? fleet.state() : null),
     refreshNow: (account, reason, refreshOptions) => runner.refreshNow(account, reason, refreshOptions),
     idle: async () => {
       await runner.settle();
@@ -180,6 +219,10 @@ export async function startDaemon(options: StartDaemonOptions = {}): Promise<Dae
     stop: () => {
       stopping ??= (async () => {
         scheduler.stop();
+        // Fleet mode drains first: no new job is taken and the logins in flight end normally.
+        await fleet
+          ?.close()
+          .catch((e) => logger.warn({ err: String(e) }, "fleet: closing the worker failed"));
         runner.abort();
         const settled = await runner.settle(options.stopGraceMs ?? 5_000);
         if (!settled) logger.warn({}, "some logins did not end in time; closing anyway");

@@ -15,6 +15,8 @@ export interface RunnerDeps {
   builtins: BuiltinSinks;
   /** Runs once the runner has been idle for a while after a burst; default a full garbage collection. */
   collectGarbage?: () => void;
+  /** Fleet mode: where an account's PIN step is reported during its current job (runner/fleet-mode.ts). */
+  pinStepFor?: (account: string) => ((state: "sent" | "accepted" | "refused") => Promise<void>) | undefined;
 }
 
 /** The resources built from one config: created (and checked) before a config is used, closed after. */

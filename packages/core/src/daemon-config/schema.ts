@@ -8,6 +8,7 @@
 import { z } from "zod";
 import { credentialProblems, credentialsSchema } from "../credentials.js";
 import { DEFAULT_MARGIN_MS } from "../refresh/account-refresher.js";
+import { fleetSchema } from "./fleet-schema.js";
 import { notificationsSchema } from "./notifications-schema.js";
 import { proxySchema, watchdogSchema } from "./proxy-config.js";
 
@@ -245,6 +246,7 @@ export const daemonConfigSchema = z
     statusServer: statusServerSchema.optional(),
     proxy: proxySchema.optional(),
     watchdog: watchdogSchema.optional(),
+    fleet: fleetSchema.optional(),
   })
   .superRefine((config, ctx) => {
     const defaultAccount = config.proxy?.defaultAccount;
@@ -275,6 +277,13 @@ export const daemonConfigSchema = z
       }
       checkFlowCredentials(account, i, ctx);
     });
+    if (config.fleet && config.lock?.use === "file") {
+      ctx.addIssue({
+        code: "custom",
+        path: ["lock"],
+        message: `a file lock holds on one machine only; in fleet mode remove "lock" (the fleet's Redis is used) or set { "use": "redis", "url": "${config.fleet.redis}" }`,
+      });
+    }
   });
 
 type AccountInput = z.output<typeof accountSchema>;

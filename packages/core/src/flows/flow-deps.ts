@@ -19,6 +19,13 @@ export interface FlowDeps {
   onClockSkew?: (skewMs: number) => void;
   /** The headless login remembers per account which login-service paths answered (see step-fallback.ts). */
   endpointMemory?: EndpointMemory;
+  /**
+   * The headless login's PIN step, as it happens: "sent" is awaited before the PIN leaves (so a record of it is
+   * durable before Upstox can see it), then "accepted" or "refused" once the answer is read. A fleet writes these
+   * to Redis so a sweeper can tell whether a dead worker's cycle may be run again. A throw from "sent" stops the
+   * login before the PIN is sent; a throw after the answer is ignored.
+   */
+  onPinStep?: (state: "sent" | "accepted" | "refused") => Promise<void> | void;
 }
 
 export interface FlowContext {

@@ -49,6 +49,15 @@ export async function loginWithTotp(config: UpstoxConfig, deps: FlowDeps = {}): 
   }
 }
 
+/** After the answer the record is best effort: the login goes on whatever the listener does. */
+async function reportPinStep(deps: FlowDeps, state: "accepted" | "refused"): Promise<void> {
+  try {
+    await deps.onPinStep?.(state);
+  } catch {
+    // the listener's fault; the PIN's fate is already decided
+  }
+}
+
 async function headlessLogin(
   config: UpstoxConfig,
   deps: FlowDeps,
@@ -113,6 +122,7 @@ async function headlessLogin(
         : (dialog.internalRedirectUri ?? v.profile.internalRedirectUri);
     let twoFaRedirect = "";
     let twoFa: z.output<typeof twoFaSchema>["data"];
+    await deps.onPinStep?.("sent");
     try {
       const { response } = await steps.send(
         "twoFa",
@@ -147,9 +157,11 @@ async function headlessLogin(
       // challenge page comes from the edge: the login service never saw the PIN.
       if (error instanceof UpstoxApiError) pin.state = "refused";
       else if (isUpstoxTokenError(error) && error.code === "BLOCKED") pin.state = "not-sent";
+      if (pin.state === "refused") await reportPinStep(deps, "refused");
       throw error;
     }
     pin.state = "accepted";
+    await reportPinStep(deps, "accepted");
 
     // Some 2026 answers already carry the code (spec §15): then the approval call is skipped.
     let code = twoFa.code || (twoFa.redirectUri ? codeFrom(twoFa.redirectUri) : null);

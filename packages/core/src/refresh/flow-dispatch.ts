@@ -28,6 +28,8 @@ export interface LoginDeps {
   sleep: (ms: number) => Promise<void>;
   logger: Logger;
   signal: AbortSignal | undefined;
+  /** Fleet mode: the PIN step of this account's current job, recorded in Redis (see FlowDeps.onPinStep). */
+  onPinStep?: FlowDeps["onPinStep"];
 }
 
 /** Which login-service paths answered, per account, across restarts (UPSTOX_STATE_DIR/endpoints.json). */
@@ -47,6 +49,7 @@ function flowDepsFor(account: FlowAccount, deps: LoginDeps): FlowDeps {
     logger: deps.logger,
     ...(deps.signal ? { signal: deps.signal } : {}),
     endpointMemory: rememberedEndpoints(),
+    ...(deps.onPinStep ? { onPinStep: deps.onPinStep } : {}),
     onClockSkew: (skewMs) => {
       if (Math.abs(skewMs) > 5_000) {
         deps.logger.warn(

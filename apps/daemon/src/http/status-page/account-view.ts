@@ -37,6 +37,8 @@ export interface AccountsReport {
   now: string;
   now_ms: number;
   accounts: AccountView[];
+  /** Fleet mode: the shared queue's state (jobs per state, who holds which account, held dead cycles). */
+  fleet?: import("../fleet-status.js").FleetState | null;
 }
 
 /** A token with less than this left shows as "expiring soon". */

@@ -17,6 +17,22 @@ function embedJson(value: unknown): string {
     .replace(/\u2029/g, "\\u2029");
 }
 
+const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+
+/** Fleet mode: jobs per state and who holds which account, as of the page's load (JSON at /v1/accounts). */
+function fleetSection(report: AccountsReport): string {
+  const fleet = report.fleet;
+  if (!fleet) return "";
+  const counts = Object.entries(fleet.jobs)
+    .map(([state, n]) => `${escapeHtml(state)} ${n}`)
+    .join(" · ");
+  const active = fleet.active
+    .map((a) => `<li>${escapeHtml(a.account)} — ${escapeHtml(a.holder)}</li>`)
+    .join("");
+  const held = fleet.held.map((h) => `<li>${escapeHtml(h.job)}: ${escapeHtml(h.verdict)}</li>`).join("");
+  return `<section id="fleet"><h2>Fleet</h2><p>this daemon: ${escapeHtml(fleet.holder)} · jobs: ${counts}</p>${active ? `<h3>working now</h3><ul>${active}</ul>` : ""}${held ? `<h3>held (need a person)</h3><ul>${held}</ul>` : ""}</section>\n`;
+}
+
 export function renderStatusPage(report: AccountsReport): StatusPage {
   const nonce = randomBytes(16).toString("base64");
   const csp = [
@@ -40,7 +56,7 @@ export function renderStatusPage(report: AccountsReport): StatusPage {
 </head>
 <body>
 <header><h1>upstox-token</h1><span class="summary" id="summary"></span><span class="live" id="live">connecting</span></header>
-<main id="accounts" aria-live="polite"></main>
+${fleetSection(report)}<main id="accounts" aria-live="polite"></main>
 <noscript><p>This page needs JavaScript to show the accounts; the same data is at <a href="v1/accounts">/v1/accounts</a>.</p></noscript>
 <footer>Times in IST (Asia/Kolkata) and in your own time zone. JSON: <a href="v1/accounts">/v1/accounts</a> · <a href="healthz">/healthz</a> · <a href="metrics">/metrics</a></footer>
 <script type="application/json" id="initial">${embedJson(report)}</script>
