@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Logger } from "@upstox-token/core";
-import { closeAfterAnswer } from "../refuse-unread.js";
+import { closeAfterAnswer, refuseConnect } from "../refuse-unread.js";
 import { readBoundedBody } from "./bounded-body.js";
 import { sendProxied } from "./proxied-answer.js";
 import type { ProxyExchange, ProxyReply } from "./proxy-exchange.js";
@@ -40,11 +40,17 @@ export async function listenNodeHttp(
 ): Promise<Listener> {
   const server = createServer((req, res) => {
     const started = performance.now();
+    // The program's connection closed before its answer was out: it went away.
+    const left = new AbortController();
+    res.once("close", () => {
+      if (!res.writableFinished) left.abort();
+    });
     const ex: ProxyExchange = {
       method: req.method ?? "GET",
       target: req.url ?? "/",
       headers: req.headers,
       remoteAddress: req.socket.remoteAddress,
+      signal: left.signal,
       readBody: (max) => readBoundedBody(req, max),
     };
     handle(ex)
@@ -62,6 +68,7 @@ export async function listenNodeHttp(
         } else res.destroy();
       });
   });
+  server.on("connect", (_req, socket) => refuseConnect(socket));
   server.headersTimeout = 15_000;
   server.requestTimeout = timeouts.requestMs;
   server.keepAliveTimeout = 30_000;

@@ -18,11 +18,13 @@ export type RefreshNowResult =
 export interface TokenAuthority {
   /**
    * The account's usable token; `reload` re-reads the sinks (another process may have renewed it); `waitMs`:
-   * with no token yet but a refresh running (the start-up login), wait up to this long for it.
+   * with no token yet but a refresh running (the start-up login), wait up to this long for it; `signal`: stop
+   * waiting when it aborts (the program that asked went away). "Usable" survives a wall-clock jump: a token
+   * is not retired while the time really passed since it arrived is short of its lifetime.
    */
   current(
     account: string,
-    options?: { reload?: boolean; waitMs?: number },
+    options?: { reload?: boolean; waitMs?: number; signal?: AbortSignal },
   ): Promise<CurrentToken | undefined>;
   /** Logs the account in now, even when its stored token looks valid (Upstox refused it). */
   refreshNow(account: string, reason: string): Promise<RefreshNowResult>;
