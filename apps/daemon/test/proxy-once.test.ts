@@ -219,6 +219,25 @@ for (const kind of ["node", "node-http", "bun"] as const) {
         expect(answered).toEqual(received);
         expect(received.every((id) => upstream.counts.get(id) === 1)).toBe(true);
         expect(answered.length).toBeGreaterThanOrEqual(1);
+        // Behind a request refused with its body unread (a web page's Origin): that connection closes, and
+        // the order pipelined behind it is either answered or never sent.
+        const behindRefusal = [
+          "POST /v2/order/place HTTP/1.1\r\nHost: 127.0.0.1\r\nOrigin: https://evil.example\r\nx-req-id: r1\r\ncontent-length: 2\r\n\r\n{}",
+          "POST /v2/order/place HTTP/1.1\r\nHost: 127.0.0.1\r\nx-req-id: r2\r\ncontent-length: 2\r\n\r\n{}",
+        ].join("");
+        const text2 = await new Promise<string>((resolve) => {
+          let out = "";
+          const socket = connect(port, "127.0.0.1", () => socket.write(behindRefusal));
+          socket.on("data", (d) => {
+            out += d.toString("latin1");
+          });
+          socket.on("close", () => resolve(out));
+          socket.on("error", () => {});
+        });
+        expect(text2).toMatch(/^HTTP\/1\.1 403/);
+        expect(upstream.counts.get("r1")).toBeUndefined();
+        const r2Answered = /x-req-id: r2/i.test(text2);
+        expect(upstream.counts.get("r2") ?? 0).toBe(r2Answered ? 1 : 0);
       },
     );
 
