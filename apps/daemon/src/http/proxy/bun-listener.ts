@@ -81,10 +81,6 @@ function toResponse(reply: ProxyReply, onDone: () => void): Response {
   return new Response(body, { status: reply.status, headers });
 }
 
-/**
- * The proxy on Bun.serve (the default under Bun): its native server and fetch cost far less per request than
- * Bun's node:http layer (bench/proxy.ts).
- */
 /** The path and query of Bun's absolute request URL; Bun leaves the target as sent when Host is malformed. */
 function targetOf(url: string): string {
   if (url.startsWith("/")) return url;
@@ -104,6 +100,11 @@ function internalError(): Response {
   });
 }
 
+/**
+ * The proxy on Bun.serve: its native server costs less per request than Bun's node:http layer (bench/proxy.ts),
+ * but Bun 1.4.4 aborts the first of two pipelined requests and answers neither when the handler awaits, so it
+ * is not the default (ProxyServerKind).
+ */
 export async function listenBunServe(
   host: string,
   port: number,
