@@ -167,7 +167,7 @@ for (const kind of ["node", "node-http", "bun"] as const) {
       emulator.inject({ path: /otp-totp\/verify$/, delayMs: 1_500, count: 1 });
       const started = new Promise<void>((resolve) =>
         proxied.daemon.events.on((event) => {
-          if (event.type === "refresh-started") resolve();
+          if (event.type === "refreshing") resolve();
         }),
       );
       const cycle = proxied.daemon.runOnce();

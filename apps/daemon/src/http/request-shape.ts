@@ -40,3 +40,11 @@ export function checkRequestShape(
   const bad = checkTarget(target);
   return bad === undefined ? undefined : { status: 400, error: bad };
 }
+
+/** node:http hands CONNECT to a 'connect' listener, and drops the socket silently without one: refuse it. */
+export function refuseConnect(socket: { end(data: string): void }): void {
+  const body = '{"error":"CONNECT is not served"}\n';
+  socket.end(
+    `HTTP/1.1 405 Method Not Allowed\r\ncontent-type: application/json\r\ncontent-length: ${body.length}\r\nconnection: close\r\n\r\n${body}`,
+  );
+}

@@ -1,13 +1,11 @@
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { toIstIso } from "@upstox-token/core";
-import type { AccountStatus } from "../observe/events.js";
+import { closeAfterAnswer, readNodeBody, toIstIso } from "@upstox-token/core/internal";
+import type { AccountStatus } from "../observe/account-status.js";
 import { PROMETHEUS_CONTENT_TYPE } from "../observe/metrics.js";
 import { maskTokens, type PublicError, publicError } from "../observe/public-error.js";
-import { readBoundedBody } from "./proxy/bounded-body.js";
-import { closeAfterAnswer, refuseConnect } from "./refuse-unread.js";
 import { type AccessPolicy, decideAccess, isLoopbackAddress } from "./request-policy.js";
-import { checkRequestShape } from "./request-shape.js";
+import { checkRequestShape, refuseConnect } from "./request-shape.js";
 import type { AccountsReport } from "./status-page/account-view.js";
 import { ReportStream } from "./status-page/event-stream.js";
 import { renderStatusPage } from "./status-page/page-html.js";
@@ -214,7 +212,7 @@ async function tokenInvalid(
   res: ServerResponse,
   options: StatusServerOptions,
 ): Promise<void> {
-  const body = await readBoundedBody(req, MAX_STATUS_BODY_BYTES);
+  const body = await readNodeBody(req, MAX_STATUS_BODY_BYTES);
   if (!body.ok) {
     send(req, res, body.status, "application/json", json({ error: body.error }));
     return;

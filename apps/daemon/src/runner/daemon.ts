@@ -1,18 +1,13 @@
-import type { BuiltinSinks, Logger, TokenRecord } from "@upstox-token/core";
+import type { BuiltinSinks, Logger, TokenHolder, TokenRecord } from "@upstox-token/core";
 import { silentLogger } from "@upstox-token/core";
 import { loadConfigFile } from "../config/load-config.js";
 import type { DaemonConfig } from "../config/resolve-config.js";
-import type { AccountStatus, DaemonEvents } from "../observe/events.js";
+import type { AccountStatus } from "../observe/account-status.js";
+import type { DaemonEvents } from "../observe/event-bus.js";
 import { builtinSinks } from "./builtin-sinks.js";
 import { type Clock, sleepOn, systemClock } from "./clock.js";
-import {
-  type AccountOutcome,
-  closeResources,
-  DaemonRunner,
-  prepareResources,
-  type RunnerResources,
-  type RunSummary,
-} from "./daemon-runner.js";
+import { type AccountResult, DaemonRunner, type RunSummary } from "./daemon-runner.js";
+import { closeResources, prepareResources, type RunnerResources } from "./resources.js";
 import { Scheduler } from "./scheduler.js";
 
 export interface StartDaemonOptions {
@@ -43,6 +38,10 @@ export type ReloadResult = { ok: true; config: DaemonConfig } | { ok: false; err
 
 export interface Daemon {
   readonly events: DaemonEvents;
+  /** Each account's newest token as the engine stored or served it (holds tokens: never log it). */
+  readonly tokens: TokenHolder;
+  /** The engine's cycle in flight for the account, if one runs. */
+  inFlight(account: string): Promise<unknown> | undefined;
   /** The config in use (changes on a successful reload). */
   readonly config: DaemonConfig;
   status(): AccountStatus[];
@@ -52,7 +51,7 @@ export interface Daemon {
    * One engine cycle for one account now, through the limiter (joins a cycle already running for it).
    * `force` logs in even when a stored token looks valid (Upstox refused it, e.g. the proxy saw a 401).
    */
-  refreshNow(account: string, reason: string, options?: { force?: boolean }): Promise<AccountOutcome>;
+  refreshNow(account: string, reason: string, options?: { force?: boolean }): Promise<AccountResult>;
   /** The start-up catch-up (scheduled mode); resolves once every account has had its first cycle. */
   readonly caughtUp: Promise<RunSummary> | null;
   /** The newest stored record of an account (holds its token; never log it): what the proxy injects. */
@@ -156,6 +155,8 @@ export async function startDaemon(options: StartDaemonOptions = {}): Promise<Dae
 
   return {
     events: runner.events,
+    tokens: runner.tokens,
+    inFlight: (account: string) => runner.inFlight(account),
     get config() {
       return runner.config;
     },
@@ -190,4 +191,4 @@ export async function startDaemon(options: StartDaemonOptions = {}): Promise<Dae
   };
 }
 
-export type { AccountOutcome, RunSummary };
+export type { AccountResult, RunSummary };

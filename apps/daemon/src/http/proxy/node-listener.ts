@@ -1,8 +1,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import type { Logger } from "@upstox-token/core";
-import { closeAfterAnswer, refuseConnect } from "../refuse-unread.js";
-import { readBoundedBody } from "./bounded-body.js";
+import { closeAfterAnswer, type Logger, readNodeBody } from "@upstox-token/core/internal";
+import { refuseConnect } from "../request-shape.js";
 import { sendProxied } from "./proxied-answer.js";
 import type { ProxyExchange, ProxyReply } from "./proxy-exchange.js";
 
@@ -51,7 +50,7 @@ export async function listenNodeHttp(
       headers: req.headers,
       remoteAddress: req.socket.remoteAddress,
       signal: left.signal,
-      readBody: (max) => readBoundedBody(req, max),
+      readBody: (max) => readNodeBody(req, max),
     };
     handle(ex)
       .then(async (reply) => {

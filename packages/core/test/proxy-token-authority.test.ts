@@ -1,7 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { secret, type TokenRecord } from "@upstox-token/core";
-import { RunnerTokenAuthority } from "../src/http/proxy/runner-token-authority.js";
-import { DaemonEvents } from "../src/observe/events.js";
+import { EngineTokenAuthority, secret, TokenHolder, type TokenRecord } from "../src/index.js";
 
 const HOUR = 3_600_000;
 
@@ -17,12 +15,16 @@ function record(generation: number, expiresAt: number): TokenRecord {
   } as unknown as TokenRecord;
 }
 
-/** A runner stand-in: what its sinks hold, and its start-up run (resolved by the test). */
+/**
+ * An engine stand-in: what its sinks hold, and its start-up run (resolved by the test); no cycle of the account
+ * is seen in flight (the start-up run's began before the proxy listened).
+ */
 function source(stored: () => TokenRecord | null, caughtUp?: Promise<unknown>) {
   return {
-    events: new DaemonEvents(),
-    storedRecord: async () => stored(),
-    refreshNow: async () => ({ result: "failed" }) as never,
+    holder: new TokenHolder(),
+    inFlight: () => undefined,
+    readStored: async () => stored(),
+    refresh: async () => ({ result: "aborted" }) as never,
     caughtUp: caughtUp ?? null,
   };
 }
@@ -32,7 +34,7 @@ describe("the proxy's token authority", () => {
     let wall = Date.UTC(2026, 11, 8, 4, 0);
     let mono = 1_000;
     const held = record(1, wall + 2 * HOUR);
-    const authority = new RunnerTokenAuthority(
+    const authority = new EngineTokenAuthority(
       source(() => held),
       () => wall,
       () => mono,
@@ -51,7 +53,7 @@ describe("the proxy's token authority", () => {
   test("a revoked token is never used, whatever the clocks say", async () => {
     const wall = Date.UTC(2026, 11, 8, 4, 0);
     const revoked = { ...record(1, wall + HOUR), revokedAt: wall - 1 };
-    const authority = new RunnerTokenAuthority(
+    const authority = new EngineTokenAuthority(
       source(() => revoked),
       () => wall,
       () => 0,
@@ -65,20 +67,20 @@ describe("the proxy's token authority", () => {
     const caughtUp = new Promise<void>((resolve) => {
       finish = resolve;
     });
-    const authority = new RunnerTokenAuthority(source(() => stored, caughtUp));
+    const authority = new EngineTokenAuthority(source(() => stored, caughtUp));
     const waiting = authority.current("main", { waitMs: 60_000 });
-    // No refresh-started event was seen (it fired before the authority subscribed): still a wait, not a no.
+    // No cycle of the account was seen in flight (it fired before the authority subscribed): still a wait, not a no.
     stored = record(1, Date.now() + HOUR);
     finish();
     expect((await waiting)?.token).toBe("token-1");
     // A mutation asks without waitMs: answered at once.
     stored = null;
-    const fresh = new RunnerTokenAuthority(source(() => null, new Promise(() => {})));
+    const fresh = new EngineTokenAuthority(source(() => null, new Promise(() => {})));
     expect(await fresh.current("main")).toBeUndefined();
   });
 
   test("a wait ends as soon as the program that asked goes away", async () => {
-    const authority = new RunnerTokenAuthority(source(() => null, new Promise(() => {})));
+    const authority = new EngineTokenAuthority(source(() => null, new Promise(() => {})));
     const leave = new AbortController();
     const waiting = authority.current("main", { waitMs: 60_000, signal: leave.signal });
     leave.abort();
