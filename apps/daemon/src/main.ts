@@ -12,7 +12,7 @@ import type { DaemonServers } from "./proxy/daemon-servers.js";
 import type { RunSummary } from "./runner/daemon-runner.js";
 import { formatIst, formatLocal, nextRuns } from "./schedule.js";
 import { logSchedule } from "./schedule-log.js";
-import { registerConfigSecrets } from "./secret-scrub.js";
+import { daemonRedactor, registerConfigSecrets } from "./secret-scrub.js";
 import { DAEMON_VERSION } from "./version.js";
 
 // What only some runs need is imported where it is used: a daemon stays in memory for months, and every module
@@ -106,6 +106,11 @@ export async function runMain(argv: string[], io: MainIo = defaultIo): Promise<n
       if (flags.dryRun && command.getOptionValueSource("logLevel") === "default" && !fromEnv) {
         flags.logLevel = "error";
       }
+      // UPSTOX_DEBUG=true (environment or --env-file), as in the CLI: every request is logged (redacted).
+      if (command.getOptionValueSource("logLevel") === "default" && !fromEnv && !flags.dryRun) {
+        const env = flags.envFile ? readEnvironment(process.env, resolve(flags.envFile)) : process.env;
+        if (/^(true|1|yes|on)$/i.test(env.UPSTOX_DEBUG?.trim() ?? "")) flags.logLevel = "debug";
+      }
       exitCode = await runDaemon(flags, io);
     });
 
@@ -192,7 +197,7 @@ async function runDaemon(flags: DaemonFlags, io: MainIo): Promise<number> {
       ...(emulator ? { transformConfig: emulator.transformConfig, fetch: emulator.fetch } : {}),
     });
     if (flags.dryRun) {
-      io.stdout(dryRunReport(daemon.config, Date.now()));
+      io.stdout(dryRunReport(daemon.config, Date.now(), { offline: flags.offline === true }));
       if (flags.offline) return EXIT_OK;
       const doctor = await (await import("./dry-run-doctor.js")).dryRunDoctor(daemon.config, emulator?.fetch);
       io.stdout(doctor.text);
@@ -211,7 +216,8 @@ async function runDaemon(flags: DaemonFlags, io: MainIo): Promise<number> {
       const summary = await withSignals(io, logger, daemon, () => running.runOnce("catch-up"));
       await hooks?.settled();
       if (summary === "stopped") return EXIT_OK;
-      io.stdout(onceReport(summary));
+      // Upstox's own message may echo a secret: the summary passes through the same redactor as the logs.
+      io.stdout(daemonRedactor.redact(onceReport(summary)));
       return summary.ok ? EXIT_OK : EXIT_FAILED;
     }
     // Synchronously, right after start-up: the catch-up's "scheduled" events must find the listener there.
@@ -357,7 +363,7 @@ function reportFatal(error: unknown, io: MainIo, logger: Logger): number {
 }
 
 /** --dry-run: what would happen, and when. */
-export function dryRunReport(config: DaemonConfig, now: number): string {
+export function dryRunReport(config: DaemonConfig, now: number, options: { offline?: boolean } = {}): string {
   const lines = [`config: ${config.file ?? "(given as an object)"}`, `lock: ${config.lock.use}`, ""];
   for (const account of config.accounts) {
     const sinks = (account.sinks ?? config.sinks).map((s) => s.spec.use).join(", ");
@@ -370,7 +376,13 @@ export function dryRunReport(config: DaemonConfig, now: number): string {
     }
   }
   for (const warning of config.warnings) lines.push(`warning: ${warning}`);
-  lines.push("", "dry run: config valid, sinks checked, nothing logged in; the Upstox checks follow.", "");
+  lines.push(
+    "",
+    options.offline
+      ? "dry run: config valid, sinks checked, nothing logged in; the Upstox checks were skipped (--offline)."
+      : "dry run: config valid, sinks checked, nothing logged in; the Upstox checks follow.",
+    "",
+  );
   return `${lines.join("\n")}\n`;
 }
 

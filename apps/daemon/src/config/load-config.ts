@@ -83,7 +83,11 @@ export function validateConfig(
   const parsed = daemonConfigSchema.safeParse(interpolated);
   if (!parsed.success) throw configFileError(context.file, problemsFromZod(parsed.error));
   const baseDir = context.baseDir ?? (context.file ? dirname(context.file) : process.cwd());
-  const config = resolveDaemonConfig(parsed.data, { file: context.file, baseDir });
+  const config = resolveDaemonConfig(parsed.data, {
+    file: context.file,
+    baseDir,
+    env: context.env ?? process.env,
+  });
   warnAboutClearTextSecrets(config, context);
   for (const warning of config.warnings)
     (context.logger ?? silentLogger).warn({ file: context.file }, warning);

@@ -1,0 +1,138 @@
+import { afterAll, beforeAll, expect, test } from "bun:test";
+import { DEMO_APP, DEMO_USER, type Emulator, startEmulator } from "@upstox-token/emulator";
+import { validateConfig } from "../src/config/load-config.js";
+import { accountEntry, DAEMON_BIN, demoAccount, tempDir, writeConfig } from "./support/helpers.js";
+
+let emulator: Emulator;
+beforeAll(async () => {
+  emulator = await startEmulator();
+});
+afterAll(() => emulator.close());
+
+const SINKS = [{ use: "env", options: { path: "bot.env" } }];
+
+function withoutBases(entry: ReturnType<typeof accountEntry>) {
+  const { apiBase: _a, serviceBase: _s, ...credentials } = entry.credentials;
+  return { ...entry, credentials };
+}
+
+test("UPSTOX_API_BASE / UPSTOX_SERVICE_BASE / UPSTOX_DEBUG apply to the daemon's accounts; the config file wins", () => {
+  const env = {
+    UPSTOX_API_BASE: "http://127.0.0.1:1/api/",
+    UPSTOX_SERVICE_BASE: "http://127.0.0.1:2",
+    UPSTOX_DEBUG: "true",
+  };
+  const fromEnv = validateConfig(
+    { accounts: [withoutBases(accountEntry(emulator, demoAccount()))], sinks: SINKS },
+    { file: null, env },
+  );
+  expect(fromEnv.accounts[0]!.upstox.apiBase).toBe("http://127.0.0.1:1/api");
+  expect(fromEnv.accounts[0]!.upstox.serviceBase).toBe("http://127.0.0.1:2");
+  expect(fromEnv.accounts[0]!.upstox.debug).toBe(true);
+  const fileWins = validateConfig(
+    { accounts: [accountEntry(emulator, demoAccount())], sinks: SINKS },
+    { file: null, env },
+  );
+  expect(fileWins.accounts[0]!.upstox.apiBase).toBe(emulator.apiBase.replace(/\/+$/, ""));
+  expect(fileWins.accounts[0]!.upstox.serviceBase).toBe(emulator.serviceBase.replace(/\/+$/, ""));
+  const none = validateConfig(
+    { accounts: [withoutBases(accountEntry(emulator, demoAccount()))], sinks: SINKS },
+    { file: null, env: {} },
+  );
+  expect(none.accounts[0]!.upstox.apiBase).toBe("https://api.upstox.com");
+  expect(none.accounts[0]!.upstox.debug).toBe(false);
+});
+
+async function runDaemon(args: string[], env: Record<string, string>) {
+  const child = Bun.spawn(["bun", DAEMON_BIN, ...args], {
+    // Anything not on loopback goes to a closed local port: a regression cannot reach the real Upstox.
+    env: {
+      PATH: process.env.PATH ?? "",
+      HOME: process.env.HOME ?? "",
+      HTTPS_PROXY: "http://127.0.0.1:9",
+      HTTP_PROXY: "http://127.0.0.1:9",
+      NO_PROXY: "127.0.0.1,localhost",
+      ...env,
+    },
+    stdout: "pipe",
+    stderr: "pipe",
+  });
+  const [stdout, stderr, code] = await Promise.all([
+    new Response(child.stdout).text(),
+    new Response(child.stderr).text(),
+    child.exited,
+  ]);
+  return { stdout, stderr, code };
+}
+
+test("--once logs in through UPSTOX_API_BASE / UPSTOX_SERVICE_BASE, and UPSTOX_DEBUG logs each request", async () => {
+  const { dir, cleanup } = tempDir("daemon-env-bases-");
+  try {
+    const file = writeConfig(dir, {
+      accounts: [withoutBases(accountEntry(emulator, demoAccount()))],
+      sinks: [{ use: "env", options: { path: "bot.env" } }],
+      lock: { use: "file", path: "locks" },
+      verifyOnStart: false,
+    });
+    const before = emulator.steps("token").length;
+    const run = await runDaemon(["--once", "--config", file], {
+      UPSTOX_API_BASE: emulator.apiBase,
+      UPSTOX_SERVICE_BASE: emulator.serviceBase,
+      UPSTOX_DEBUG: "1",
+      UPSTOX_STATE_DIR: dir,
+    });
+    expect(run.stdout).toContain("demo: new token");
+    expect(run.code).toBe(0);
+    expect(emulator.steps("token").length).toBe(before + 1);
+    // debug level: the HTTP client's request lines appear.
+    expect(run.stderr).toContain('"level":20');
+  } finally {
+    cleanup();
+  }
+});
+
+test("the --once summary passes through the redactor: an Upstox message echoing the client secret and the PIN shows neither", async () => {
+  const { dir, cleanup } = tempDir("daemon-once-redaction-");
+  const echo = `Invalid request pin=${DEMO_USER.pin} client_secret=${DEMO_APP.apiSecret}`;
+  emulator.inject({
+    path: /\/auth\/2fa$/,
+    body: JSON.stringify({ success: false, error: { code: 1017016, message: echo } }),
+    status: 200,
+    count: Number.POSITIVE_INFINITY,
+  });
+  try {
+    const file = writeConfig(dir, {
+      accounts: [accountEntry(emulator, demoAccount())],
+      sinks: [{ use: "env", options: { path: "bot.env" } }],
+      lock: { use: "file", path: "locks" },
+      retry: { attempts: 1 },
+      verifyOnStart: false,
+    });
+    const run = await runDaemon(["--once", "--config", file], { UPSTOX_STATE_DIR: dir });
+    expect(run.code).toBe(1);
+    expect(run.stdout).toContain("FAILED");
+    expect(run.stdout).toContain("pin=***");
+    expect(run.stdout).not.toContain(DEMO_USER.pin);
+    expect(run.stdout).not.toContain(DEMO_APP.apiSecret);
+  } finally {
+    emulator.clearFaults();
+    cleanup();
+  }
+});
+
+test("--dry-run --offline does not promise Upstox checks it skips", async () => {
+  const { dir, cleanup } = tempDir("daemon-dry-offline-");
+  try {
+    const file = writeConfig(dir, {
+      accounts: [accountEntry(emulator, demoAccount())],
+      sinks: [{ use: "env", options: { path: "bot.env" } }],
+      lock: { use: "file", path: "locks" },
+    });
+    const run = await runDaemon(["--dry-run", "--offline", "--config", file], { UPSTOX_STATE_DIR: dir });
+    expect(run.code).toBe(0);
+    expect(run.stdout).not.toContain("the Upstox checks follow");
+    expect(run.stdout).toContain("skipped (--offline)");
+  } finally {
+    cleanup();
+  }
+});
