@@ -191,7 +191,7 @@ async function runDaemon(flags: DaemonFlags, io: MainIo): Promise<number> {
     if (scheduled) await checkListenAddresses(flags.config, env());
     daemon = await startDaemon({
       configPath: flags.config,
-      ...(envFile ? { env } : {}),
+      ...(envFile ? { env, envFile } : {}),
       logger,
       schedule: scheduled,
       ...(emulator ? { transformConfig: emulator.transformConfig, fetch: emulator.fetch } : {}),

@@ -136,3 +136,27 @@ test("--dry-run --offline does not promise Upstox checks it skips", async () => 
     cleanup();
   }
 });
+
+test("a PIN from ${UPSTOX_PIN_CODE} with a trailing comment or \\r names the variable and where its value came from, never the value", () => {
+  const entry = accountEntry(emulator, demoAccount());
+  const raw = {
+    accounts: [{ ...entry, credentials: { ...entry.credentials, pin: "${UPSTOX_PIN_CODE}" } }],
+    sinks: SINKS,
+  };
+  for (const [value, says] of [
+    [`${DEMO_USER.pin} # my pin`, "comment"],
+    [`${DEMO_USER.pin}\r`, "carriage return"],
+  ] as const) {
+    let message = "";
+    try {
+      validateConfig(raw, { file: null, env: { UPSTOX_PIN_CODE: value } });
+    } catch (error) {
+      message = (error as Error).message;
+    }
+    expect(message).toContain("accounts[0].credentials.pin");
+    expect(message).toContain("the value of UPSTOX_PIN_CODE, from the environment");
+    expect(message).toContain(says);
+    expect(message).not.toContain("UPSTOX_PIN}");
+    expect(message).not.toContain(DEMO_USER.pin);
+  }
+});

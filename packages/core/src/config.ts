@@ -1,3 +1,4 @@
+import { resolve as resolvePath } from "node:path";
 import { z } from "zod";
 import { CONFIG_VARIABLES, type EnvSource, readEnvironment } from "./config-env.js";
 import {
@@ -10,6 +11,7 @@ import { ConfigError, type ConfigProblem } from "./errors.js";
 import { type Logger, silentLogger } from "./logger.js";
 import { isSecret, Secret } from "./secret.js";
 import { parseTotpSecret } from "./totp.js";
+import { describeValueOrigin } from "./value-origin.js";
 
 /** What `loadConfig` accepts as overrides (camelCase; strings as they come from the environment are fine). */
 export interface UpstoxConfigInput {
@@ -185,7 +187,25 @@ const configSchema = z.object({
  */
 export function loadConfig(options: LoadConfigOptions = {}): UpstoxConfig {
   const logger = options.logger ?? silentLogger;
-  const env = readEnvironment(options.env ?? process.env, options.envFile);
+  const baseEnv = options.env ?? process.env;
+  const env = readEnvironment(baseEnv, options.envFile);
+  /** Where a variable's bad value came from: an override, the environment or the .env file. */
+  const originOf = (variable: string | undefined): string => {
+    if (variable === undefined) return "";
+    const key = (Object.entries(CONFIG_KEY_VARIABLES) as [EnvKey, string][]).find(
+      ([, v]) => v === variable,
+    )?.[0];
+    if (key !== undefined && options.overrides?.[key] !== undefined) return "";
+    const value = env[variable];
+    if (value === undefined) return "";
+    const fromEnv = baseEnv[variable] !== undefined && baseEnv[variable] !== "";
+    const where = fromEnv
+      ? "the environment"
+      : options.envFile === false
+        ? "the environment"
+        : `the env file ${resolvePath(options.envFile ?? ".env")}`;
+    return describeValueOrigin(undefined, where, value);
+  };
   const raw: Record<string, unknown> = {};
   for (const [key, variable] of Object.entries(CONFIG_KEY_VARIABLES) as [EnvKey, string][]) {
     const value = env[variable];
@@ -204,8 +224,9 @@ export function loadConfig(options: LoadConfigOptions = {}): UpstoxConfig {
         head === "endpoints"
           ? ["endpoints", ...rest].join(".")
           : (CONFIG_KEY_VARIABLES[head as EnvKey] ?? String(head));
-      const message = issue.message.startsWith(field) ? issue.message : `${field} ${issue.message}`;
-      problems.push({ field, message });
+      const base = issue.message.startsWith(field) ? issue.message : `${field} ${issue.message}`;
+      const variable = head === "endpoints" ? undefined : CONFIG_KEY_VARIABLES[head as EnvKey];
+      problems.push({ field, message: base + originOf(variable) });
     }
   }
 

@@ -53,3 +53,4 @@ export * from "./state/state-layout.js";
 export * from "./token.js";
 export * from "./totp.js";
 export * from "./upstox-errors.js";
+export * from "./value-origin.js";

@@ -1,7 +1,14 @@
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { dirname, extname, isAbsolute, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
-import { ConfigError, type ConfigProblem, type Logger, Secret, silentLogger } from "@upstox-token/core";
+import {
+  ConfigError,
+  type ConfigProblem,
+  describeValueOrigin,
+  type Logger,
+  Secret,
+  silentLogger,
+} from "@upstox-token/core";
 import { configFileError, problemsFromZod } from "./config-problems.js";
 import { interpolateEnv } from "./interpolate.js";
 import { jsonErrorPosition } from "./json-error-position.js";
@@ -24,6 +31,8 @@ export interface LoadConfigFileOptions {
   path?: string | undefined;
   cwd?: string;
   env?: Record<string, string | undefined>;
+  /** The --env-file beneath the environment, named in messages about a value read from it. */
+  envFile?: string | undefined;
   logger?: Logger;
 }
 
@@ -63,6 +72,8 @@ export async function loadConfigFile(options: LoadConfigFileOptions = {}): Promi
     text: readFileSync(file, "utf8"),
     env: options.env ?? process.env,
     logger: options.logger ?? silentLogger,
+    envFileOf: (name) =>
+      options.envFile && !process.env[name] ? `the env file ${resolve(options.envFile)}` : undefined,
   });
 }
 
@@ -75,13 +86,19 @@ export function validateConfig(
     env?: Record<string, string | undefined>;
     logger?: Logger;
     baseDir?: string;
+    /** The .env file a variable's value was read from, when it came from one (for messages). */
+    envFileOf?: (variable: string) => string | undefined;
   },
 ): DaemonConfig {
   const problems: ConfigProblem[] = [];
-  const interpolated = interpolateEnv(raw, context.env ?? process.env, problems);
+  const env = context.env ?? process.env;
+  const used = new Map<string, string[]>();
+  const interpolated = interpolateEnv(raw, env, problems, [], used);
   if (problems.length > 0) throw configFileError(context.file, problems);
   const parsed = daemonConfigSchema.safeParse(interpolated);
-  if (!parsed.success) throw configFileError(context.file, problemsFromZod(parsed.error));
+  if (!parsed.success) {
+    throw configFileError(context.file, withValueOrigins(problemsFromZod(parsed.error), used, env, context));
+  }
   const baseDir = context.baseDir ?? (context.file ? dirname(context.file) : process.cwd());
   const config = resolveDaemonConfig(parsed.data, {
     file: context.file,
@@ -92,6 +109,26 @@ export function validateConfig(
   for (const warning of config.warnings)
     (context.logger ?? silentLogger).warn({ file: context.file }, warning);
   return config;
+}
+
+/**
+ * A bad value that came from `${VAR}` is the variable's fault, not the file's: say which variable, where its
+ * value came from (the environment or the --env-file) and what stray characters it holds (never the value).
+ */
+function withValueOrigins(
+  problems: ConfigProblem[],
+  used: Map<string, string[]>,
+  env: Record<string, string | undefined>,
+  context: { envFileOf?: (variable: string) => string | undefined },
+): ConfigProblem[] {
+  return problems.map((problem) => {
+    const variables = used.get(problem.field);
+    if (!variables || variables.length === 0) return problem;
+    const origins = variables
+      .map((name) => describeValueOrigin(name, context.envFileOf?.(name) ?? "the environment", env[name]))
+      .join("");
+    return { ...problem, message: `${problem.message}${origins}` };
+  });
 }
 
 export async function readConfigSource(file: string): Promise<unknown> {
