@@ -131,7 +131,8 @@ const httpUrl = (what: string) =>
 const configSchema = z.object({
   mobile: z
     .string()
-    .transform((v) => v.replace(/\s+/g, ""))
+    // "+91 98765 43210" is the same number: the country code and the spaces are dropped.
+    .transform((v) => v.replace(/\s+/g, "").replace(/^(\+91|0091)(?=\d{10}$)/, ""))
     .refine((v) => /^\d{10}$/.test(v), "UPSTOX_USERNAME must be a 10-digit mobile number without +91")
     // Indian mobile numbers start with 6-9; Upstox's own login page checks the same (/^[6-9]\d{9}$/).
     .refine(
