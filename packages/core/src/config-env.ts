@@ -116,6 +116,13 @@ export const CONFIG_VARIABLES: readonly ConfigVariable[] = [
     default: "4.0.0",
   },
   {
+    name: "UPSTOX_STATE_DIR",
+    description: "Folder for upstox-token's own state (e.g. which login-service paths answered, per account)",
+    requiredFor: [],
+    secret: false,
+    default: "$XDG_STATE_HOME/upstox-token, else ~/.local/state/upstox-token",
+  },
+  {
     name: "UPSTOX_PASSWORD",
     description: "Accepted for upstox-totp compatibility and ignored: Upstox login has no password step",
     requiredFor: [],

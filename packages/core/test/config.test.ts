@@ -93,7 +93,7 @@ describe("loadConfig", () => {
     const error = configErrorOf(() =>
       loadConfig({
         env: {
-          UPSTOX_USERNAME: "+919876543210",
+          UPSTOX_USERNAME: "+91987654321",
           UPSTOX_PIN_CODE: "12345",
           UPSTOX_TOTP_SECRET: "not-base32!",
           UPSTOX_REDIRECT_URI: "/callback",
