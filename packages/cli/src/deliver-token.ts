@@ -52,7 +52,7 @@ export async function deliverToken(
   const { defaultLockDir } = await ctx.core();
   const lock = new FileLock({ dir: defaultLockDir(await ctx.baseEnv()), logger });
   try {
-    await Promise.all(sinks.map(checkSink));
+    await checkSinks(sinks);
     const refresher = new AccountRefresher({
       account: options.account,
       sinks,
@@ -132,6 +132,28 @@ function renderEvent(ctx: CommandContext, event: RefreshEvent): void {
     default:
       return;
   }
+}
+
+/** Every sink's start-up check at once: all the bad targets are named in one round, not the first alone. */
+async function checkSinks(sinks: readonly TokenSink[]): Promise<void> {
+  const results = await Promise.allSettled(sinks.map(checkSink));
+  const failures = results.flatMap((r) => (r.status === "rejected" ? [r.reason as unknown] : []));
+  if (failures.length === 0) return;
+  if (failures.length === 1) throw failures[0];
+  const errors = failures.map((f) =>
+    isUpstoxTokenError(f) ? f : new SinkError("SINK_CHECK_FAILED", "sink", String(f)),
+  );
+  const names = errors.map((e) => (e instanceof SinkError ? e.sink : e.code));
+  const hints = [...new Set(errors.map((e) => e.hint).filter((h): h is string => h !== undefined))];
+  throw new SinkError(
+    "SINK_CHECK_FAILED",
+    names.join(", "),
+    `${errors.length} sinks failed their check:\n${errors.map((e) => `  - ${e.message}`).join("\n")}`,
+    {
+      cause: errors[0],
+      hint: hints.length > 0 ? hints.join(" ") : "Fix the sink targets and run again; no login was made.",
+    },
+  );
 }
 
 /** The start-up write check; a bad target fails here, before a login is spent. */
