@@ -41,11 +41,9 @@ export async function resolveToken(ctx: CommandContext, options: TokenSourceOpti
     if (options.token.trim() === "") throw new CliError("USAGE", "--token is empty");
     return withExpiry(options.token.trim(), "--token");
   }
-  let folderSinks: Awaited<ReturnType<typeof configSinksFor>>;
-  if (
-    (options.sink && options.sink.length > 0) ||
-    (folderSinks = await configSinksFor(ctx, options.account))
-  ) {
+  const given = options.sink !== undefined && options.sink.length > 0;
+  const folderSinks = given ? undefined : await configSinksFor(ctx, options.account);
+  if (given || folderSinks) {
     const { closeSinks, openSinkSpecs, openSinks } = await import("./sink-setup.js");
     const logger = await ctx.logger();
     const account = folderSinks?.account ?? options.account;
