@@ -160,3 +160,21 @@ test("a PIN from ${UPSTOX_PIN_CODE} with a trailing comment or \\r names the var
     expect(message).not.toContain(DEMO_USER.pin);
   }
 });
+
+test("pretty logs show expiresAt and retryAt in IST like the line's own time, never a UTC ISO time", async () => {
+  const { createLogger } = await import("../src/logger.js");
+  const { Writable } = await import("node:stream");
+  let text = "";
+  const stream = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      text += chunk.toString();
+      done();
+    },
+  });
+  const logger = createLogger({ pretty: true, destination: stream });
+  logger.info({ expiresAt: "2026-12-02T22:00:00.000Z", retryAt: "2026-12-02T04:10:00.000Z" }, "probe");
+  for (let i = 0; i < 100 && !text.includes("retryAt"); i++) await Bun.sleep(10);
+  expect(text).toContain("2026-12-03 03:30:00 IST");
+  expect(text).toContain("2026-12-02 09:40:00 IST");
+  expect(text).not.toContain("2026-12-02T22:00:00.000Z");
+});

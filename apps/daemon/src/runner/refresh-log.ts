@@ -1,5 +1,6 @@
 import { describeLockWait, type Logger, type RefreshEvent } from "@upstox-token/core";
 import type { DaemonEvents } from "../events.js";
+import { formatIst } from "../schedule.js";
 
 /**
  * Renders core's refresh events for the daemon: a log line each, and the daemon events the status server,
@@ -73,7 +74,7 @@ export function renderRefreshEvent(
       events.emit({ type: "rate-limited", account, error: event.error, retryAt: event.retryAt, at });
       logger.error(
         { ...errorFields(event), retryAt: new Date(event.retryAt).toISOString() },
-        `Upstox rate-limited ${account}: no new login (and no new OTP request) before ${new Date(event.retryAt).toISOString()}`,
+        `Upstox rate-limited ${account}: no new login (and no new OTP request) before ${formatIst(event.retryAt)}`,
       );
       return;
     case "fallback":
