@@ -178,3 +178,32 @@ test("pretty logs show expiresAt and retryAt in IST like the line's own time, ne
   expect(text).toContain("2026-12-02 09:40:00 IST");
   expect(text).not.toContain("2026-12-02T22:00:00.000Z");
 });
+
+test("the watchdog's log names a static-IP update as the likely cause of a token refused before its expiry", async () => {
+  const { TokenWatchdog } = await import("../src/proxy/watchdog.js");
+  const { memoryLogger } = await import("./support/helpers.js");
+  const run = async (expiresAt: number) => {
+    const logger = memoryLogger();
+    let current = { token: "t1", generation: 1, expiresAt };
+    const watchdog = new TokenWatchdog({
+      authority: {
+        current: async () => current,
+        refreshNow: async () => {
+          current = { token: "t2", generation: 2, expiresAt: 9e15 };
+          return { ok: true as const, token: current };
+        },
+      },
+      verify: async () => "dead" as const,
+      cooldownMs: 300_000,
+      now: () => 1_000,
+      logger,
+    });
+    await watchdog.tokenRefused("main", 1, "GET /v2/user/profile");
+    return logger.lines.find((l) => l.message?.includes("Upstox refused the token (401)"));
+  };
+  const early = await run(9e15);
+  expect(early?.message).toContain("static-IP update");
+  expect(String(early?.fields.likelyCause)).toContain("invalidates the current tokens");
+  const expired = await run(500);
+  expect(expired?.message).not.toContain("static-IP");
+});
