@@ -207,3 +207,17 @@ test("the watchdog's log names a static-IP update as the likely cause of a token
   const expired = await run(500);
   expect(expired?.message).not.toContain("static-IP");
 });
+
+test("credentials.refreshExtendedToken reaches the account's login config (off by default)", () => {
+  const entry = accountEntry(emulator, demoAccount());
+  const on = validateConfig(
+    {
+      accounts: [{ ...entry, credentials: { ...entry.credentials, refreshExtendedToken: true } }],
+      sinks: SINKS,
+    },
+    { file: null, env: {} },
+  );
+  expect(on.accounts[0]!.upstox.refreshExtendedToken).toBe(true);
+  const off = validateConfig({ accounts: [entry], sinks: SINKS }, { file: null, env: {} });
+  expect(off.accounts[0]!.upstox.refreshExtendedToken).toBe(false);
+});

@@ -36,6 +36,8 @@ export interface UpstoxConfigInput {
   ucc: string;
   /** Shortcut for `endpoints.appVersion`. */
   appVersion: string;
+  /** Ask the token exchange for a fresh one-year extended token (`refresh_extended_token=true`); default off. */
+  refreshExtendedToken: boolean | string;
   /** Piecewise override of the endpoint profile. */
   endpoints: EndpointProfileOverride;
   /** Accepted and ignored: Upstox login has no password step. */
@@ -61,6 +63,11 @@ export interface UpstoxConfig {
   endpointProfile: EndpointProfile;
   /** The account (UCC) to choose when the mobile number has several. */
   ucc?: string | undefined;
+  /**
+   * Send `refresh_extended_token=true` with the token exchange, so each login also brings a fresh one-year
+   * read-only extended token (protocol notes §15). Off by default: the live extended token stays as it is.
+   */
+  refreshExtendedToken: boolean;
 }
 
 export interface LoadConfigOptions {
@@ -91,6 +98,7 @@ export const CONFIG_KEY_VARIABLES = {
   endpointProfile: "UPSTOX_ENDPOINT_PROFILE",
   ucc: "UPSTOX_UCC",
   appVersion: "UPSTOX_APP_VERSION",
+  refreshExtendedToken: "UPSTOX_REFRESH_EXTENDED_TOKEN",
   password: "UPSTOX_PASSWORD",
 } as const satisfies Record<Exclude<keyof UpstoxConfigInput, "endpoints">, string>;
 
@@ -179,6 +187,7 @@ const configSchema = z.object({
     .regex(/^\d+(\.\d+)*$/, "must look like 4.0.0")
     .optional(),
   endpoints: endpointProfileOverrideSchema.optional(),
+  refreshExtendedToken: booleanText.default(false),
   password: z.unknown().optional(),
 });
 
@@ -280,6 +289,7 @@ export function loadConfig(options: LoadConfigOptions = {}): UpstoxConfig {
     loginBase: c.loginBase?.replace(/\/+$/, ""),
     endpointProfile,
     ucc: c.ucc,
+    refreshExtendedToken: c.refreshExtendedToken,
   };
 }
 
@@ -346,6 +356,7 @@ export function describeConfig(config: UpstoxConfig): ConfigEntry[] {
     UPSTOX_ENDPOINT_PROFILE: config.endpointProfile.name,
     UPSTOX_APP_VERSION: config.endpointProfile.appVersion,
     UPSTOX_UCC: config.ucc,
+    UPSTOX_REFRESH_EXTENDED_TOKEN: String(config.refreshExtendedToken),
   };
   return CONFIG_VARIABLES.filter((v) => v.name in shown).map((v) => {
     const value = shown[v.name];

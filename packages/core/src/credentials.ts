@@ -77,6 +77,12 @@ export const credentialsSchema = z
       .refine((v) => /^\d+(\.\d+)*$/.test(v), 'must look like "4.0.0"')
       .optional()
       .describe("The appVersion sent to the login service."),
+    refreshExtendedToken: z
+      .boolean()
+      .optional()
+      .describe(
+        "Ask each token exchange for a fresh one-year read-only extended token (refresh_extended_token; default false). Sinks that can hold it store it beside the access token.",
+      ),
   })
   .describe(`The account's credentials. Secrets can come from \${ENV_VAR} or from *File variants.`);
 

@@ -310,6 +310,7 @@ export function buildUpstoxConfig(
     endpointProfile,
     ucc: c.ucc,
     appVersion: c.appVersion,
+    refreshExtendedToken: c.refreshExtendedToken,
     timeoutMs,
   };
   try {
