@@ -108,8 +108,13 @@ export async function runMain(argv: string[], io: MainIo = defaultIo): Promise<n
       }
       // UPSTOX_DEBUG=true (environment or --env-file), as in the CLI: every request is logged (redacted).
       if (command.getOptionValueSource("logLevel") === "default" && !fromEnv && !flags.dryRun) {
-        const env = flags.envFile ? readEnvironment(process.env, resolve(flags.envFile)) : process.env;
-        if (/^(true|1|yes|on)$/i.test(env.UPSTOX_DEBUG?.trim() ?? "")) flags.logLevel = "debug";
+        let debug = process.env.UPSTOX_DEBUG;
+        try {
+          if (flags.envFile) debug = readEnvironment(process.env, resolve(flags.envFile)).UPSTOX_DEBUG;
+        } catch {
+          // An unreadable --env-file is reported (exit 2) when the daemon starts.
+        }
+        if (/^(true|1|yes|on)$/i.test(debug?.trim() ?? "")) flags.logLevel = "debug";
       }
       exitCode = await runDaemon(flags, io);
     });

@@ -221,3 +221,40 @@ test("credentials.refreshExtendedToken reaches the account's login config (off b
   const off = validateConfig({ accounts: [entry], sinks: SINKS }, { file: null, env: {} });
   expect(off.accounts[0]!.upstox.refreshExtendedToken).toBe(false);
 });
+
+test("a config with typos at every level: every problem in one round, with did-you-mean, sink options in words", async () => {
+  const { loadConfigFile } = await import("../src/config/load-config.js");
+  const { dir, cleanup } = tempDir("daemon-typos-");
+  try {
+    const entry = accountEntry(emulator, demoAccount());
+    const file = writeConfig(dir, {
+      timeZone: "Asia/Kolkata",
+      accounts: [
+        {
+          ...entry,
+          credentials: { ...entry.credentials, clientSecrett: "x" },
+          schedule: { timeZone: "Asia/Kolkata" },
+        },
+      ],
+      sinks: [
+        { use: "sqllite", options: { path: "t.db" } },
+        { use: "env", options: { pth: "x.env" } },
+      ],
+    });
+    let message = "";
+    try {
+      await loadConfigFile({ path: file, env: {} });
+    } catch (error) {
+      message = (error as Error).message;
+    }
+    expect(message).toContain('"clientSecrett" (did you mean "clientSecret"?)');
+    expect(message).toContain('accounts[0].schedule: unknown key "timeZone" (did you mean "timezone"?)');
+    expect(message).toContain('(top level): unknown key "timeZone" (did you mean "schedule.timezone"?');
+    expect(message).toContain('sinks[0].use: unknown sink "sqllite" (did you mean "sqlite"?)');
+    expect(message).toContain('sinks[1].options: unknown key "pth" (did you mean "path"?)');
+    expect(message).toContain("sinks[1].options.path: is required (a string)");
+    expect(message).not.toContain("Invalid input");
+  } finally {
+    cleanup();
+  }
+});

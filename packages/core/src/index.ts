@@ -7,6 +7,7 @@ export * from "./config-env.js";
 export * from "./cookie-jar.js";
 export * from "./credentials.js";
 export * from "./default-account.js";
+export * from "./did-you-mean.js";
 export * from "./doctor/index.js";
 export * from "./endpoint-profile.js";
 export * from "./endpoint-profile-file.js";

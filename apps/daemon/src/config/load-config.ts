@@ -2,6 +2,7 @@ import { existsSync, readFileSync, statSync } from "node:fs";
 import { dirname, extname, isAbsolute, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import {
+  type BuiltinSinks,
   ConfigError,
   type ConfigProblem,
   describeValueOrigin,
@@ -9,11 +10,13 @@ import {
   Secret,
   silentLogger,
 } from "@upstox-token/core";
+import { builtinSinks } from "@upstox-token/sinks";
 import { configFileError, problemsFromZod } from "./config-problems.js";
 import { interpolateEnv } from "./interpolate.js";
 import { jsonErrorPosition } from "./json-error-position.js";
 import { type DaemonConfig, resolveDaemonConfig } from "./resolve-config.js";
 import { daemonConfigSchema } from "./schema.js";
+import { configSinkProblems } from "./sink-spec-check.js";
 
 /** Looked for in the working directory, in this order, when no --config is given. */
 export const CONFIG_FILE_NAMES = [
@@ -33,6 +36,8 @@ export interface LoadConfigFileOptions {
   env?: Record<string, string | undefined>;
   /** The --env-file beneath the environment, named in messages about a value read from it. */
   envFile?: string | undefined;
+  /** The built-in sinks the config's sinks are checked against; default the daemon's. */
+  builtins?: BuiltinSinks;
   logger?: Logger;
 }
 
@@ -67,14 +72,32 @@ export function findConfigFile(options: { path?: string | undefined; cwd?: strin
 export async function loadConfigFile(options: LoadConfigFileOptions = {}): Promise<DaemonConfig> {
   const file = findConfigFile(options);
   const raw = await readConfigSource(file);
-  return validateConfig(raw, {
-    file,
-    text: readFileSync(file, "utf8"),
-    env: options.env ?? process.env,
-    logger: options.logger ?? silentLogger,
-    envFileOf: (name) =>
-      options.envFile && !process.env[name] ? `the env file ${resolve(options.envFile)}` : undefined,
-  });
+  const env = options.env ?? process.env;
+  let config: DaemonConfig | undefined;
+  let failed: ConfigError | undefined;
+  try {
+    config = validateConfig(raw, {
+      file,
+      text: readFileSync(file, "utf8"),
+      env,
+      logger: options.logger ?? silentLogger,
+      envFileOf: (name) =>
+        options.envFile && !process.env[name] ? `the env file ${resolve(options.envFile)}` : undefined,
+    });
+  } catch (error) {
+    if (!(error instanceof ConfigError) || error.problems.length === 0) throw error;
+    failed = error;
+  }
+  // The sinks too, in the same round: an unknown sink or bad options are named beside every other mistake.
+  const seen = failed?.problems ?? [];
+  const sinkProblems = (
+    await configSinkProblems(interpolateEnv(raw, env, []), {
+      baseDir: dirname(file),
+      builtins: options.builtins ?? builtinSinks,
+    })
+  ).filter((p) => !seen.some((q) => p.field === q.field || p.field.startsWith(`${q.field}.`)));
+  if (failed || sinkProblems.length > 0) throw configFileError(file, [...seen, ...sinkProblems]);
+  return config!;
 }
 
 /** Validates an already-parsed config object (used for `.ts` configs, tests and programmatic callers). */
