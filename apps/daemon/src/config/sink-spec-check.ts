@@ -22,9 +22,9 @@ export async function configSinkProblems(
   };
   collect(r.sinks, "sinks");
   if (Array.isArray(r.accounts)) {
-    r.accounts.forEach((account, i) =>
-      collect((account as { sinks?: unknown } | null)?.sinks, `accounts[${i}].sinks`),
-    );
+    r.accounts.forEach((account, i) => {
+      collect((account as { sinks?: unknown } | null)?.sinks, `accounts[${i}].sinks`);
+    });
   }
   const problems: ConfigProblem[] = [];
   for (const { spec, field } of specs) {
