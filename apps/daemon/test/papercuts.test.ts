@@ -137,7 +137,7 @@ test("--dry-run --offline does not promise Upstox checks it skips", async () => 
   }
 });
 
-test("a PIN from $-{UPSTOX_PIN_CODE} (a reference) with a trailing comment or \\r names the variable and where its value came from, never the value", () => {
+test("a PIN referenced from UPSTOX_PIN_CODE with a trailing comment or \\r names the variable and where its value came from, never the value", () => {
   const entry = accountEntry(emulator, demoAccount());
   const raw = {
     accounts: [{ ...entry, credentials: { ...entry.credentials, pin: `\${UPSTOX_PIN_CODE}` } }],
