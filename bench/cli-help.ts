@@ -13,6 +13,9 @@ const commands: Record<string, string[]> = {
   "upstox-token --help": [bun, launcher, "--help"],
   "upstox-token status --help": [bun, launcher, "status", "--help"],
 };
+// `--against <launcher>`: another checkout's bin/upstox-token.js in the same run (e.g. main, to compare).
+const againstArg = process.argv.indexOf("--against");
+if (againstArg > 0) commands["--help (--against)"] = [bun, process.argv[againstArg + 1]!, "--help"];
 
 async function timeOnce(cmd: string[]): Promise<number> {
   const start = performance.now();
