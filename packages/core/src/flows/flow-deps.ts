@@ -1,6 +1,7 @@
 import { defaultSleep } from "../backoff.js";
 import type { UpstoxConfig } from "../config.js";
 import type { LoginCookieJar } from "../cookie-jar.js";
+import type { PinState } from "../errors.js";
 import { HttpClient } from "../http-client.js";
 import { type Logger, silentLogger } from "../logger.js";
 import type { EndpointMemory } from "./endpoint-memory.js";
@@ -19,6 +20,11 @@ export interface FlowDeps {
   onClockSkew?: (skewMs: number) => void;
   /** The headless login remembers per account which login-service paths answered (see step-fallback.ts). */
   endpointMemory?: EndpointMemory;
+  /**
+   * Called each time what happened to the PIN changes (not-sent → sent → accepted or refused), so a caller
+   * interrupted mid-login (Ctrl-C) can say whether the PIN reached Upstox.
+   */
+  onPinState?: (state: PinState) => void;
 }
 
 export interface FlowContext {

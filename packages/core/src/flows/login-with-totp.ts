@@ -40,7 +40,17 @@ const authorizeSchema = success(
  * send it twice unless Upstox accepted it" without watching HTTP.
  */
 export async function loginWithTotp(config: UpstoxConfig, deps: FlowDeps = {}): Promise<UpstoxToken> {
-  const pin: { state: PinState } = { state: "not-sent" };
+  let state: PinState = "not-sent";
+  const pin: { state: PinState } = {
+    get state() {
+      return state;
+    },
+    set state(next: PinState) {
+      if (next === state) return;
+      state = next;
+      deps.onPinState?.(next);
+    },
+  };
   try {
     return await headlessLogin(config, deps, pin);
   } catch (error) {
