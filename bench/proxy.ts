@@ -1,9 +1,11 @@
 /**
  * The API proxy's cost: keep-alive GETs of /v2/user/profile direct to the emulator, through the daemon's proxy,
- * and through nginx set up as the same header-injecting reverse proxy (when nginx is installed; skipped
- * otherwise). Reported as median and p99 latency, the latency each proxy adds to the direct call, and the
- * proxy's added latency as a ratio to nginx's (the peer measured in the same run; target: within 1.5×) and to
- * a bare Bun pass-through (bench/proxy-floor-server.ts: the runtime's own floor).
+ * through two bare pass-throughs (bench/proxy-bun-floor-server.ts: `Bun.serve` + `fetch`, the runtime's fastest
+ * floor; bench/proxy-floor-server.ts: node:http + `fetch`, the proxy's own server) and through nginx set up as
+ * the same header-injecting reverse proxy (when nginx is installed; skipped otherwise). Reported as median and
+ * p99 latency, the latency each adds to the direct call, and the proxy's added latency as a ratio to the
+ * `Bun.serve` floor's (target: within 1.5×) and to nginx's. The mutation path (a POST, which the proxy sends
+ * once over a connection of its own) is measured too, against a direct kept-alive POST.
  *
  *   bun bench/proxy.ts [--requests 4000] [--rounds 5]
  *
@@ -45,13 +47,23 @@ async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs = 
 
 const agent = new Agent({ keepAlive: true, maxSockets: 1 });
 
-/** One GET on the shared kept-alive connection; resolves with its latency in ms. */
-function timedGet(url: string, expectStatus = 200): Promise<number> {
+/** One request on the shared kept-alive connection; resolves with its latency in ms. */
+function timedGet(url: string, expectStatus = 200, method = "GET", bearer?: string): Promise<number> {
+  const body = method === "POST" ? '{"quantity":1,"instrument_token":"NSE_EQ|INE002A01018"}' : undefined;
   return new Promise((done, fail) => {
     const started = performance.now();
     const req = request(
       url,
-      { agent, headers: { accept: "application/json", "api-version": "2.0" } },
+      {
+        agent,
+        method,
+        headers: {
+          accept: "application/json",
+          "api-version": "2.0",
+          ...(bearer ? { authorization: `Bearer ${bearer}` } : {}),
+          ...(body ? { "content-type": "application/json", "content-length": String(body.length) } : {}),
+        },
+      },
       (res) => {
         res.resume();
         res.on("end", () => {
@@ -61,7 +73,7 @@ function timedGet(url: string, expectStatus = 200): Promise<number> {
       },
     );
     req.on("error", fail);
-    req.end();
+    req.end(body);
   });
 }
 
@@ -69,7 +81,7 @@ const dir = await mkdtemp(join(tmpdir(), "bench-proxy-"));
 const children: ReturnType<typeof spawn>[] = [];
 const cleanup = async () => {
   for (const child of children) child.kill("SIGTERM");
-  await Bun.sleep(200);
+  await Bun.sleep(process.env.BENCH_PROFILE ? 3_000 : 200);
   await rm(dir, { recursive: true, force: true });
 };
 
@@ -119,7 +131,17 @@ try {
   children.push(
     spawn(
       process.execPath,
-      [join(root, "apps/daemon/src/bin.ts"), "--config", config, "--log-level", "warn"],
+      [
+        // BENCH_PROFILE=<dir>: the daemon writes a CPU profile (markdown) there when it exits.
+        ...(process.env.BENCH_PROFILE
+          ? ["--cpu-prof-md", `--cpu-prof-dir=${process.env.BENCH_PROFILE}`, "--cpu-prof-interval=100"]
+          : []),
+        join(root, "apps/daemon/src/bin.ts"),
+        "--config",
+        config,
+        "--log-level",
+        "warn",
+      ],
       {
         cwd: dir,
         stdio: "ignore",
@@ -181,45 +203,49 @@ http {
     console.warn("SKIPPED nginx: not installed (apt-get install -y nginx)");
   }
 
-  // 4. The runtime's floor: a bare Bun pass-through that adds the token and nothing else.
-  const floorPort = await freePort();
-  const floorUrl = `http://127.0.0.1:${floorPort}`;
-  children.push(
-    spawn(
-      process.execPath,
-      [join(root, "bench/proxy-floor-server.ts"), String(floorPort), emulatorUrl, token],
-      {
+  // 4. The runtime's floors: bare pass-throughs that add the token and nothing else.
+  const startFloor = async (script: string) => {
+    const port = await freePort();
+    const url = `http://127.0.0.1:${port}`;
+    children.push(
+      spawn(process.execPath, [join(root, "bench", script), String(port), emulatorUrl, token], {
         stdio: "ignore",
-      },
-    ),
-  );
-  await waitFor(
-    "the floor pass-through",
-    async () => (await fetch(`${floorUrl}/v2/user/profile`)).status === 200,
-  );
+      }),
+    );
+    await waitFor(script, async () => (await fetch(`${url}/v2/user/profile`)).status === 200);
+    return url;
+  };
+  const bunFloorUrl = await startFloor("proxy-bun-floor-server.ts");
+  const nodeFloorUrl = await startFloor("proxy-floor-server.ts");
 
   const targets: Record<string, string> = {
     direct: `${emulatorUrl}/v2/user/profile`,
     proxy: `${proxyUrl}/v2/user/profile`,
-    "bun-floor": `${floorUrl}/v2/user/profile`,
+    "bun-serve-floor": `${bunFloorUrl}/v2/user/profile`,
+    "node-http-floor": `${nodeFloorUrl}/v2/user/profile`,
     ...(nginxUrl ? { nginx: `${nginxUrl}/v2/user/profile` } : {}),
+    // The mutation path: a POST the emulator answers 404 (it has no order API); the same small envelope work.
+    "direct POST": `${emulatorUrl}/v2/order/place`,
+    "proxy POST": `${proxyUrl}/v2/order/place`,
   };
-  const direct = `${emulatorUrl}/v2/user/profile`;
   const samples: Record<string, number[]> = Object.fromEntries(Object.keys(targets).map((k) => [k, []]));
   // Warm-up: JIT, connection pools, nginx's upstream keep-alive.
+  const once = (name: string, url: string) =>
+    name === "direct"
+      ? timedGetWithToken(url, token)
+      : name === "direct POST"
+        ? timedGet(url, 404, "POST", token)
+        : name === "proxy POST"
+          ? timedGet(url, 404, "POST")
+          : timedGet(url);
   for (const [name, url] of Object.entries(targets)) {
-    for (let i = 0; i < 300; i++) await (name === "direct" ? timedGetWithToken(url, token) : timedGet(url));
+    for (let i = 0; i < 300; i++) await once(name, url);
   }
   const perRound = Math.ceil(total / rounds);
   for (let round = 0; round < rounds; round++) {
     for (const [name, url] of Object.entries(targets)) {
-      // Direct calls carry no token (the emulator answers 401 with the same small envelope work).
       const list = samples[name] as number[];
-      if (name === "direct") {
-        for (let i = 0; i < perRound; i++) list.push(await timedGetWithToken(direct, token));
-      } else {
-        for (let i = 0; i < perRound; i++) list.push(await timedGet(url));
-      }
+      for (let i = 0; i < perRound; i++) list.push(await once(name, url));
     }
   }
 
@@ -230,32 +256,43 @@ http {
     ]),
   );
   const d = stats.direct as { median: number; p99: number };
+  const dPost = stats["direct POST"] as { median: number; p99: number };
   const added = (name: string) => {
     const s = stats[name] as { median: number; p99: number } | undefined;
-    return s ? { median: s.median - d.median, p99: s.p99 - d.p99 } : undefined;
+    const base = name.endsWith("POST") ? dPost : d;
+    return s ? { median: s.median - base.median, p99: s.p99 - base.p99 } : undefined;
   };
   const proxyAdded = added("proxy") as { median: number; p99: number };
   const nginxAdded = added("nginx");
+  const floorAdded = added("bun-serve-floor") as { median: number; p99: number };
+  const nodeFloorAdded = added("node-http-floor") as { median: number; p99: number };
+  const postAdded = added("proxy POST") as { median: number; p99: number };
   const fmt = (ms: number) => `${(ms * 1000).toFixed(0)} µs`;
   console.log(
-    `keep-alive GET /v2/user/profile, ${perRound * rounds} requests per target, ${rounds} interleaved rounds\n`,
+    `keep-alive requests, ${perRound * rounds} per target, ${rounds} interleaved rounds (GET /v2/user/profile; POST /v2/order/place)\n`,
   );
   console.log("| target | median | p99 | added median | added p99 |");
   console.log("| --- | --- | --- | --- | --- |");
   for (const name of Object.keys(targets)) {
     const s = stats[name] as { median: number; p99: number };
     const a = added(name);
+    const base = name.startsWith("direct");
     console.log(
-      `| ${name} | ${fmt(s.median)} | ${fmt(s.p99)} | ${name === "direct" ? "-" : fmt(a?.median ?? 0)} | ${name === "direct" ? "-" : fmt(a?.p99 ?? 0)} |`,
+      `| ${name} | ${fmt(s.median)} | ${fmt(s.p99)} | ${base ? "-" : fmt(a?.median ?? 0)} | ${base ? "-" : fmt(a?.p99 ?? 0)} |`,
     );
   }
-  const floorAdded = added("bun-floor") as { median: number; p99: number };
   console.log(
-    `\nproxy's added latency vs a bare Bun pass-through's: median ${ratio(proxyAdded.median, floorAdded.median)}, p99 ${ratio(proxyAdded.p99, floorAdded.p99)}`,
+    `\nproxy's added latency (GET) vs a bare Bun.serve + fetch pass-through's: median ${ratio(proxyAdded.median, floorAdded.median)}, p99 ${ratio(proxyAdded.p99, floorAdded.p99)} (target: within 1.5×)`,
+  );
+  console.log(
+    `proxy's added latency (GET) vs a bare node:http + fetch pass-through's: median ${ratio(proxyAdded.median, nodeFloorAdded.median)}`,
+  );
+  console.log(
+    `the mutation path (POST, a fresh connection per order) adds ${fmt(postAdded.median)} median, ${fmt(postAdded.p99)} p99`,
   );
   if (nginxAdded) {
     console.log(
-      `\nproxy's added latency vs nginx's: median ${ratio(proxyAdded.median, nginxAdded.median)}, p99 ${ratio(proxyAdded.p99, nginxAdded.p99)} (target: within 1.5×)`,
+      `proxy's added latency vs nginx's: median ${ratio(proxyAdded.median, nginxAdded.median)}, p99 ${ratio(proxyAdded.p99, nginxAdded.p99)}`,
     );
   }
   const file = await writeResult("proxy", {
@@ -264,6 +301,8 @@ http {
     stats,
     proxyAdded,
     floorAdded,
+    nodeFloorAdded,
+    postAdded,
     nginxAdded,
   });
   console.log(`\nwrote ${file}`);

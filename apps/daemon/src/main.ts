@@ -1,3 +1,5 @@
+import { resolve } from "node:path";
+import { readEnvironment } from "@upstox-token/core";
 import { Command, CommanderError, Option } from "commander";
 import { defaultIo, EXIT_CONFIG, EXIT_OK, type MainIo } from "./commands/command-io.js";
 import { type InstallServiceFlags, runInstallService } from "./commands/install-service.js";
@@ -64,6 +66,16 @@ export async function runMain(argv: string[], io: MainIo = defaultIo): Promise<n
       // --dry-run reports on stdout, warnings included: its logs say only what went wrong, unless asked for more.
       if (flags.dryRun && command.getOptionValueSource("logLevel") === "default" && !fromEnv) {
         flags.logLevel = "error";
+      }
+      // UPSTOX_DEBUG=true (environment or --env-file), as in the CLI: every request is logged (redacted).
+      if (command.getOptionValueSource("logLevel") === "default" && !fromEnv && !flags.dryRun) {
+        let debug = process.env.UPSTOX_DEBUG;
+        try {
+          if (flags.envFile) debug = readEnvironment(process.env, resolve(flags.envFile)).UPSTOX_DEBUG;
+        } catch {
+          // An unreadable --env-file is reported (exit 2) when the daemon starts.
+        }
+        if (/^(true|1|yes|on)$/i.test(debug?.trim() ?? "")) flags.logLevel = "debug";
       }
       exitCode = await runDaemon(flags, io);
     });

@@ -25,7 +25,7 @@ afterEach(async () => {
   emulator.clearFaults();
 });
 
-let serverKind: "bun" | "node" = "bun";
+let serverKind: "bun" | "node" | "node-http" = "node";
 
 async function start(options: Parameters<typeof startProxiedDaemon>[1] = {}): Promise<ProxiedDaemon> {
   running = await startProxiedDaemon(emulator, { server: serverKind, ...options });
@@ -58,8 +58,8 @@ function profileCalls(): number {
   return emulator.steps("profile").length;
 }
 
-// Both servers the proxy can run on: Bun.serve with native fetch (Bun's default) and node:http (Node's).
-for (const kind of ["bun", "node"] as const) {
+// Every way the proxy can run: node:http with native fetch (the default), node:http both ways (Node's), Bun.serve.
+for (const kind of ["node", "node-http", "bun"] as const) {
   describe(`proxy on ${kind}`, () => {
     beforeAll(() => {
       serverKind = kind;
@@ -224,7 +224,7 @@ for (const kind of ["bun", "node"] as const) {
         expect(bytes.body.equals(packed)).toBe(true);
         const slow = await fetch(`${proxied.proxyUrl}/v2/market-quote/slow`);
         expect(slow.status).toBe(504);
-        expect((await slow.json()).errors[0].error_code).toBe("PROXY_UPSTREAM");
+        expect((await slow.json()).errors[0].error_code).toBe("PROXY_ANSWER_LOST");
       });
     });
 

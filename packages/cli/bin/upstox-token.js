@@ -2,14 +2,12 @@
 // Launcher. It checks the runtime before anything else is imported: an older Node than the package needs
 // (better-sqlite3 segfaults under Node 20) gets a message and exit 2, never a crash. In a checkout, Bun on
 // PATH is preferred (the sources run as they are). Under Bun it runs the TypeScript source, under Node the
-// built dist. Only node: built-ins are imported here, and only ones every Node since 14 has.
-import { spawnSync } from "node:child_process";
+// built dist. Only node: built-ins are imported here, and only ones every Node since 14 has. What only the Node
+// hand-over needs (child_process, url) is imported there: under Bun each built-in costs start-up time (`--help`).
 import { existsSync, readFileSync } from "node:fs";
 import { delimiter, join, sep } from "node:path";
-import { fileURLToPath } from "node:url";
 
 const NAME = "upstox-token";
-const here = fileURLToPath(import.meta.url);
 const engines = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")).engines ?? {};
 
 /** The lowest version a ">=22.14"-style range allows, as [major, minor, patch]. */
@@ -30,11 +28,14 @@ const bunOnPath = () =>
     .find((candidate) => existsSync(candidate));
 
 const isBun = typeof process.versions.bun === "string";
-const inCheckout = !here.split(sep).includes("node_modules");
 
-if (!isBun && inCheckout && process.env.UPSTOX_TOKEN_LAUNCHER_REEXEC !== "1") {
-  const bun = bunOnPath();
+if (!isBun && process.env.UPSTOX_TOKEN_LAUNCHER_REEXEC !== "1") {
+  const { fileURLToPath } = await import("node:url");
+  const here = fileURLToPath(import.meta.url);
+  const inCheckout = !here.split(sep).includes("node_modules");
+  const bun = inCheckout ? bunOnPath() : undefined;
   if (bun) {
+    const { spawnSync } = await import("node:child_process");
     // --no-install: a missing package is an error, never a download from the registry.
     const child = spawnSync(bun, ["--no-install", here, ...process.argv.slice(2)], {
       stdio: "inherit",

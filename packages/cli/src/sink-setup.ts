@@ -1,4 +1,10 @@
-import { createSinkFromSpec, type Logger, sinkSpecFromShorthand, type TokenSink } from "@upstox-token/core";
+import {
+  createSinkFromSpec,
+  type Logger,
+  type SinkSpec,
+  sinkSpecFromShorthand,
+  type TokenSink,
+} from "@upstox-token/core";
 import { builtinSinks } from "./builtin-sinks.js";
 
 /** What a bare built-in name means on the command line: `--sink env` is `--sink env:.env`, and so on. */
@@ -39,4 +45,29 @@ export async function openSinks(
 
 export async function closeSinks(sinks: readonly TokenSink[]): Promise<void> {
   await Promise.allSettled(sinks.map((sink) => sink.close?.()));
+}
+
+/** Opens sinks from a config file's specs (`field` names where each sits); on failure closes what it opened. */
+export async function openSinkSpecs(
+  specs: readonly { spec: SinkSpec; field: string }[],
+  options: { baseDir: string; file: string; logger: Logger },
+): Promise<TokenSink[]> {
+  const sinks: TokenSink[] = [];
+  try {
+    for (const { spec, field } of specs) {
+      sinks.push(
+        await createSinkFromSpec(spec, {
+          builtins: builtinSinks,
+          baseDir: options.baseDir,
+          logger: options.logger,
+          field,
+          file: options.file,
+        }),
+      );
+    }
+    return sinks;
+  } catch (error) {
+    await closeSinks(sinks);
+    throw error;
+  }
 }

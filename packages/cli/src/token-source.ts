@@ -22,7 +22,11 @@ export interface SourcedToken {
 export function addTokenSourceOptions(command: Command): Command {
   return command
     .option("--token <token>", "the access token (visible in the process list; prefer UPSTOX_ACCESS_TOKEN)")
-    .option("--sink <spec>", "read the token from this sink (repeatable; the newest wins)", collect)
+    .option(
+      "--sink <spec>",
+      "read the token from this sink (repeatable; the newest wins); default: the account's sinks in the folder's upstox-token.config.json",
+      collect,
+    )
     .option("--account <name>", "the account to read from the sinks", parseAccount, DEFAULT_ACCOUNT);
 }
 
@@ -37,10 +41,19 @@ export async function resolveToken(ctx: CommandContext, options: TokenSourceOpti
     if (options.token.trim() === "") throw new CliError("USAGE", "--token is empty");
     return withExpiry(options.token.trim(), "--token");
   }
-  if (options.sink && options.sink.length > 0) {
-    const { closeSinks, openSinks } = await import("./sink-setup.js");
+  const given = options.sink !== undefined && options.sink.length > 0;
+  const folderSinks = given ? undefined : await configSinksFor(ctx, options.account);
+  if (given || folderSinks) {
+    const { closeSinks, openSinkSpecs, openSinks } = await import("./sink-setup.js");
     const logger = await ctx.logger();
-    const sinks = await openSinks(options.sink, { cwd: ctx.io.cwd, logger });
+    const account = folderSinks?.account ?? options.account;
+    const sinks = folderSinks
+      ? await openSinkSpecs(folderSinks.sinks, {
+          baseDir: folderSinks.baseDir,
+          file: folderSinks.file,
+          logger,
+        })
+      : await openSinks(options.sink ?? [], { cwd: ctx.io.cwd, logger });
     try {
       const readable = sinks.filter((s) => s.read);
       if (readable.length === 0) {
@@ -50,11 +63,11 @@ export async function resolveToken(ctx: CommandContext, options: TokenSourceOpti
           "Use a sink that can read (env, sqlite, redis), or pass --token / UPSTOX_ACCESS_TOKEN.",
         );
       }
-      const record = await readNewest(readable, options.account, logger);
+      const record = await readNewest(readable, account, logger);
       if (!record) {
         throw new CliError(
           "TOKEN_NOT_FOUND",
-          `no token stored for account "${options.account}" in ${readable.map((s) => s.name).join(", ")}`,
+          `no token stored for account "${account}" in ${readable.map((s) => s.name).join(", ")}`,
           "Run `upstox-token generate-token --sink …` first, or check --account.",
         );
       }
@@ -75,6 +88,21 @@ export async function resolveToken(ctx: CommandContext, options: TokenSourceOpti
     "no access token given",
     "Pass --token, --sink <spec> (e.g. --sink env), or set UPSTOX_ACCESS_TOKEN in the environment or .env.",
   );
+}
+
+/**
+ * No --sink: the sinks of the account in the folder's upstox-token.config.json (the daemon's), if there is one.
+ * The default account name picks the config's only account when the config has one and no `main`.
+ */
+async function configSinksFor(ctx: CommandContext, account: string) {
+  const { readFolderConfig } = await import("./folder-config.js");
+  const config = readFolderConfig(ctx.io.cwd, await ctx.environment());
+  if (!config) return undefined;
+  const found =
+    config.accounts.find((a) => a.name === account) ??
+    (account === DEFAULT_ACCOUNT && config.accounts.length === 1 ? config.accounts[0] : undefined);
+  if (!found || found.sinks.length === 0) return undefined;
+  return { account: found.name, sinks: found.sinks, baseDir: config.baseDir, file: config.file };
 }
 
 function sinkNames(sinks: readonly { name: string }[]): string {

@@ -28,8 +28,22 @@ test("check-env lists every variable with secrets masked and exits 0 when comple
 test("check-env shows an unset variable's default as a value, never '(default default)'", async () => {
   const result = await runBin(["check-env", "--no-color"], { env: FULL_ENV });
   expect(result.stdout).not.toContain("(default default)");
-  expect(result.stdout).toMatch(/UPSTOX_ENDPOINT_PROFILE\s.*default \(the default; not set\)/);
-  expect(result.stdout).toMatch(/UPSTOX_TIMEOUT_MS\s.*15000 \(the default; not set\)/);
+  expect(result.stdout).toMatch(/UPSTOX_ENDPOINT_PROFILE\s+default \(default\)\n/);
+  expect(result.stdout).toMatch(/UPSTOX_TIMEOUT_MS\s+15000 \(default\)\n/);
+});
+
+test("check-env lists UPSTOX_STATE_DIR with the folder in use, and never says '(the default; not set) (optional)'", async () => {
+  const result = await runBin(["check-env", "--no-color"], {
+    env: { ...FULL_ENV, XDG_STATE_HOME: "/tmp/xdg-state-probe" },
+  });
+  expect(result.stdout).toMatch(/UPSTOX_STATE_DIR\s+\/tmp\/xdg-state-probe\/upstox-token \(default\)/);
+  expect(result.stdout).not.toContain("(the default; not set)");
+  expect(result.stdout).not.toContain(") (optional)");
+  expect(result.stdout).toMatch(/UPSTOX_UCC\s+\(not set; optional\)/);
+  const set = await runBin(["check-env", "--no-color"], {
+    env: { ...FULL_ENV, UPSTOX_STATE_DIR: "/srv/state" },
+  });
+  expect(set.stdout).toMatch(/UPSTOX_STATE_DIR\s+\/srv\/state\n/);
 });
 
 test("check-env: a missing variable exits 2 and is named", async () => {

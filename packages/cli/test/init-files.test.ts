@@ -1,7 +1,15 @@
 import { describe, expect, test } from "bun:test";
 import { execFileSync } from "node:child_process";
-import { chmodSync, mkdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
+import { join, resolve } from "node:path";
 import { readEnvironment, Secret } from "@upstox-token/core";
 import { DEMO_APP, DEMO_USER } from "@upstox-token/emulator";
 import { checkCredentials, credentialProblem } from "../src/init/credential-validation.js";
@@ -58,7 +66,8 @@ describe("credential validation (core's rules, mapped)", () => {
 
   test("explains what is wrong, naming the variable", () => {
     expect(credentialProblem("mobile", "98765")).toContain("10-digit mobile number without +91");
-    expect(credentialProblem("mobile", "+919876543210")).toContain("UPSTOX_USERNAME");
+    expect(credentialProblem("mobile", "+919876543210")).toBeUndefined(); // +91 is dropped (issue 19)
+    expect(credentialProblem("mobile", "+91987654321")).toContain("UPSTOX_USERNAME");
     expect(credentialProblem("pin", "12345")).toContain("6-digit");
     expect(credentialProblem("totpSecret", "not base32!")).toContain("base32");
     expect(credentialProblem("totpSecret", "otpauth://hotp/x?secret=JBSWY3DPEHPK3PXP")).toContain(
@@ -157,8 +166,10 @@ describe("what init writes", () => {
     for (const secret of [DEMO_USER.pin, DEMO_USER.totpSecret, DEMO_APP.apiSecret, DEMO_USER.mobile]) {
       expect(text).not.toContain(secret);
     }
-    expect(JSON.parse(text)).toEqual({
-      $schema: "./node_modules/@upstox-token/daemon/upstox-token.config.schema.json",
+    const { $schema, ...config } = JSON.parse(text);
+    // The schema path points at a file that exists (issue 19: never into a node_modules that is not there).
+    expect(existsSync(resolve("/srv/app", $schema))).toBe(true);
+    expect(config).toEqual({
       accounts: [
         {
           name: "main",

@@ -131,7 +131,7 @@ test("invalid values exit 2 naming the flag: mobile shape, TOTP secret, redirect
       "--yes",
       "--json",
       "--mobile",
-      "+91 98765 43210",
+      "+91 98765 4321",
       "--totp-secret",
       "not-base32-1890",
       "--client-id",

@@ -104,7 +104,10 @@ test.skipIf(!tmux.path)(
     expect(await pty.exitCode()).toBe(0);
     const screen = pty.screen();
     expect(screen).toContain("Rehearsal passed: logged in to a local Upstox emulator");
-    expect(screen).toContain("upstox-token generate-token --sink env:.env --sink sqlite:upstox-tokens.db");
+    // The command as it runs from here: the plain name on PATH, else the launcher's full path (issue 19).
+    expect(screen).toMatch(
+      /upstox-token(\.js)? generate-token --sink env:\.env --sink sqlite:upstox-tokens\.db/,
+    );
 
     // Secrets were masked as typed and never printed: not on the screen, not in any byte written to it.
     expect(screen).toContain("▪".repeat(DEMO_APP.apiSecret.length));

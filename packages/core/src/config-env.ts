@@ -116,6 +116,21 @@ export const CONFIG_VARIABLES: readonly ConfigVariable[] = [
     default: "4.0.0",
   },
   {
+    name: "UPSTOX_REFRESH_EXTENDED_TOKEN",
+    description:
+      "true: each login also asks for a fresh one-year read-only extended token (refresh_extended_token); sinks that can hold it store it beside the access token",
+    requiredFor: [],
+    secret: false,
+    default: "false",
+  },
+  {
+    name: "UPSTOX_STATE_DIR",
+    description: "Folder for upstox-token's own state (e.g. which login-service paths answered, per account)",
+    requiredFor: [],
+    secret: false,
+    default: "$XDG_STATE_HOME/upstox-token, else ~/.local/state/upstox-token",
+  },
+  {
     name: "UPSTOX_PASSWORD",
     description: "Accepted for upstox-totp compatibility and ignored: Upstox login has no password step",
     requiredFor: [],

@@ -1,3 +1,4 @@
+import { resolve as resolvePath } from "node:path";
 import { z } from "zod";
 import { CONFIG_VARIABLES, type EnvSource, readEnvironment } from "./config-env.js";
 import {
@@ -10,6 +11,7 @@ import { ConfigError, type ConfigProblem } from "./errors.js";
 import { type Logger, silentLogger } from "./logger.js";
 import { isSecret, Secret } from "./secret.js";
 import { parseTotpSecret } from "./totp.js";
+import { describeValueOrigin } from "./value-origin.js";
 
 /** What `loadConfig` accepts as overrides (camelCase; strings as they come from the environment are fine). */
 export interface UpstoxConfigInput {
@@ -34,6 +36,8 @@ export interface UpstoxConfigInput {
   ucc: string;
   /** Shortcut for `endpoints.appVersion`. */
   appVersion: string;
+  /** Ask the token exchange for a fresh one-year extended token (`refresh_extended_token=true`); default off. */
+  refreshExtendedToken: boolean | string;
   /** Piecewise override of the endpoint profile. */
   endpoints: EndpointProfileOverride;
   /** Accepted and ignored: Upstox login has no password step. */
@@ -59,6 +63,11 @@ export interface UpstoxConfig {
   endpointProfile: EndpointProfile;
   /** The account (UCC) to choose when the mobile number has several. */
   ucc?: string | undefined;
+  /**
+   * Send `refresh_extended_token=true` with the token exchange, so each login also brings a fresh one-year
+   * read-only extended token (protocol notes §15). Off by default: the live extended token stays as it is.
+   */
+  refreshExtendedToken: boolean;
 }
 
 export interface LoadConfigOptions {
@@ -89,6 +98,7 @@ export const CONFIG_KEY_VARIABLES = {
   endpointProfile: "UPSTOX_ENDPOINT_PROFILE",
   ucc: "UPSTOX_UCC",
   appVersion: "UPSTOX_APP_VERSION",
+  refreshExtendedToken: "UPSTOX_REFRESH_EXTENDED_TOKEN",
   password: "UPSTOX_PASSWORD",
 } as const satisfies Record<Exclude<keyof UpstoxConfigInput, "endpoints">, string>;
 
@@ -129,7 +139,8 @@ const httpUrl = (what: string) =>
 const configSchema = z.object({
   mobile: z
     .string()
-    .transform((v) => v.replace(/\s+/g, ""))
+    // "+91 98765 43210" is the same number: the country code and the spaces are dropped.
+    .transform((v) => v.replace(/\s+/g, "").replace(/^(\+91|0091)(?=\d{10}$)/, ""))
     .refine((v) => /^\d{10}$/.test(v), "UPSTOX_USERNAME must be a 10-digit mobile number without +91")
     // Indian mobile numbers start with 6-9; Upstox's own login page checks the same (/^[6-9]\d{9}$/).
     .refine(
@@ -176,6 +187,7 @@ const configSchema = z.object({
     .regex(/^\d+(\.\d+)*$/, "must look like 4.0.0")
     .optional(),
   endpoints: endpointProfileOverrideSchema.optional(),
+  refreshExtendedToken: booleanText.default(false),
   password: z.unknown().optional(),
 });
 
@@ -185,7 +197,25 @@ const configSchema = z.object({
  */
 export function loadConfig(options: LoadConfigOptions = {}): UpstoxConfig {
   const logger = options.logger ?? silentLogger;
-  const env = readEnvironment(options.env ?? process.env, options.envFile);
+  const baseEnv = options.env ?? process.env;
+  const env = readEnvironment(baseEnv, options.envFile);
+  /** Where a variable's bad value came from: an override, the environment or the .env file. */
+  const originOf = (variable: string | undefined): string => {
+    if (variable === undefined) return "";
+    const key = (Object.entries(CONFIG_KEY_VARIABLES) as [EnvKey, string][]).find(
+      ([, v]) => v === variable,
+    )?.[0];
+    if (key !== undefined && options.overrides?.[key] !== undefined) return "";
+    const value = env[variable];
+    if (value === undefined) return "";
+    const fromEnv = baseEnv[variable] !== undefined && baseEnv[variable] !== "";
+    const where = fromEnv
+      ? "the environment"
+      : options.envFile === false
+        ? "the environment"
+        : `the env file ${resolvePath(options.envFile ?? ".env")}`;
+    return describeValueOrigin(undefined, where, value);
+  };
   const raw: Record<string, unknown> = {};
   for (const [key, variable] of Object.entries(CONFIG_KEY_VARIABLES) as [EnvKey, string][]) {
     const value = env[variable];
@@ -204,8 +234,9 @@ export function loadConfig(options: LoadConfigOptions = {}): UpstoxConfig {
         head === "endpoints"
           ? ["endpoints", ...rest].join(".")
           : (CONFIG_KEY_VARIABLES[head as EnvKey] ?? String(head));
-      const message = issue.message.startsWith(field) ? issue.message : `${field} ${issue.message}`;
-      problems.push({ field, message });
+      const base = issue.message.startsWith(field) ? issue.message : `${field} ${issue.message}`;
+      const variable = head === "endpoints" ? undefined : CONFIG_KEY_VARIABLES[head as EnvKey];
+      problems.push({ field, message: base + originOf(variable) });
     }
   }
 
@@ -258,6 +289,7 @@ export function loadConfig(options: LoadConfigOptions = {}): UpstoxConfig {
     loginBase: c.loginBase?.replace(/\/+$/, ""),
     endpointProfile,
     ucc: c.ucc,
+    refreshExtendedToken: c.refreshExtendedToken,
   };
 }
 
@@ -324,6 +356,7 @@ export function describeConfig(config: UpstoxConfig): ConfigEntry[] {
     UPSTOX_ENDPOINT_PROFILE: config.endpointProfile.name,
     UPSTOX_APP_VERSION: config.endpointProfile.appVersion,
     UPSTOX_UCC: config.ucc,
+    UPSTOX_REFRESH_EXTENDED_TOKEN: String(config.refreshExtendedToken),
   };
   return CONFIG_VARIABLES.filter((v) => v.name in shown).map((v) => {
     const value = shown[v.name];

@@ -30,7 +30,10 @@ export const credentialsSchema = z
       .describe("The registered mobile number, 10 digits without +91 (totp flow)."),
     pin: z
       .string()
-      .refine((v) => /^\d{6}$/.test(v), `must be the 6-digit Upstox login PIN (or "\${UPSTOX_PIN}")`)
+      .refine(
+        (v) => /^\d{6}$/.test(v),
+        `must be the 6-digit Upstox login PIN, written or read from a variable such as "\${UPSTOX_PIN_CODE}"`,
+      )
       .optional()
       .describe(`The 6-digit login PIN (totp flow). Prefer "\${ENV_VAR}" or pinFile over clear text.`),
     pinFile: filePath("the PIN").optional().describe("A file holding the PIN, e.g. /run/secrets/upstox_pin."),
@@ -74,6 +77,12 @@ export const credentialsSchema = z
       .refine((v) => /^\d+(\.\d+)*$/.test(v), 'must look like "4.0.0"')
       .optional()
       .describe("The appVersion sent to the login service."),
+    refreshExtendedToken: z
+      .boolean()
+      .optional()
+      .describe(
+        "Ask each token exchange for a fresh one-year read-only extended token (refresh_extended_token; default false). Sinks that can hold it store it beside the access token.",
+      ),
   })
   .describe(`The account's credentials. Secrets can come from \${ENV_VAR} or from *File variants.`);
 

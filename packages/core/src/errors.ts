@@ -29,7 +29,8 @@ export type ErrorCode =
   | "SINK_NOT_FOUND"
   | "LOCK_FAILED"
   | "BLOCKED"
-  | "ENDPOINT_NOT_FOUND";
+  | "ENDPOINT_NOT_FOUND"
+  | "ALGO_ID_IN_REVIEW";
 
 /**
  * What happened to the PIN in a failed login, so a caller never has to watch HTTP to keep the PIN rule

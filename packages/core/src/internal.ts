@@ -6,6 +6,7 @@
 export * from "@upstox-token/http-body";
 export * from "./clock-skew.js";
 export * from "./cookie-jar.js";
+export * from "./did-you-mean.js";
 export * from "./firewall-block.js";
 export * from "./flows/callback-page.js";
 export * from "./flows/notifier.js";
@@ -20,3 +21,4 @@ export * from "./refresh/sink-set.js";
 export * from "./service-headers.js";
 export * from "./sink-fanout.js";
 export * from "./upstox-errors.js";
+export * from "./value-origin.js";

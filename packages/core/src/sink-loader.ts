@@ -3,7 +3,8 @@ import { createRequire } from "node:module";
 import { dirname, isAbsolute, join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import type { z } from "zod";
-import { ConfigError, SinkError } from "./errors.js";
+import { didYouMean } from "./did-you-mean.js";
+import { ConfigError, type ConfigProblem, SinkError } from "./errors.js";
 import type { SinkContext, SinkFactory, TokenSink } from "./sink.js";
 import { findUninstalledImport, packageOf } from "./sink-import-guard.js";
 
@@ -58,12 +59,17 @@ function reasonOf(error: unknown): string {
 }
 
 function unknownSink(use: string, builtins: BuiltinSinks, dirs: string[]): SinkError {
-  return new SinkError("SINK_NOT_FOUND", use, `unknown sink "${use}"`, {
-    hint:
-      `Built-in sinks are ${Object.keys(builtins).join(", ")}. A third-party sink must be installed in your ` +
-      `project first (${dirs.join(" or ")}): bun add <package> (or npm i <package>), then name it; or give a ` +
-      "module path (./my-sink.ts). Nothing is ever installed for you.",
-  });
+  return new SinkError(
+    "SINK_NOT_FOUND",
+    use,
+    `unknown sink "${use}"${didYouMean(use, Object.keys(builtins))}`,
+    {
+      hint:
+        `Built-in sinks are ${Object.keys(builtins).join(", ")}. A third-party sink must be installed in your ` +
+        `project first (${dirs.join(" or ")}): bun add <package> (or npm i <package>), then name it; or give a ` +
+        "module path (./my-sink.ts). Nothing is ever installed for you.",
+    },
+  );
 }
 
 /** Finds the factory for a sink spec: built-in map, module path, or a package installed in the project. */
@@ -151,10 +157,85 @@ export async function resolveSinkFactory(
   return factory;
 }
 
-function describeIssues(error: z.ZodError, field: string): string {
-  return error.issues
-    .map((issue) => `${[field, ...issue.path.map(String)].join(".")}: ${issue.message}`)
+/** The keys an object schema knows, through the wrappers zod puts around it (optional, default, pipe, refine). */
+function objectKeys(schema: unknown, depth = 0): string[] {
+  const def = (schema as { _zod?: { def?: Record<string, unknown> } } | undefined)?._zod?.def;
+  if (!def || depth > 8) return [];
+  if (def.type === "object" && typeof def.shape === "object" && def.shape !== null)
+    return Object.keys(def.shape);
+  for (const inner of [def.innerType, def.in, def.schema]) {
+    const keys = objectKeys(inner, depth + 1);
+    if (keys.length > 0) return keys;
+  }
+  return [];
+}
+
+/** The schema of `path` inside an object schema (for its keys), or undefined. */
+function schemaAt(schema: unknown, path: readonly PropertyKey[]): unknown {
+  let current = schema;
+  for (const key of path) {
+    let def = (current as { _zod?: { def?: Record<string, unknown> } } | undefined)?._zod?.def;
+    for (let i = 0; def && def.type !== "object" && i < 8; i++) {
+      const inner = def.innerType ?? def.in ?? def.schema;
+      def = (inner as { _zod?: { def?: Record<string, unknown> } } | undefined)?._zod?.def;
+    }
+    const shape = def?.shape as Record<string, unknown> | undefined;
+    current = shape?.[String(key)];
+    if (current === undefined) return undefined;
+  }
+  return current;
+}
+
+const article = (type: string) => (/^[aeiou]/.test(type) ? `an ${type}` : `a ${type}`);
+
+/** One line per zod issue, in words: "is required (a string)", "unknown key "pth" (did you mean "path"?)". */
+export function describeOptionIssues(error: z.ZodError, field: string, schema?: unknown): ConfigProblem[] {
+  return error.issues.map((issue) => {
+    const path = [field, ...issue.path.map(String)].join(".");
+    let text = issue.message;
+    if (issue.code === "invalid_type") {
+      const input = (issue as { input?: unknown }).input;
+      text =
+        input === undefined
+          ? `is required (${article(issue.expected)})`
+          : `must be ${article(issue.expected)}, not ${input === null ? "null" : Array.isArray(input) ? "a list" : typeof input}`;
+    } else if (issue.code === "unrecognized_keys") {
+      const known = objectKeys(schemaAt(schema, issue.path));
+      text = issue.keys
+        .map((key) => `unknown key "${key}"${didYouMean(key, known)}`)
+        .join(", ")
+        .concat(known.length > 0 ? `; known keys: ${known.join(", ")}` : "");
+    }
+    return { field: path, message: `${path}: ${text}` };
+  });
+}
+
+function describeIssues(error: z.ZodError, field: string, schema?: unknown): string {
+  return describeOptionIssues(error, field, schema)
+    .map((p) => p.message)
     .join("; ");
+}
+
+/**
+ * What is wrong with a sink spec, without creating the sink: an unknown sink (with "did you mean"), a module
+ * that cannot load, or options its schema refuses. Empty when it would create. The daemon's config check uses
+ * it, so a config's sink mistakes are reported in the same round as every other mistake.
+ */
+export async function sinkSpecProblems(
+  spec: SinkSpec,
+  context: { builtins: BuiltinSinks; baseDir: string; field: string },
+): Promise<ConfigProblem[]> {
+  let factory: SinkFactory;
+  try {
+    factory = await resolveSinkFactory(spec.use, { builtins: context.builtins, baseDir: context.baseDir });
+  } catch (error) {
+    if (!(error instanceof SinkError)) throw error;
+    return [{ field: `${context.field}.use`, message: `${context.field}.use: ${error.message}` }];
+  }
+  const parsed = factory.optionsSchema.safeParse(spec.options ?? {});
+  return parsed.success
+    ? []
+    : describeOptionIssues(parsed.error, `${context.field}.options`, factory.optionsSchema);
 }
 
 /** Validates options against the sink's own schema and creates it. `field` names the spot in the config. */
@@ -169,11 +250,14 @@ export async function createSinkFromSpec(
   const field = context.field ?? `sink ${spec.use}`;
   const parsed = factory.optionsSchema.safeParse(spec.options ?? {});
   if (!parsed.success) {
-    throw new ConfigError(`invalid options for sink "${spec.use}": ${describeIssues(parsed.error, field)}`, {
-      field,
-      ...(context.file ? { file: context.file } : {}),
-      hint: `See the README of the ${spec.use} sink for its options.`,
-    });
+    throw new ConfigError(
+      `invalid options for sink "${spec.use}": ${describeIssues(parsed.error, field, factory.optionsSchema)}`,
+      {
+        field,
+        ...(context.file ? { file: context.file } : {}),
+        hint: `See the README of the ${spec.use} sink for its options.`,
+      },
+    );
   }
   return factory.create(parsed.data, { baseDir: context.baseDir, logger: context.logger });
 }

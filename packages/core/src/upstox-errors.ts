@@ -14,8 +14,29 @@ export const OTP_COOLDOWN_MS = 600_000;
 const PIN_HINT =
   "Check UPSTOX_PIN_CODE: the 6-digit Upstox login PIN (not the TOTP). Upstox locks the account after about " +
   "5 wrong PINs and this tool never retries the PIN step, so fix the PIN before the next login.";
-const CREDENTIALS_HINT =
-  "Check UPSTOX_CLIENT_ID (the app's API key) and UPSTOX_CLIENT_SECRET against the app in the Upstox developer console.";
+/**
+ * The 2026 one-app rule (protocol notes §15.1): from 2026-04-01 Upstox keeps one active API app per user, the
+ * newest; the others are deleted. An app that vanished answers like a wrong client id or secret.
+ */
+export const ONE_APP_RULE_HINT =
+  "If the app is gone from the developer console: since 1 April 2026 Upstox keeps one active API app per user " +
+  "(the newest survives; older ones are deleted), so creating another app deleted this one. Use the newest " +
+  "app's API key and secret (and its redirect URI).";
+const CREDENTIALS_HINT = `Check UPSTOX_CLIENT_ID (the app's API key) and UPSTOX_CLIENT_SECRET against the app in the Upstox developer console. ${ONE_APP_RULE_HINT}`;
+/** The 2026 static-IP rule (§15.1): a successful static-IP update invalidates the user's current tokens. */
+export const STATIC_IP_RULE_HINT =
+  "A token that dies before 03:30 IST is expected after a static-IP update at Upstox: since 2026 a successful " +
+  "update (developer console or PUT /v2/user/ip, once a calendar week) invalidates the current tokens.";
+/**
+ * The Algo-ID review hold (§15.1): a token request or exchange is refused while the app's Algo ID is "In Review".
+ * Upstox's code for it is unknown; the answer is recognised by its message.
+ */
+const ALGO_REVIEW_MESSAGE = /algo[\s_-]*id|in[\s_-]*review|under[\s_-]*review/i;
+const algoReviewHint = (upstoxCode: string) =>
+  'Upstox holds token generation while the app\'s Algo ID is "In Review" (2026 rule: an added or changed Algo ' +
+  "ID is reviewed; once it is approved, tokens can be generated again). Check the Algo ID's status in the " +
+  "developer console (My Apps) and try again after the approval; a new login before then gets the same answer. " +
+  `Upstox's error code for this hold is unknown (this answer carried ${upstoxCode === "UNKNOWN" ? "no code" : upstoxCode}; it was recognised by its message).`;
 const RATE_HINT_OTP =
   "Upstox blocks OTP requests for about 10 minutes after several attempts. Wait 10 minutes before the next login.";
 const SESSION_HINT = "The login session expired or was reset by Upstox. Start a new login.";
@@ -71,7 +92,7 @@ const KNOWN_CODES: Record<string, KnownCode> = {
   UDAPI100068: {
     code: "REDIRECT_MISMATCH",
     retryable: false,
-    hint: "UPSTOX_REDIRECT_URI must equal the app's registered redirect URL exactly (scheme, host, port, path, trailing slash); also check UPSTOX_CLIENT_ID.",
+    hint: `UPSTOX_REDIRECT_URI must equal the app's registered redirect URL exactly (scheme, host, port, path, trailing slash); also check UPSTOX_CLIENT_ID. ${ONE_APP_RULE_HINT}`,
   },
   UDAPI100073: {
     code: "APP_INACTIVE",
@@ -91,7 +112,14 @@ const KNOWN_CODES: Record<string, KnownCode> = {
   UDAPI100050: {
     code: "INVALID_TOKEN",
     retryable: false,
-    hint: "The access token is expired (tokens end at 03:30 IST), revoked or wrong. Log in again for a new one.",
+    hint: `The access token is expired (tokens end at 03:30 IST), revoked or wrong. Log in again for a new one. ${STATIC_IP_RULE_HINT}`,
+  },
+  UDAPI1179: {
+    code: "UPSTOX_API",
+    retryable: false,
+    hint:
+      "Upstox refused the static-IP update: it allows one update per calendar week, and one IP belongs to one " +
+      "customer (2026 rule). Try again next week, or use an IP no other Upstox customer has registered.",
   },
   UDAPI10005: {
     code: "RATE_LIMITED",
@@ -163,6 +191,15 @@ export function retryAfterMs(
 export function upstoxError(upstoxCode: string, upstoxMessage: string, ctx: ErrorContext): UpstoxTokenError {
   const known = KNOWN_CODES[upstoxCode];
   const message = `${ctx.step}: Upstox answered "${upstoxMessage}" [${upstoxCode}]`;
+  // The Algo-ID review hold has no known code: its message tells it, whatever code it came with.
+  if (ALGO_REVIEW_MESSAGE.test(upstoxMessage) && !isWrongTotpMessage(upstoxMessage)) {
+    return new UpstoxApiError("ALGO_ID_IN_REVIEW", message, {
+      upstoxCode,
+      httpStatus: ctx.httpStatus,
+      hint: algoReviewHint(upstoxCode),
+      retryable: false,
+    });
+  }
   // A wrong TOTP comes back under the generic 1017016 (or no code): only the message tells it apart.
   const wrongTotp = (!known || upstoxCode === "1017016") && isWrongTotpMessage(upstoxMessage);
   if (known && !wrongTotp) {

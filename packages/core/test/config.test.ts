@@ -93,7 +93,7 @@ describe("loadConfig", () => {
     const error = configErrorOf(() =>
       loadConfig({
         env: {
-          UPSTOX_USERNAME: "+919876543210",
+          UPSTOX_USERNAME: "+91987654321",
           UPSTOX_PIN_CODE: "12345",
           UPSTOX_TOTP_SECRET: "not-base32!",
           UPSTOX_REDIRECT_URI: "/callback",
@@ -130,9 +130,12 @@ describe("loadConfig", () => {
     );
     const byField = Object.fromEntries(error.problems.map((p) => [p.field, p.message]));
     expect(byField).toEqual({
-      UPSTOX_DEBUG: "UPSTOX_DEBUG must be true or false (also 1/0, yes/no, on/off)",
-      UPSTOX_SLEEP_TIME: "UPSTOX_SLEEP_TIME must be a whole number of milliseconds (0 or more), e.g. 250",
-      UPSTOX_TIMEOUT_MS: "UPSTOX_TIMEOUT_MS must be a whole number of milliseconds, at least 100, e.g. 15000",
+      UPSTOX_DEBUG:
+        "UPSTOX_DEBUG must be true or false (also 1/0, yes/no, on/off) (value from the environment)",
+      UPSTOX_SLEEP_TIME:
+        "UPSTOX_SLEEP_TIME must be a whole number of milliseconds (0 or more), e.g. 250 (value from the environment)",
+      UPSTOX_TIMEOUT_MS:
+        "UPSTOX_TIMEOUT_MS must be a whole number of milliseconds, at least 100, e.g. 15000 (value from the environment)",
     });
     expect(error.message).not.toContain("Invalid input");
   });
@@ -140,7 +143,9 @@ describe("loadConfig", () => {
   test("a single problem names its field", () => {
     const error = configErrorOf(() => loadConfig({ env: { UPSTOX_USERNAME: "98765" }, envFile: false }));
     expect(error.field).toBe("UPSTOX_USERNAME");
-    expect(error.message).toBe("UPSTOX_USERNAME must be a 10-digit mobile number without +91");
+    expect(error.message).toBe(
+      "UPSTOX_USERNAME must be a 10-digit mobile number without +91 (value from the environment)",
+    );
   });
 
   test("UPSTOX_PASSWORD is accepted and ignored with one warning", () => {
@@ -237,5 +242,37 @@ describe("credentials schema (shared by the daemon's config file)", () => {
     expect(credentialsSchema.safeParse({ ...base, endpointProfile: "./profiles/mine.json" }).success).toBe(
       true,
     );
+  });
+});
+
+describe("a bad value names its variable and where it came from (issue 19)", () => {
+  test("a PIN with a trailing comment from the environment", () => {
+    let message = "";
+    try {
+      loadConfig({ env: { UPSTOX_PIN_CODE: "123456 # my pin" }, envFile: false });
+    } catch (error) {
+      message = (error as Error).message;
+    }
+    expect(message).toContain("UPSTOX_PIN_CODE");
+    expect(message).toContain("from the environment");
+    expect(message).toContain("comment");
+    expect(message).not.toContain("123456");
+  });
+
+  test("a quoted PIN with a comment inside, from the .env file, names the file", () => {
+    const dir = mkdtempSync(join(tmpdir(), "core-origin-"));
+    const file = join(dir, ".env");
+    writeFileSync(file, 'UPSTOX_PIN_CODE="123456 # mine"\n');
+    let message = "";
+    try {
+      loadConfig({ env: {}, envFile: file });
+    } catch (error) {
+      message = (error as Error).message;
+    }
+    rmSync(dir, { recursive: true, force: true });
+    expect(message).toContain("UPSTOX_PIN_CODE");
+    expect(message).toContain(`value from the env file ${file}`);
+    expect(message).toContain("comment");
+    expect(message).not.toContain("123456");
   });
 });

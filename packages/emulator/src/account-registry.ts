@@ -16,6 +16,7 @@ export function createApp(input: EmulatorAppInput): EmulatorApp {
     redirectUris: [...input.redirectUris],
     notifierUrl: input.notifierUrl,
     active: input.active ?? true,
+    algoIdInReview: false,
     internalClientId: input.internalClientId ?? ids.internalClientId(),
   };
 }

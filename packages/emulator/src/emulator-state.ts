@@ -101,6 +101,8 @@ export class EmulatorState {
   totpRejections = 0;
   /** Which path serves which login-service behaviour (retire, serve elsewhere). */
   readonly servicePaths = new ServicePaths();
+  /** When each user (by mobile) last updated their static IPs: one update per calendar week (UDAPI1179). */
+  readonly staticIpUpdates = new Map<string, { at: number; ips: string[] }>();
   /** The 2FA answer carries the code (`redirectUri` with `?code=`), as some 2026 answers do. */
   codeInTwoFa = false;
   readonly log: RequestLogEntry[] = [];
@@ -143,6 +145,7 @@ export class EmulatorState {
       user.locked = false;
     }
     this.otpRateLimit.clear();
+    this.staticIpUpdates.clear();
     this.faults.clear();
     this.totpRejections = 0;
     this.servicePaths.reset();

@@ -20,7 +20,21 @@ export const API_ERRORS = {
   UDAPI1155: { status: 400, message: "Notifier URL is not configured for this app." },
   UDAPI10000: { status: 404, message: "This request is not supported by Upstox API" },
   UDAPI100500: { status: 500, message: "Something went wrong... please contact us" },
+  UDAPI1179: {
+    status: 400,
+    message: "Static IP can be updated only once in a calendar week.",
+  },
+  /**
+   * Emulator's choice: Upstox's code for the Algo-ID review hold is unknown (protocol notes §15.1); the wording
+   * follows Upstox's appendix ("once approved, you will be able to generate an access token").
+   */
+  "UDAPI-EMULATOR-ALGO-REVIEW": {
+    status: 403,
+    message: "Your Algo ID is In Review. Once approved, you will be able to generate an access token.",
+  },
 } as const;
+
+export const ALGO_REVIEW_CODE = "UDAPI-EMULATOR-ALGO-REVIEW";
 
 export type ApiErrorCode = keyof typeof API_ERRORS;
 

@@ -6,6 +6,7 @@ import { handleLoginPage } from "./routes/login-page.js";
 import { handleLogout } from "./routes/logout.js";
 import { handleMarketDataFeedAuthorize } from "./routes/market-data-feed-authorize.js";
 import { handleProfile } from "./routes/profile.js";
+import { handleGetStaticIp, handlePutStaticIp } from "./routes/static-ip.js";
 import { handleTokenExchange } from "./routes/token-exchange.js";
 import { handleTokenRequest } from "./routes/token-request.js";
 
@@ -29,6 +30,8 @@ export function routeTable(internalRedirectUri: string): Route[] {
     { method: "POST", path: "/v2/login/authorization/token", step: "token", handle: handleTokenExchange },
     { method: "GET", path: "/v2/user/profile", step: "profile", handle: handleProfile },
     { method: "DELETE", path: "/v2/logout", step: "logout", handle: handleLogout },
+    { method: "GET", path: "/v2/user/ip", step: "static-ip", handle: handleGetStaticIp },
+    { method: "PUT", path: "/v2/user/ip", step: "static-ip", handle: handlePutStaticIp },
     {
       method: "GET",
       path: "/v3/feed/market-data-feed/authorize",

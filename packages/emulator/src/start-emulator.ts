@@ -7,6 +7,7 @@ import { type EmulatorConfig, EmulatorState } from "./emulator-state.js";
 import { issuedTokens } from "./issued-tokens.js";
 import { handleRequest } from "./request-handler.js";
 import { DEFAULT_INTERNAL_REDIRECT_PATH, routeTable } from "./route-table.js";
+import { updateStaticIp } from "./static-ip.js";
 import { liveToken } from "./token-minting.js";
 import { approveTokenRequest } from "./token-request-approval.js";
 import type { Emulator, EmulatorOptions } from "./types.js";
@@ -121,6 +122,20 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     },
     rejectTotp: (count = 1) => {
       state.totpRejections = count;
+    },
+    setAlgoIdInReview: (apiKey, inReview = true) => {
+      const app = state.apps.get(apiKey);
+      if (!app) throw new Error(`no app ${apiKey}`);
+      app.algoIdInReview = inReview;
+    },
+    deleteApp: (apiKey) => {
+      state.apps.delete(apiKey);
+      state.tokenRequests.delete(apiKey);
+    },
+    updateStaticIp: (mobile, ips = ["203.0.113.10"]) => {
+      const user = state.users.get(mobile);
+      if (!user) throw new Error(`no user ${mobile}`);
+      return updateStaticIp(state, user, ips);
     },
     approveTokenRequest: (apiKey, opts) => approveTokenRequest(state, apiKey, opts),
     issuedTokens: () => issuedTokens(state),

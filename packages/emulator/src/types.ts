@@ -12,7 +12,8 @@ export type EmulatorStep =
   | "token"
   | "profile"
   | "logout"
-  | "token-request";
+  | "token-request"
+  | "static-ip";
 
 export interface RequestLogEntry {
   /** Emulator clock (ms since epoch) when the request arrived. */
@@ -47,6 +48,8 @@ export interface EmulatorApp {
   notifierUrl: string | undefined;
   active: boolean;
   internalClientId: string;
+  /** The app's Algo ID is "In Review" (2026 rule): token requests and exchanges are refused until approved. */
+  algoIdInReview: boolean;
 }
 
 export interface EmulatorUserInput {
@@ -184,6 +187,18 @@ export interface Emulator {
   codeInTwoFaResponse(on?: boolean): void;
   /** Refuse the next `count` TOTP verifies as wrong ("Invalid OTP. N attempts left"), even with a right code. */
   rejectTotp(count?: number): void;
+  /**
+   * The app's Algo ID goes "In Review" (true) or is approved (false): meanwhile the token exchange and the v3
+   * token request are refused. Upstox's code for this is unknown; the emulator answers ALGO_REVIEW_CODE.
+   */
+  setAlgoIdInReview(apiKey: string, inReview?: boolean): void;
+  /** The app is deleted, as Upstox's one-app rule (2026) deletes all but a user's newest app. */
+  deleteApp(apiKey: string): void;
+  /**
+   * What `PUT /v2/user/ip` does for the user: their live access tokens are invalidated. `false` when a second
+   * update in the same calendar week was refused (UDAPI1179), as the endpoint answers.
+   */
+  updateStaticIp(mobile: string, ips?: string[]): boolean;
   approveTokenRequest(apiKey: string, opts?: { mobile?: string }): Promise<TokenRequestApproval>;
   issuedTokens(): IssuedToken[];
   isTokenValid(token: string): boolean;

@@ -1,4 +1,4 @@
-import type { Logger } from "@upstox-token/core";
+import type { Logger, PinState } from "@upstox-token/core";
 import type { OtpLimit } from "./otp-budget.js";
 
 export interface FleetJobData {
@@ -11,7 +11,7 @@ export interface FleetJobData {
 /** What the fleet gives one job's cycle: the PIN step's listener writes the ledger before the PIN leaves. */
 export interface CycleContext {
   jobId: string;
-  onPinStep: (state: "sent" | "accepted" | "refused") => Promise<void>;
+  onPinStep: (state: PinState) => Promise<void>;
 }
 
 /** How one engine cycle ended, as the fleet needs it. */

@@ -313,8 +313,10 @@ export class EnvFileSink implements TokenSink {
 
   #fsError(code: SinkErrorCode, error: unknown, action: string, path: string): SinkError {
     const { reason, hint, retryable } = describeFsError(error);
+    const missing = (error as NodeJS.ErrnoException | undefined)?.code === "ENOENT";
     return new SinkError(code, this.name, `cannot ${action} ${path}: ${reason}`, {
-      hint,
+      // The folder by name: whether the path came from a config file or the command line, it is this one.
+      hint: missing ? `Create the folder ${dirname(path)}, or fix the path.` : hint,
       retryable,
       cause: error,
     });

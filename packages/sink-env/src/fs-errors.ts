@@ -5,11 +5,7 @@ interface FsErrorDescription {
 }
 
 const known: Record<string, [reason: string, hint: string | undefined, retryable: boolean]> = {
-  ENOENT: [
-    "the folder does not exist",
-    "Create the folder, or fix the path (relative paths start at the config file's folder).",
-    false,
-  ],
+  ENOENT: ["the folder does not exist", "Create the folder, or fix the path.", false],
   ENOTDIR: ["a part of the path is not a folder", "Fix the path.", false],
   EACCES: [
     "permission denied",

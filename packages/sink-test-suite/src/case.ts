@@ -12,6 +12,11 @@ export type SinkSuiteRecordFields = "full" | "token";
 export interface SinkSuiteContext {
   expect: SinkSuiteExpect;
   recordFields: SinkSuiteRecordFields;
+  /**
+   * Whether the sink stores the extended token beside the access token (true), or ignores it (false: a sink that
+   * cannot hold it; round trips then do not compare it, and it must never read back a stale one).
+   */
+  keepsExtendedToken: boolean;
   /** Opens a sink on this test's store; it is closed after the test. */
   open(): Promise<TokenSink>;
   /** Opens a sink on a bad target; it is closed after the test. */

@@ -18,7 +18,8 @@ export type SinkSuiteGroup =
   | "check"
   | "close"
   | "secrets"
-  | "multiAccount";
+  | "multiAccount"
+  | "extendedToken";
 
 export const sinkSuiteGroups: readonly SinkSuiteGroup[] = [
   "roundTrip",
@@ -29,4 +30,5 @@ export const sinkSuiteGroups: readonly SinkSuiteGroup[] = [
   "close",
   "secrets",
   "multiAccount",
+  "extendedToken",
 ];

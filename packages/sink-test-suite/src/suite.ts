@@ -3,6 +3,7 @@ import type { SinkSuiteCase, SinkSuiteContext, SinkSuiteNeed, SinkSuiteRecordFie
 import { checkCases } from "./groups/check.js";
 import { closeCases } from "./groups/close.js";
 import { concurrencyCases } from "./groups/concurrency.js";
+import { extendedTokenCases } from "./groups/extended-token.js";
 import { multiAccountCases } from "./groups/multi-account.js";
 import { overwriteCases } from "./groups/overwrite.js";
 import { roundTripCases } from "./groups/round-trip.js";
@@ -20,6 +21,11 @@ export interface SinkSuiteOptions {
   skip?: SinkSuiteGroup[];
   /** "full" (default) or "token" for sinks that store only what a token consumer needs. */
   recordFields?: SinkSuiteRecordFields;
+  /**
+   * "kept" (default): the sink stores the extended token beside the access token, and every round trip compares
+   * it. "ignored": a sink that cannot hold it; it may read back none, but never a stale one.
+   */
+  extendedToken?: "kept" | "ignored";
   /** Per-test timeout. Default 30 s: file locks and servers are slower than memory. */
   timeoutMs?: number;
 }
@@ -33,6 +39,7 @@ const casesByGroup: Record<SinkSuiteGroup, readonly SinkSuiteCase[]> = {
   close: closeCases,
   secrets: secretsCases,
   multiAccount: multiAccountCases,
+  extendedToken: extendedTokenCases,
 };
 
 /**
@@ -98,6 +105,7 @@ function registerGroup(
   const context: SinkSuiteContext = {
     expect: runner.expect,
     recordFields: options.recordFields ?? "full",
+    keepsExtendedToken: options.extendedToken !== "ignored",
     open: async () => track(await currentStore().open()),
     openBroken: async () => track(await currentStore().openBroken()),
   };

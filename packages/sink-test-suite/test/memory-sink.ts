@@ -19,6 +19,7 @@ export type MemorySinkFault =
   | "closeThrowsTwice"
   | "oneSlotForAllAccounts"
   | "dropsExtendedToken"
+  | "keepsFirstExtendedToken"
   | "readsUnknownAsEmptyRecord";
 
 interface MemoryBackend {
@@ -62,6 +63,9 @@ export class MemorySink implements TokenSink {
     }
     const serialized = serializeRecord(record);
     if (this.faults.has("dropsExtendedToken")) serialized.extended_token = null;
+    if (this.faults.has("keepsFirstExtendedToken") && stored?.extended_token) {
+      serialized.extended_token = stored.extended_token;
+    }
     if (racy) await pause(Math.random() * 3);
     this.backend.records.set(key, serialized);
     return { status: "written" };

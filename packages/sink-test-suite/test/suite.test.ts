@@ -82,7 +82,20 @@ const brokenSinks: Array<[MemorySinkFault, string, SinkSuiteGroup[]]> = [
   ["oneSlotForAllAccounts", "keeps one record for all accounts", ["multiAccount"]],
   ["dropsExtendedToken", "drops the extended token", ["roundTrip", "overwrite", "staleGeneration"]],
   ["readsUnknownAsEmptyRecord", "answers an unknown account with another's record", ["multiAccount"]],
+  ["keepsFirstExtendedToken", "keeps a stale extended token beside a new access token", ["extendedToken"]],
 ];
+
+test('a sink that cannot hold the extended token passes every group with extendedToken: "ignored"', async () => {
+  const runner = createRecordingRunner(expect);
+  await runSinkComplianceSuite(runner, {
+    name: "memory without extended tokens",
+    store: memoryStore(["dropsExtendedToken"]),
+    extendedToken: "ignored",
+  });
+  const results = await runner.run();
+  expect(results.some((r) => r.path[1] === "extendedToken")).toBe(true);
+  expect(results.filter((r) => r.error !== undefined).map((r) => r.path.join(" > "))).toEqual([]);
+}, 60_000);
 
 describe("the suite catches broken sinks", () => {
   for (const [fault, description, groups] of brokenSinks) {

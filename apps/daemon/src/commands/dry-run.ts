@@ -3,7 +3,7 @@ import type { DaemonConfig } from "../config/resolve-config.js";
 import { nextRuns } from "../runner/schedule.js";
 
 /** --dry-run: what would happen, and when. */
-export function dryRunReport(config: DaemonConfig, now: number): string {
+export function dryRunReport(config: DaemonConfig, now: number, options: { offline?: boolean } = {}): string {
   const lines = [`config: ${config.file ?? "(given as an object)"}`, `lock: ${config.lock.use}`, ""];
   for (const account of config.accounts) {
     const sinks = (account.sinks ?? config.sinks).map((s) => s.spec.use).join(", ");
@@ -16,6 +16,12 @@ export function dryRunReport(config: DaemonConfig, now: number): string {
     }
   }
   for (const warning of config.warnings) lines.push(`warning: ${warning}`);
-  lines.push("", "dry run: config valid, sinks checked, nothing logged in; the Upstox checks follow.", "");
+  lines.push(
+    "",
+    options.offline
+      ? "dry run: config valid, sinks checked, nothing logged in; the Upstox checks were skipped (--offline)."
+      : "dry run: config valid, sinks checked, nothing logged in; the Upstox checks follow.",
+    "",
+  );
   return `${lines.join("\n")}\n`;
 }

@@ -4,7 +4,7 @@ import type { DaemonServers } from "../http/daemon-servers.js";
 import { checkListenAddresses } from "../http/listen-check.js";
 import { createLogger, loadPrettyLogs, wantsPrettyLogs } from "../observe/logger.js";
 import { attachNotifications, type NotificationsHandle } from "../observe/notify.js";
-import { registerConfigSecrets } from "../observe/secret-scrub.js";
+import { daemonRedactor, registerConfigSecrets } from "../observe/secret-scrub.js";
 import { type Daemon, startDaemon } from "../runner/daemon.js";
 import type { EmulatorMode } from "../runner/emulator-mode.js";
 import { logSchedule } from "../runner/schedule-log.js";
@@ -50,13 +50,13 @@ export async function runDaemon(flags: DaemonFlags, io: MainIo): Promise<number>
     if (scheduled) await checkListenAddresses(flags.config, env());
     daemon = await startDaemon({
       configPath: flags.config,
-      ...(envFile ? { env } : {}),
+      ...(envFile ? { env, envFile } : {}),
       logger,
       schedule: scheduled,
       ...(emulator ? { transformConfig: emulator.transformConfig, fetch: emulator.fetch } : {}),
     });
     if (flags.dryRun) {
-      io.stdout(dryRunReport(daemon.config, Date.now()));
+      io.stdout(dryRunReport(daemon.config, Date.now(), { offline: flags.offline === true }));
       if (flags.offline) return EXIT_OK;
       const doctor = await (await import("./dry-run-doctor.js")).dryRunDoctor(daemon.config, emulator?.fetch);
       io.stdout(doctor.text);
@@ -75,7 +75,8 @@ export async function runDaemon(flags: DaemonFlags, io: MainIo): Promise<number>
       const summary = await withSignals(io, logger, daemon, () => running.runOnce("catch-up"));
       await hooks?.settled();
       if (summary === "stopped") return EXIT_OK;
-      io.stdout(onceReport(summary));
+      // Upstox's own message may echo a secret: the summary passes through the same redactor as the logs.
+      io.stdout(daemonRedactor.redact(onceReport(summary)));
       return summary.ok ? EXIT_OK : EXIT_FAILED;
     }
     // Synchronously, right after start-up: the catch-up's "scheduled" events must find the listener there.

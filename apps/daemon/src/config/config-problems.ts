@@ -1,6 +1,7 @@
 import { ConfigError, type ConfigProblem } from "@upstox-token/core";
 import type { z } from "zod";
 import { formatPath } from "./config-path.js";
+import { suggestionFor } from "./known-keys.js";
 
 type Issue = z.core.$ZodIssue;
 
@@ -17,7 +18,7 @@ function problemsFromIssue(issue: Issue, prefix: PropertyKey[]): ConfigProblem[]
     if (depth(best) > 0) return best.flatMap((inner) => problemsFromIssue(inner, path));
   }
   const field = formatPath(path);
-  return [{ field, message: `${field}: ${describe(issue)}` }];
+  return [{ field, message: `${field}: ${describe(issue, path)}` }];
 }
 
 function depth(issues: Issue[]): number {
@@ -31,7 +32,7 @@ function isCustomMessage(message: string): boolean {
   return !/^Invalid input/.test(message);
 }
 
-function describe(issue: Issue): string {
+function describe(issue: Issue, path: readonly PropertyKey[]): string {
   switch (issue.code) {
     case "invalid_type": {
       const received = (issue as { input?: unknown }).input;
@@ -41,7 +42,7 @@ function describe(issue: Issue): string {
       return `must be ${article(issue.expected)}${/received (\w+)/.test(issue.message) ? `, not ${issue.message.match(/received (\w+)/)![1]}` : ""}`;
     }
     case "unrecognized_keys":
-      return `unknown key${issue.keys.length > 1 ? "s" : ""} ${issue.keys.map((k) => `"${k}"`).join(", ")}: remove ${issue.keys.length > 1 ? "them" : "it"} or check the spelling (see upstox-token.config.schema.json)`;
+      return `unknown key${issue.keys.length > 1 ? "s" : ""} ${issue.keys.map((k) => `"${k}"${suggestionFor(k, path)}`).join(", ")}: remove ${issue.keys.length > 1 ? "them" : "it"} or fix the spelling (see upstox-token.config.schema.json)`;
     case "invalid_value":
       return isCustomMessage(issue.message)
         ? issue.message

@@ -13,13 +13,16 @@ export function interpolateEnv(
   env: Record<string, string | undefined>,
   problems: ConfigProblem[],
   path: (string | number)[] = [],
+  /** Filled with the variables each field's value came from (`accounts[0].credentials.pin` → ["UPSTOX_PIN_CODE"]). */
+  used?: Map<string, string[]>,
 ): unknown {
-  if (typeof value === "string") return interpolateString(value, env, problems, path);
-  if (Array.isArray(value)) return value.map((item, i) => interpolateEnv(item, env, problems, [...path, i]));
+  if (typeof value === "string") return interpolateString(value, env, problems, path, used);
+  if (Array.isArray(value))
+    return value.map((item, i) => interpolateEnv(item, env, problems, [...path, i], used));
   if (value !== null && typeof value === "object" && Object.getPrototypeOf(value) === Object.prototype) {
     const out: Record<string, unknown> = {};
     for (const [key, item] of Object.entries(value))
-      out[key] = interpolateEnv(item, env, problems, [...path, key]);
+      out[key] = interpolateEnv(item, env, problems, [...path, key], used);
     return out;
   }
   return value;
@@ -30,11 +33,18 @@ function interpolateString(
   env: Record<string, string | undefined>,
   problems: ConfigProblem[],
   path: (string | number)[],
+  used: Map<string, string[]> | undefined,
 ): string {
   return text.replace(REFERENCE, (match, name: string | undefined, fallback: string | undefined) => {
     if (match === "$${") return "${";
     const value = env[name!];
-    if (value !== undefined && value !== "") return value;
+    if (value !== undefined && value !== "") {
+      if (used) {
+        const field = formatPath(path);
+        used.set(field, [...(used.get(field) ?? []), name!]);
+      }
+      return value;
+    }
     if (fallback !== undefined) return fallback;
     problems.push({
       field: formatPath(path),

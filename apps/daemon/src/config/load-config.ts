@@ -1,12 +1,22 @@
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { dirname, extname, isAbsolute, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
-import { ConfigError, type ConfigProblem, type Logger, Secret, silentLogger } from "@upstox-token/core";
+import {
+  type BuiltinSinks,
+  ConfigError,
+  type ConfigProblem,
+  type Logger,
+  Secret,
+  silentLogger,
+} from "@upstox-token/core";
 import { daemonConfigSchema } from "@upstox-token/core/daemon-config";
+import { describeValueOrigin } from "@upstox-token/core/internal";
+import { builtinSinks } from "@upstox-token/sinks";
 import { configFileError, problemsFromZod } from "./config-problems.js";
 import { interpolateEnv } from "./interpolate.js";
 import { jsonErrorPosition } from "./json-error-position.js";
 import { type DaemonConfig, resolveDaemonConfig } from "./resolve-config.js";
+import { configSinkProblems } from "./sink-spec-check.js";
 
 /** Looked for in the working directory, in this order, when no --config is given. */
 export const CONFIG_FILE_NAMES = [
@@ -24,6 +34,10 @@ export interface LoadConfigFileOptions {
   path?: string | undefined;
   cwd?: string;
   env?: Record<string, string | undefined>;
+  /** The --env-file beneath the environment, named in messages about a value read from it. */
+  envFile?: string | undefined;
+  /** The built-in sinks the config's sinks are checked against; default the daemon's. */
+  builtins?: BuiltinSinks;
   logger?: Logger;
 }
 
@@ -58,12 +72,32 @@ export function findConfigFile(options: { path?: string | undefined; cwd?: strin
 export async function loadConfigFile(options: LoadConfigFileOptions = {}): Promise<DaemonConfig> {
   const file = findConfigFile(options);
   const raw = await readConfigSource(file);
-  return validateConfig(raw, {
-    file,
-    text: readFileSync(file, "utf8"),
-    env: options.env ?? process.env,
-    logger: options.logger ?? silentLogger,
-  });
+  const env = options.env ?? process.env;
+  let config: DaemonConfig | undefined;
+  let failed: ConfigError | undefined;
+  try {
+    config = validateConfig(raw, {
+      file,
+      text: readFileSync(file, "utf8"),
+      env,
+      logger: options.logger ?? silentLogger,
+      envFileOf: (name) =>
+        options.envFile && !process.env[name] ? `the env file ${resolve(options.envFile)}` : undefined,
+    });
+  } catch (error) {
+    if (!(error instanceof ConfigError) || error.problems.length === 0) throw error;
+    failed = error;
+  }
+  // The sinks too, in the same round: an unknown sink or bad options are named beside every other mistake.
+  const seen = failed?.problems ?? [];
+  const sinkProblems = (
+    await configSinkProblems(interpolateEnv(raw, env, []), {
+      baseDir: dirname(file),
+      builtins: options.builtins ?? builtinSinks,
+    })
+  ).filter((p) => !seen.some((q) => p.field === q.field || p.field.startsWith(`${q.field}.`)));
+  if (failed || sinkProblems.length > 0) throw configFileError(file, [...seen, ...sinkProblems]);
+  return config!;
 }
 
 /** Validates an already-parsed config object (used for `.ts` configs, tests and programmatic callers). */
@@ -75,19 +109,49 @@ export function validateConfig(
     env?: Record<string, string | undefined>;
     logger?: Logger;
     baseDir?: string;
+    /** The .env file a variable's value was read from, when it came from one (for messages). */
+    envFileOf?: (variable: string) => string | undefined;
   },
 ): DaemonConfig {
   const problems: ConfigProblem[] = [];
-  const interpolated = interpolateEnv(raw, context.env ?? process.env, problems);
+  const env = context.env ?? process.env;
+  const used = new Map<string, string[]>();
+  const interpolated = interpolateEnv(raw, env, problems, [], used);
   if (problems.length > 0) throw configFileError(context.file, problems);
   const parsed = daemonConfigSchema.safeParse(interpolated);
-  if (!parsed.success) throw configFileError(context.file, problemsFromZod(parsed.error));
+  if (!parsed.success) {
+    throw configFileError(context.file, withValueOrigins(problemsFromZod(parsed.error), used, env, context));
+  }
   const baseDir = context.baseDir ?? (context.file ? dirname(context.file) : process.cwd());
-  const config = resolveDaemonConfig(parsed.data, { file: context.file, baseDir });
+  const config = resolveDaemonConfig(parsed.data, {
+    file: context.file,
+    baseDir,
+    env: context.env ?? process.env,
+  });
   warnAboutClearTextSecrets(config, context);
   for (const warning of config.warnings)
     (context.logger ?? silentLogger).warn({ file: context.file }, warning);
   return config;
+}
+
+/**
+ * A bad value that came from `${VAR}` is the variable's fault, not the file's: say which variable, where its
+ * value came from (the environment or the --env-file) and what stray characters it holds (never the value).
+ */
+function withValueOrigins(
+  problems: ConfigProblem[],
+  used: Map<string, string[]>,
+  env: Record<string, string | undefined>,
+  context: { envFileOf?: (variable: string) => string | undefined },
+): ConfigProblem[] {
+  return problems.map((problem) => {
+    const variables = used.get(problem.field);
+    if (!variables || variables.length === 0) return problem;
+    const origins = variables
+      .map((name) => describeValueOrigin(name, context.envFileOf?.(name) ?? "the environment", env[name]))
+      .join("");
+    return { ...problem, message: `${problem.message}${origins}` };
+  });
 }
 
 export async function readConfigSource(file: string): Promise<unknown> {

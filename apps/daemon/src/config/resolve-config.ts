@@ -98,7 +98,7 @@ export const DEFAULT_LOGIN_TIMEOUT_MS = 10 * 60_000;
 /** Reads *File secrets, builds each account's core config and checks cron expressions; all problems at once. */
 export function resolveDaemonConfig(
   parsed: DaemonConfigParsed,
-  context: { file: string | null; baseDir: string },
+  context: { file: string | null; baseDir: string; env?: Record<string, string | undefined> },
 ): DaemonConfig {
   const problems: ConfigProblem[] = [];
   const warnings: string[] = [];
@@ -235,7 +235,7 @@ function resolveAccount(
   index: number,
   parsed: DaemonConfigParsed,
   topSchedule: ResolvedSchedule,
-  context: { baseDir: string },
+  context: { baseDir: string; env?: Record<string, string | undefined> },
   problems: ConfigProblem[],
   warnings: string[],
 ): ResolvedAccount | undefined {
@@ -258,7 +258,15 @@ function resolveAccount(
     ? resolveSchedule(account.schedule, topSchedule, `${at}.schedule`, problems, warnings)
     : topSchedule;
   const upstox = secretsRead
-    ? buildUpstoxConfig(account, secrets, parsed.timeoutMs, `${at}.credentials`, problems, context.baseDir)
+    ? buildUpstoxConfig(
+        account,
+        secrets,
+        parsed.timeoutMs,
+        `${at}.credentials`,
+        problems,
+        context.baseDir,
+        context.env,
+      )
     : undefined;
   if (!upstox || problems.length > before) return undefined;
   return {
@@ -290,8 +298,11 @@ export function buildUpstoxConfig(
   field: string,
   problems: ConfigProblem[],
   baseDir: string = process.cwd(),
+  env: Record<string, string | undefined> = {},
 ): UpstoxConfig | undefined {
   const c = account.credentials;
+  // The same base and debug variables as the CLI; a value in the config file wins over the environment.
+  const fromEnv = (name: string) => (env[name]?.trim() ? env[name]?.trim() : undefined);
   // A profile file named in the config is found beside the config, like pinFile and the sinks' paths.
   const endpointProfile =
     c.endpointProfile !== undefined && isEndpointProfilePath(c.endpointProfile)
@@ -304,11 +315,13 @@ export function buildUpstoxConfig(
     clientId: c.clientId,
     clientSecret: secrets.clientSecret,
     redirectUri: c.redirectUri,
-    apiBase: c.apiBase,
-    serviceBase: c.serviceBase,
+    apiBase: c.apiBase ?? fromEnv(CONFIG_KEY_VARIABLES.apiBase),
+    serviceBase: c.serviceBase ?? fromEnv(CONFIG_KEY_VARIABLES.serviceBase),
+    debug: fromEnv(CONFIG_KEY_VARIABLES.debug),
     endpointProfile,
     ucc: c.ucc,
     appVersion: c.appVersion,
+    refreshExtendedToken: c.refreshExtendedToken,
     timeoutMs,
   };
   try {

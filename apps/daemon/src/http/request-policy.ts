@@ -15,13 +15,26 @@ export function isLoopbackAddress(address: string | undefined): boolean {
   return plain === "::1" || plain === "0:0:0:0:0:0:0:1";
 }
 
+/**
+ * A Host header split into name and port, or undefined when it is not one (RFC 9110 §7.2: uri-host [":" port]).
+ * `localhost:80@evil.com`, spaces, a path, userinfo, an empty or non-numeric port are all malformed.
+ */
+export function parseHost(host: string | undefined): { name: string; port: number | undefined } | undefined {
+  if (host === undefined) return undefined;
+  const match = /^(?:\[([0-9a-fA-F:.]+)\]|([A-Za-z0-9._~-]+))(?::(\d{1,5}))?$/.exec(host.trim());
+  if (!match) return undefined;
+  const port = match[3] === undefined ? undefined : Number(match[3]);
+  if (port !== undefined && port > 65535) return undefined;
+  const name = (match[1] ?? match[2] ?? "").toLowerCase();
+  if (match[1] !== undefined && isIP(name) !== 6) return undefined;
+  return { name, port };
+}
+
 /** The Host header names this machine's loopback (a name a DNS-rebinding page cannot use). */
 export function isLoopbackHost(host: string | undefined): boolean {
-  if (!host) return false;
-  let name = host.trim().toLowerCase();
-  if (name.startsWith("[")) name = name.slice(1, name.indexOf("]"));
-  else if (name.split(":").length === 2) name = name.slice(0, name.indexOf(":"));
-  return name === "localhost" || isLoopbackAddress(name);
+  const parsed = parseHost(host);
+  if (!parsed) return false;
+  return parsed.name === "localhost" || isLoopbackAddress(parsed.name);
 }
 
 /** sha256 in lower-case hex: how client keys are written in the config. */

@@ -6,6 +6,7 @@ import { PROMETHEUS_CONTENT_TYPE } from "../observe/metrics.js";
 import { maskTokens, type PublicError, publicError } from "../observe/public-error.js";
 import { type FleetState, withFleet } from "./fleet-status.js";
 import { type AccessPolicy, decideAccess, isLoopbackAddress } from "./request-policy.js";
+import { checkRequestShape, refuseConnect } from "./request-shape.js";
 import type { AccountsReport } from "./status-page/account-view.js";
 import { ReportStream } from "./status-page/event-stream.js";
 import { renderStatusPage } from "./status-page/page-html.js";
@@ -130,6 +131,11 @@ function paths(options: StatusServerOptions): string[] {
 
 async function handle(req: IncomingMessage, res: ServerResponse, ctx: RouteContext): Promise<void> {
   const { options } = ctx;
+  const shape = checkRequestShape(req.method ?? "GET", req.url ?? "", req.headers.host);
+  if (shape) {
+    send(req, res, shape.status, "application/json", json({ error: shape.error }), { connection: "close" });
+    return;
+  }
   const path = new URL(req.url ?? "/", "http://localhost").pathname;
   const page =
     options.accounts !== undefined && (path === "/" || path === "/v1/accounts" || path === "/v1/events");
@@ -163,7 +169,8 @@ async function handle(req: IncomingMessage, res: ServerResponse, ctx: RouteConte
     send(req, res, 405, "application/json", json({ error: "method not allowed" }), { allow: "GET, HEAD" });
     return;
   }
-  if (page && ctx.localOnly) {
+  // Every path gets the Host check, /healthz and /metrics too: a rebinding page reads nothing here.
+  if (ctx.localOnly) {
     const access = decideAccess(
       { ...facts, origin: undefined, secFetchSite: undefined },
       { ...ctx.policy, allowRemote: true },
@@ -268,6 +275,7 @@ export async function startStatusServer(options: StatusServerOptions): Promise<S
       else res.destroy();
     });
   });
+  server.on("connect", (_req, socket) => refuseConnect(socket));
   // Keep-alive sockets from a scraper must not hold the process open at shutdown.
   server.keepAliveTimeout = 5_000;
   server.headersTimeout = 10_000;

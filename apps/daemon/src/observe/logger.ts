@@ -70,6 +70,14 @@ function prettyTime(iso: string): string {
   return `[${Number.isNaN(ms) ? iso : formatIst(ms)}]`;
 }
 
+/** Fields that hold an instant (ISO or epoch ms); pretty logs show them in IST. */
+const INSTANT_FIELDS = ["expiresAt", "retryAt", "since", "nextRun", "at", "revokedAt"] as const;
+
+function prettyInstant(value: string | object): string {
+  const ms = typeof value === "number" ? value : Date.parse(String(value));
+  return Number.isNaN(ms) ? String(value) : formatIst(ms);
+}
+
 /** pino, JSON by default, redacted, synchronous (nothing is lost when the process exits). */
 export function createLogger(options: CreateLoggerOptions = {}): DaemonLogger {
   const level = options.level ?? process.env.UPSTOX_TOKEN_LOG_LEVEL ?? "info";
@@ -91,7 +99,15 @@ export function createLogger(options: CreateLoggerOptions = {}): DaemonLogger {
         colorize: process.stderr.isTTY === true,
         // IST, zone named, as the CLI and --dry-run print times: 03:30 IST is the moment that matters here.
         translateTime: false,
-        customPrettifiers: { time: (time: string | object) => prettyTime(String(time)) },
+        // Every instant a line carries, not only its own time: one zone on the screen.
+        customPrettifiers: Object.fromEntries(
+          ["time", ...INSTANT_FIELDS].map((key) => [
+            key,
+            key === "time"
+              ? (time: string | object) => prettyTime(String(time))
+              : (value: string | object) => prettyInstant(value),
+          ]),
+        ),
         ignore: "pid,hostname,name",
         sync: true,
         destination: typeof destination === "number" ? destination : (destination as NodeJS.WritableStream),

@@ -1,7 +1,6 @@
 import { type Logger, runHook, toIstIso } from "@upstox-token/core";
 import {
   DEFAULT_HOOK_TIMEOUT_MS,
-  type HookSpec,
   type hooksSchema,
   type NotificationsConfig,
   notificationsSchema,

@@ -5,6 +5,7 @@ import {
   asUpstoxError,
   DEFAULT_LOCK_WAIT_MS,
   loginForAccount,
+  type PinState,
   type RefreshOutcome,
   readNewest,
   TokenHolder,
@@ -243,7 +244,7 @@ export class DaemonRunner {
       sleep: (ms: number) => this.#limiter.yieldWhile(() => this.#deps.sleep(ms, signal)),
       logger,
       signal,
-      onPinStep: async (state: "sent" | "accepted" | "refused") => {
+      onPinStep: async (state: PinState) => {
         await this.#deps.pinStepFor?.(account.name)?.(state);
       },
     };

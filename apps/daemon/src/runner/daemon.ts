@@ -20,6 +20,8 @@ export interface StartDaemonOptions {
   cwd?: string;
   /** For ${VAR} interpolation; default process.env. A function is called at start and on every reload. */
   env?: Record<string, string | undefined> | (() => Record<string, string | undefined>);
+  /** The --env-file `env` reads (named in messages about a value that came from it). */
+  envFile?: string | undefined;
   logger?: Logger;
   /** Default: catch up now, then follow the schedule. false: nothing runs until runOnce() (--once, --dry-run). */
   schedule?: boolean;
@@ -86,6 +88,7 @@ export async function startDaemon(options: StartDaemonOptions = {}): Promise<Dae
             path,
             cwd: options.cwd ?? process.cwd(),
             env: typeof options.env === "function" ? options.env() : (options.env ?? process.env),
+            envFile: options.envFile,
             logger,
           });
     return options.transformConfig ? options.transformConfig(loaded) : loaded;

@@ -1,6 +1,12 @@
 import { createHash, createHmac } from "node:crypto";
 import { hostname } from "node:os";
-import { ConfigError, isRecordUsable, type Logger, UpstoxTokenError } from "@upstox-token/core";
+import {
+  ConfigError,
+  isRecordUsable,
+  type Logger,
+  type PinState,
+  UpstoxTokenError,
+} from "@upstox-token/core";
 import type { DaemonConfig } from "../config/resolve-config.js";
 import type { AccountResult, DaemonRunner, RunSummary } from "./daemon-runner.js";
 import { fleetCycleResult } from "./fleet-outcome.js";
@@ -8,7 +14,7 @@ import { fleetCycleResult } from "./fleet-outcome.js";
 type FleetModule = typeof import("@upstox-token/fleet");
 type Fleet = InstanceType<FleetModule["Fleet"]>;
 export type FleetState = Awaited<ReturnType<Fleet["state"]>>;
-export type PinStep = (state: "sent" | "accepted" | "refused") => Promise<void>;
+export type PinStep = (state: PinState) => Promise<void>;
 
 /** The daemon's side of fleet mode: it enqueues its accounts' jobs and works on the shared queue. */
 export interface FleetMode {

@@ -1,4 +1,4 @@
-import { describeLockWait, type Logger, type RefreshEvent } from "@upstox-token/core";
+import { describeLockWait, formatIst, type Logger, type RefreshEvent } from "@upstox-token/core";
 
 /**
  * Renders core's refresh events as the daemon's log lines. Nothing here decides anything, and nothing is
@@ -52,7 +52,7 @@ export function logRefreshEvent(
     case "rate-limited":
       logger.error(
         { ...errorFields(event), retryAt: new Date(event.retryAt).toISOString() },
-        `Upstox rate-limited ${account}: no new login (and no new OTP request) before ${new Date(event.retryAt).toISOString()}`,
+        `Upstox rate-limited ${account}: no new login (and no new OTP request) before ${formatIst(event.retryAt)}`,
       );
       return;
     case "fallback":

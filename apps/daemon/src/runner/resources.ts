@@ -1,4 +1,4 @@
-import type { AccountLock, BuiltinSinks, Logger } from "@upstox-token/core";
+import type { AccountLock, BuiltinSinks, Logger, PinState } from "@upstox-token/core";
 import type { DaemonConfig } from "../config/resolve-config.js";
 import type { Clock } from "./clock.js";
 import { ConfiguredSinks } from "./configured-sinks.js";
@@ -16,7 +16,7 @@ export interface RunnerDeps {
   /** Runs once the runner has been idle for a while after a burst; default a full garbage collection. */
   collectGarbage?: () => void;
   /** Fleet mode: where an account's PIN step is reported during its current job (runner/fleet-mode.ts). */
-  pinStepFor?: (account: string) => ((state: "sent" | "accepted" | "refused") => Promise<void>) | undefined;
+  pinStepFor?: (account: string) => ((state: PinState) => Promise<void>) | undefined;
 }
 
 /** The resources built from one config: created (and checked) before a config is used, closed after. */

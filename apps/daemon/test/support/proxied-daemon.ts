@@ -24,7 +24,7 @@ export async function startProxiedDaemon(
     extra?: Record<string, unknown>;
     isLoopback?: (address: string | undefined) => boolean;
     login?: boolean;
-    server?: "bun" | "node";
+    server?: "bun" | "node" | "node-http";
   } = {},
 ): Promise<ProxiedDaemon> {
   const { dir, cleanup } = tempDir("daemon-proxy-");

@@ -31,7 +31,8 @@ export function registerCheckEnv(program: Command, action: ActionFactory): void 
     )
     .action(
       action<CheckEnvOptions>(async (ctx, options) => {
-        const { CONFIG_VARIABLES, ConfigError, describeConfig, loadConfig } = await ctx.core();
+        const { CONFIG_VARIABLES, ConfigError, defaultStateDir, describeConfig, loadConfig } =
+          await ctx.core();
         const env = await ctx.environment();
         let problems: { field: string; message: string }[] = [];
         let described: Map<string, string> | undefined;
@@ -46,17 +47,22 @@ export function registerCheckEnv(program: Command, action: ActionFactory): void 
         const views: VariableView[] = CONFIG_VARIABLES.map((v) => {
           const raw = env[v.name];
           const set = raw !== undefined && raw.trim() !== "";
-          const value = !set
-            ? v.default !== undefined
-              ? `${v.default} (the default; not set)`
-              : "(not set)"
-            : (described?.get(v.name) ?? (v.secret ? "***" : masked(v.name, raw)));
+          const required = v.requiredFor.includes(options.for);
+          const value = set
+            ? (described?.get(v.name) ?? (v.secret ? "***" : masked(v.name, raw)))
+            : v.name === "UPSTOX_STATE_DIR"
+              ? `${defaultStateDir(env)} (default)`
+              : v.default !== undefined
+                ? `${v.default} (default)`
+                : required
+                  ? "(not set)"
+                  : "(not set; optional)";
           return {
             name: v.name,
             description: v.description,
             set,
             value,
-            required: v.requiredFor.includes(options.for),
+            required,
             secret: v.secret,
             problem: problems.find((p) => p.field === v.name)?.message,
           };
@@ -90,8 +96,7 @@ export function registerCheckEnv(program: Command, action: ActionFactory): void 
           const width = Math.max(...views.map((v) => v.name.length));
           for (const v of views) {
             const mark = v.problem ? s.red("✗") : v.set ? s.green("✓") : v.required ? s.red("✗") : s.dim("·");
-            const tag = v.required ? "" : s.dim(" (optional)");
-            ctx.out.line(`${mark} ${v.name.padEnd(width)}  ${v.value}${tag}`);
+            ctx.out.line(`${mark} ${v.name.padEnd(width)}  ${v.value}`);
             if (v.problem) ctx.out.line(`  ${" ".repeat(width)}  ${s.red(v.problem)}`);
           }
         }

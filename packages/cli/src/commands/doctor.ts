@@ -16,7 +16,7 @@ export function registerDoctor(program: Command, action: ActionFactory): void {
     )
     .option(
       "--sink <spec>",
-      `also check that a sink is writable (repeatable): ${SINK_OPTION_HELP.replace(/^write the token to a sink \(repeatable\): /, "")}`,
+      `also check that a sink is writable (repeatable; default: the sinks of upstox-token.config.json in this folder): ${SINK_OPTION_HELP.replace(/^write the token to a sink \(repeatable\): /, "")}`,
       collect,
     )
     .action(
@@ -32,9 +32,20 @@ export function registerDoctor(program: Command, action: ActionFactory): void {
         const { closeSinks, openSinks } = await import("../sink-setup.js");
         const sinks: Awaited<ReturnType<typeof openSinks>> = [];
         const checks = [];
-        for (const spec of options.sink ?? []) {
+        // No --sink: the sinks of the daemon's config in this folder, when there is one.
+        const { readFolderConfig } = await import("../folder-config.js");
+        const folder = options.sink ? undefined : readFolderConfig(ctx.io.cwd, await ctx.environment());
+        const { openSinkSpecs } = await import("../sink-setup.js");
+        const fromConfig = folder
+          ? [...new Map(folder.accounts.flatMap((a) => a.sinks).map((s) => [s.field, s])).values()]
+          : [];
+        for (const spec of options.sink ?? fromConfig) {
+          const label = typeof spec === "string" ? spec : `${spec.field} (${spec.spec.use})`;
           try {
-            const [sink] = await openSinks([spec], { cwd: ctx.io.cwd, logger });
+            const [sink] =
+              typeof spec === "string"
+                ? await openSinks([spec], { cwd: ctx.io.cwd, logger })
+                : await openSinkSpecs([spec], { baseDir: folder!.baseDir, file: folder!.file, logger });
             if (sink) sinks.push(sink);
             if (sink)
               checks.push({
@@ -46,7 +57,7 @@ export function registerDoctor(program: Command, action: ActionFactory): void {
                 },
               });
           } catch (error) {
-            checks.push({ name: `sink ${spec}`, run: () => Promise.reject(error) });
+            checks.push({ name: `sink ${label}`, run: () => Promise.reject(error) });
           }
         }
         try {

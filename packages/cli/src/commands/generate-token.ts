@@ -16,7 +16,11 @@ export function registerGenerateToken(program: Command, action: ActionFactory): 
       const deps = await ctx.flowDeps();
       // One attempt (the person at the keyboard decides on another); a rejected TOTP is retried by the flow
       // itself, in the next window of the same OTP session.
-      return deliverToken(ctx, options, () => loginWithTotp(config, deps));
+      // Ctrl-C says whether the PIN reached Upstox (a second login after a sent PIN may count as a failure).
+      const { withPinInterruptNote } = await import("../pin-interrupt.js");
+      return withPinInterruptNote(ctx.out, (onPinState) =>
+        deliverToken(ctx, options, () => loginWithTotp(config, { ...deps, onPinStep: onPinState })),
+      );
     }),
   );
 }

@@ -1,3 +1,4 @@
+import type { TokenSink } from "@upstox-token/core";
 import type { Command } from "commander";
 import type { ActionFactory } from "../action.js";
 import { CliError } from "../cli-error.js";
@@ -21,12 +22,12 @@ export function registerStatus(program: Command, action: ActionFactory): void {
     )
     .option(
       "--sink <spec>",
-      "a sink to read (repeatable): env, env:<file>, sqlite:<file>, redis:<url>",
+      "a sink to read (repeatable): env, env:<file>, sqlite:<file>, redis:<url>; default: the accounts and sinks of upstox-token.config.json in this folder",
       collect,
     )
     .option(
       "--account <name>",
-      `an account to show (repeatable; default: ${DEFAULT_ACCOUNT})`,
+      `an account to show (repeatable; without a sink given, every account of the folder's config; default: ${DEFAULT_ACCOUNT})`,
       collectAccounts,
     )
     .option(
@@ -35,26 +36,64 @@ export function registerStatus(program: Command, action: ActionFactory): void {
     )
     .action(
       action<StatusOptions>(async (ctx, options) => {
-        if (!options.sink || options.sink.length === 0) {
-          throw new CliError(
-            "USAGE",
-            "status needs at least one --sink",
-            "e.g. upstox-token status --sink env --sink sqlite:tokens.db",
-          );
-        }
         const { isRecordUsable, maskToken, toIstIso } = await ctx.core();
-        const { closeSinks, openSinks } = await import("../sink-setup.js");
+        const { closeSinks, openSinkSpecs, openSinks } = await import("../sink-setup.js");
+        const { readFolderConfig, refreshCommand, sinkShorthand } = await import("../folder-config.js");
         const { describeExpiry } = await import("../token-view.js");
         const { formatLocal } = await import("../time-format.js");
-        const accounts = options.account ?? [DEFAULT_ACCOUNT];
-        const sinks = await openSinks(options.sink, { cwd: ctx.io.cwd, logger: await ctx.logger() });
+        const logger = await ctx.logger();
+        /** Which sinks to read for which account, and the command that makes a new token for it. */
+        let plan: { account: string; sinks: TokenSink[]; fix: string }[];
+        let opened: TokenSink[] = [];
+        if (options.sink && options.sink.length > 0) {
+          opened = await openSinks(options.sink, { cwd: ctx.io.cwd, logger });
+          plan = (options.account ?? [DEFAULT_ACCOUNT]).map((account) => ({
+            account,
+            sinks: opened,
+            fix: refreshCommand(account, "totp", options.sink ?? []),
+          }));
+        } else {
+          // No --sink: the daemon's config in this folder names the accounts and their sinks.
+          const config = readFolderConfig(ctx.io.cwd, await ctx.environment());
+          if (!config) {
+            throw new CliError(
+              "USAGE",
+              "status needs at least one --sink, or an upstox-token.config.json in this folder",
+              "e.g. upstox-token status --sink env --sink sqlite:tokens.db (or run it in the daemon's folder)",
+            );
+          }
+          const wanted = config.accounts.filter((a) => !options.account || options.account.includes(a.name));
+          const unknown = (options.account ?? []).filter((a) => !config.accounts.some((c) => c.name === a));
+          if (unknown.length > 0) {
+            throw new CliError(
+              "USAGE",
+              `${config.file} has no account ${unknown.map((a) => `"${a}"`).join(", ")}`,
+              `Its accounts: ${config.accounts.map((a) => a.name).join(", ") || "none"}.`,
+            );
+          }
+          plan = [];
+          for (const account of wanted) {
+            const sinks = await openSinkSpecs(account.sinks, {
+              baseDir: config.baseDir,
+              file: config.file,
+              logger,
+            });
+            opened.push(...sinks);
+            const shorthands = account.sinks.map((s) => sinkShorthand(s.spec)).filter((s) => s !== undefined);
+            plan.push({
+              account: account.name,
+              sinks,
+              fix: `upstox-token-daemon --once (or ${refreshCommand(account.name, account.flow, shorthands)})`,
+            });
+          }
+        }
         const now = Date.now();
         const entries: Record<string, unknown>[] = [];
         /** Tokens to check with Upstox (--verify), with the entries showing them. */
         const toVerify = new Map<string, Record<string, unknown>[]>();
         let allValid = true;
         try {
-          for (const account of accounts) {
+          for (const { account, sinks, fix } of plan) {
             for (const sink of sinks) {
               let state: StoredState;
               let entry: Record<string, unknown> = { account, sink: sink.name };
@@ -99,11 +138,12 @@ export function registerStatus(program: Command, action: ActionFactory): void {
                 }
               }
               entry.state = state;
+              if (state === "revoked" || state === "expired" || state === "missing") entry.fix = fix;
               entries.push(entry);
             }
           }
         } finally {
-          await closeSinks(sinks);
+          await closeSinks(opened);
         }
         if (toVerify.size > 0) {
           const { verifyTokens } = await import("../verify-tokens.js");
@@ -114,6 +154,9 @@ export function registerStatus(program: Command, action: ActionFactory): void {
               if (!verdict.ok) {
                 entry.state = verdict.refused ? "refused" : "error";
                 entry.error = verdict.message;
+                if (verdict.refused) {
+                  entry.fix = plan.find((p) => p.account === entry.account)?.fix;
+                }
               }
             }
           }
@@ -142,6 +185,7 @@ export function registerStatus(program: Command, action: ActionFactory): void {
                 ["  expires", describeExpiry(Date.parse(String(e.expires_at)), now)],
                 ...(e.revoked_at ? [["  revoked", String(e.revoked_at)] as [string, string]] : []),
                 ...(e.error ? [["  error", String(e.error)] as [string, string]] : []),
+                ...(e.fix ? [["  fix", `run ${String(e.fix)}`] as [string, string]] : []),
               ]);
             } else if (state === "unreadable") {
               ctx.out.line(`  ${s.dim("this sink cannot read tokens back")}`);
@@ -153,7 +197,7 @@ export function registerStatus(program: Command, action: ActionFactory): void {
                 `  no token for "${e.account}"; it holds ${others.map((a) => `"${a}"`).join(", ")}'s: ask with ${others.map((a) => `--account ${a}`).join(" or ")}`,
               );
             } else {
-              ctx.out.line(`  ${s.dim("no token stored")}`);
+              ctx.out.line(`  ${s.dim("no token stored")}${e.fix ? `; run ${String(e.fix)}` : ""}`);
             }
           }
         }

@@ -48,7 +48,8 @@ async function runWithFlags(
   }
   ctx.out.line();
   ctx.out.line("Next:");
-  for (const step of nextSteps(answers, ctx.io.cwd)) ctx.out.line(`  ${step}`);
+  for (const step of nextSteps(answers, ctx.io.cwd, await invocation(ctx, answers)))
+    ctx.out.line(`  ${step}`);
   ctx.out.result(resultJson(answers, setup, rehearsal));
   return rehearsal && !rehearsal.ok ? ExitCode.Failure : ExitCode.Ok;
 }
@@ -121,7 +122,7 @@ async function runInteractive(
       p.log.message(details.map((line) => line.replace(/^ {2}/, "")).join("\n"));
     }
     p.outro(
-      `Next:\n${nextSteps(answers, ctx.io.cwd)
+      `Next:\n${nextSteps(answers, ctx.io.cwd, await invocation(ctx, answers))
         .map((step) => `   ${step}`)
         .join("\n")}`,
     );
@@ -131,6 +132,12 @@ async function runInteractive(
     p.cancel(written ? "Cancelled; the files listed above were written." : "Cancelled; nothing was written.");
     return ExitCode.Usage;
   }
+}
+
+/** How the user runs the CLI and the daemon from here (the "Next:" steps must work where they are). */
+async function invocation(ctx: CommandContext, answers: InitAnswers) {
+  const { binInvocation } = await import("./bin-invocation.js");
+  return binInvocation(await ctx.baseEnv(), answers.dir, ctx.io.cwd);
 }
 
 async function sinksFromFlags(specs: readonly string[]) {

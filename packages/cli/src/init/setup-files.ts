@@ -1,5 +1,6 @@
 import { CONFIG_KEY_VARIABLES } from "@upstox-token/core";
 import type { DaemonConfigInput } from "@upstox-token/core/daemon-config";
+import { daemonSchemaPath } from "./bin-invocation.js";
 import { credentialFieldsFor, type InitAnswers, type InitSink } from "./init-answers.js";
 import { pathInside, urlHasCredentials } from "./sink-choice.js";
 
@@ -57,8 +58,10 @@ export function daemonConfigFor(answers: InitAnswers): DaemonConfigInput {
       ? { mobile: ref(v.mobile), pin: ref(v.pin), totpSecret: ref(v.totpSecret), ...app }
       : app;
   const redisVariables = redisUrlVariables(answers.sinks);
+  // Editor completion from the daemon's JSON Schema, when it is on disk (never a path that does not exist).
+  const schema = daemonSchemaPath(answers.dir);
   return {
-    $schema: "./node_modules/@upstox-token/daemon/upstox-token.config.schema.json",
+    ...(schema ? { $schema: schema } : {}),
     accounts: [{ name: answers.account, flow: answers.flow, credentials }],
     sinks: answers.sinks.map((sink) =>
       sink.kind === "redis"

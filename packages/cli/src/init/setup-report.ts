@@ -1,4 +1,5 @@
 import { relative } from "node:path";
+import type { BinInvocation } from "./bin-invocation.js";
 import type { InitAnswers } from "./init-answers.js";
 import type { RehearsalResult } from "./rehearsal.js";
 import { urlHasCredentials } from "./sink-choice.js";
@@ -85,18 +86,23 @@ export function describeRehearsal(result: RehearsalResult): string[] {
 }
 
 /** What to run next, for the flow that was set up. `cwd` decides whether a `cd` comes first. */
-export function nextSteps(answers: InitAnswers, cwd: string): string[] {
+export function nextSteps(
+  answers: InitAnswers,
+  cwd: string,
+  run: BinInvocation = { cli: "upstox-token", daemon: "upstox-token-daemon" },
+): string[] {
   const sinkArgs = answers.sinks
     .map((s) => `--sink ${s.kind}:${s.kind === "redis" && urlHasCredentials(s.target) ? "<url>" : s.target}`)
     .join(" ");
   const steps = answers.dir === cwd ? [] : [`cd ${answers.dir}`];
-  steps.push(`upstox-token check-env${answers.flow === "totp" ? "" : ` --for ${answers.flow}`}`);
-  if (answers.flow === "totp") steps.push(`upstox-token generate-token ${sinkArgs}`);
-  if (answers.flow === "browser") steps.push(`upstox-token login ${sinkArgs}`);
+  steps.push(`${run.cli} check-env${answers.flow === "totp" ? "" : ` --for ${answers.flow}`}`);
+  if (answers.flow === "totp") steps.push(`${run.cli} generate-token ${sinkArgs}`);
+  if (answers.flow === "browser") steps.push(`${run.cli} login ${sinkArgs}`);
   if (answers.flow === "token-request") {
-    steps.push(`upstox-token request-token --listen 127.0.0.1:8977/upstox/notifier ${sinkArgs}`);
+    steps.push(`${run.cli} request-token --listen 127.0.0.1:8977/upstox/notifier ${sinkArgs}`);
   }
   // The config refers to ${UPSTOX_…}; the daemon reads them from .env when told to.
-  steps.push("upstox-token-daemon --env-file .env --dry-run");
+  steps.push(`${run.daemon} --env-file .env --dry-run`);
+  if (run.note) steps.push(`(${run.note})`);
   return steps;
 }

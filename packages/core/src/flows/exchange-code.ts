@@ -28,6 +28,8 @@ export async function exchangeCode(
     redirect_uri: c.redirectUri,
     grant_type: "authorization_code",
   });
+  // Off by default (§15): only a user who wants a fresh one-year extended token with each login asks for one.
+  if (c.refreshExtendedToken) body.set("refresh_extended_token", "true");
   ctx.logger.debug({ step: "token" }, "exchanging the authorization code");
   const response = await ctx.http.send({
     step: "token",

@@ -1,6 +1,7 @@
 import { defaultSleep } from "../backoff.js";
 import type { UpstoxConfig } from "../config.js";
 import type { LoginCookieJar } from "../cookie-jar.js";
+import type { PinState } from "../errors.js";
 import { HttpClient } from "../http-client.js";
 import { type Logger, silentLogger } from "../logger.js";
 import type { EndpointMemory } from "./endpoint-memory.js";
@@ -20,12 +21,13 @@ export interface FlowDeps {
   /** The headless login remembers per account which login-service paths answered (see step-fallback.ts). */
   endpointMemory?: EndpointMemory;
   /**
-   * The headless login's PIN step, as it happens: "sent" is awaited before the PIN leaves (so a record of it is
-   * durable before Upstox can see it), then "accepted" or "refused" once the answer is read. A fleet writes these
-   * to Redis so a sweeper can tell whether a dead worker's cycle may be run again. A throw from "sent" stops the
-   * login before the PIN is sent; a throw after the answer is ignored.
+   * What happened to the PIN, as it happens (the one PIN listener: a fleet's ledger, the CLI's Ctrl-C note).
+   * "sent" is awaited before the PIN leaves, so a durable record of it exists before Upstox can see it, and a
+   * throw from it stops the login before the PIN is sent. "accepted" or "refused" follow the answer, and
+   * "not-sent" a send that never reached the login service (a path that is gone, a firewall block); a throw
+   * after the answer is ignored.
    */
-  onPinStep?: (state: "sent" | "accepted" | "refused") => Promise<void> | void;
+  onPinStep?: (state: PinState) => Promise<void> | void;
 }
 
 export interface FlowContext {

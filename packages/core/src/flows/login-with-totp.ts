@@ -40,7 +40,16 @@ const authorizeSchema = success(
  * send it twice unless Upstox accepted it" without watching HTTP.
  */
 export async function loginWithTotp(config: UpstoxConfig, deps: FlowDeps = {}): Promise<UpstoxToken> {
-  const pin: { state: PinState } = { state: "not-sent" };
+  let state: PinState = "not-sent";
+  const pin: { state: PinState } = {
+    get state() {
+      return state;
+    },
+    set state(next: PinState) {
+      if (next === state) return;
+      state = next;
+    },
+  };
   try {
     return await headlessLogin(config, deps, pin);
   } catch (error) {
@@ -50,7 +59,7 @@ export async function loginWithTotp(config: UpstoxConfig, deps: FlowDeps = {}): 
 }
 
 /** After the answer the record is best effort: the login goes on whatever the listener does. */
-async function reportPinStep(deps: FlowDeps, state: "accepted" | "refused"): Promise<void> {
+async function reportPinStep(deps: FlowDeps, state: Exclude<PinState, "sent">): Promise<void> {
   try {
     await deps.onPinStep?.(state);
   } catch {
@@ -148,6 +157,7 @@ async function headlessLogin(
           // A path that is gone never reached the login service: the PIN was not counted.
           onGone: () => {
             pin.state = "not-sent";
+            void reportPinStep(deps, "not-sent");
           },
         },
       );
@@ -157,7 +167,7 @@ async function headlessLogin(
       // challenge page comes from the edge: the login service never saw the PIN.
       if (error instanceof UpstoxApiError) pin.state = "refused";
       else if (isUpstoxTokenError(error) && error.code === "BLOCKED") pin.state = "not-sent";
-      if (pin.state === "refused") await reportPinStep(deps, "refused");
+      if (pin.state !== "sent") await reportPinStep(deps, pin.state);
       throw error;
     }
     pin.state = "accepted";

@@ -61,7 +61,7 @@ export async function readNewest(
 
 /**
  * The one start-up sink check: every sink's `check()` (a throwaway write) in parallel, before a login is spent;
- * the failures are thrown together as one SINK_CHECK_FAILED naming each sink.
+ * the failures are thrown together as one SINK_CHECK_FAILED naming each sink, with every sink's own hint.
  */
 export async function checkSinks(sinks: readonly TokenSink[], hint: string): Promise<void> {
   const results = await Promise.allSettled(sinks.map((sink) => sink.check?.()));
@@ -71,9 +71,17 @@ export async function checkSinks(sinks: readonly TokenSink[], hint: string): Pro
   const first = failures[0];
   if (!first) return;
   const lines = failures.map(({ sink, error }) => `  - ${sink.name}: ${errorText(error)}`).join("\n");
+  // Every failing sink's own hint (each may name a different folder), once each; the caller's when none has one.
+  const hints = [
+    ...new Set(
+      failures
+        .map(({ error }) => (error as { hint?: unknown } | null)?.hint)
+        .filter((h): h is string => typeof h === "string" && h !== ""),
+    ),
+  ];
   throw new SinkError("SINK_CHECK_FAILED", first.sink.name, `sink check failed:\n${lines}`, {
     cause: first.error,
-    hint: (first.error as { hint?: string } | null)?.hint ?? hint,
+    hint: hints.length > 0 ? hints.join(" ") : hint,
   });
 }
 

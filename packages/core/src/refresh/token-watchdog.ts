@@ -1,4 +1,5 @@
 import type { Logger } from "../logger.js";
+import { STATIC_IP_RULE_HINT } from "../upstox-errors.js";
 import type { CurrentToken, TokenAuthority } from "./token-authority.js";
 
 /** What a check of a refused token found. Only "dead" leads to a re-login. */
@@ -80,7 +81,14 @@ export class TokenWatchdog {
       return { renewed: false, reason: "cooldown" };
     }
     this.#lastRefresh.set(account, now());
-    logger.warn({ account, reason }, "Upstox refused the token (401); logging in again now");
+    // A token refused well before its 03:30 IST expiry: since 2026 a static-IP update invalidates it (§15.1).
+    const early = current !== undefined && current.expiresAt > now();
+    logger.warn(
+      { account, reason, ...(early ? { likelyCause: STATIC_IP_RULE_HINT } : {}) },
+      early
+        ? "Upstox refused the token (401) before its expiry; logging in again now. Likely cause: a static-IP update at Upstox, which invalidates the current token"
+        : "Upstox refused the token (401); logging in again now",
+    );
     const result = await authority.refreshNow(account, reason);
     if (result.ok) {
       this.#options.onRefresh?.(account, "renewed");

@@ -166,4 +166,16 @@ export const controlRoutes: Route[] = [
     return { user: { ...user, pin: "***", totpSecret: "***" } };
   }),
   control("GET", "/__emulator/tokens", (_ex, state) => ({ tokens: issuedTokens(state) })),
+  // The 2026 rules (protocol notes §15.1): an Algo ID in review, an app deleted by the one-app rule.
+  control("POST", /^\/__emulator\/apps\/([^/]+)\/algo-review$/, (ex, state, [apiKey = ""]) => {
+    const app = state.apps.get(apiKey);
+    if (!app) throw new TypeError(`no app ${apiKey}`);
+    app.algoIdInReview = bodyObject(ex).inReview !== false;
+    return { apiKey, algoIdInReview: app.algoIdInReview };
+  }),
+  control("DELETE", /^\/__emulator\/apps\/([^/]+)$/, (_ex, state, [apiKey = ""]) => {
+    const deleted = state.apps.delete(apiKey);
+    state.tokenRequests.delete(apiKey);
+    return { apiKey, deleted };
+  }),
 ];

@@ -1,6 +1,7 @@
 import { accountProfile } from "../account-profile.js";
 import type { EmulatorState } from "../emulator-state.js";
 import { sendApiError } from "../envelopes.js";
+import { ALGO_REVIEW_CODE } from "../error-catalogue.js";
 import type { HttpExchange } from "../http-exchange.js";
 import { extendedTokenFor, mintAccessToken } from "../token-minting.js";
 import { parseTolerantForm } from "../tolerant-form.js";
@@ -25,6 +26,7 @@ export function handleTokenExchange(ex: HttpExchange, state: EmulatorState) {
   if (record.dialog.redirectUri !== redirectUri) return sendApiError(ex, "UDAPI100068");
   const { user } = record;
   if (!user.segmentsActive) return sendApiError(ex, "UDAPI100058");
+  if (app.algoIdInReview) return sendApiError(ex, ALGO_REVIEW_CODE);
 
   const access = mintAccessToken(state, user, app);
   const extended = extendedTokenFor(state, user, app, form.get("refresh_extended_token") === "true");

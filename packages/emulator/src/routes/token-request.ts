@@ -1,5 +1,6 @@
 import type { EmulatorState } from "../emulator-state.js";
 import { sendApiError, sendApiSuccess } from "../envelopes.js";
+import { ALGO_REVIEW_CODE } from "../error-catalogue.js";
 import type { HttpExchange } from "../http-exchange.js";
 import { upstoxExpiryMs } from "../token-expiry.js";
 import { parseTolerantForm } from "../tolerant-form.js";
@@ -20,6 +21,7 @@ export function handleTokenRequest(ex: HttpExchange, state: EmulatorState, [apiK
   if (!app || app.apiSecret !== clientSecret(ex)) return sendApiError(ex, "UDAPI100069");
   if (!app.active) return sendApiError(ex, "UDAPI100073");
   if (!app.notifierUrl) return sendApiError(ex, "UDAPI1155");
+  if (app.algoIdInReview) return sendApiError(ex, ALGO_REVIEW_CODE);
   const now = state.now();
   const expiresAt = upstoxExpiryMs(now);
   state.tokenRequests.set(app.apiKey, { app, createdAt: now, expiresAt });

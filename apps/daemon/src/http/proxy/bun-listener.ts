@@ -2,7 +2,7 @@ import type { IncomingHttpHeaders } from "node:http";
 import { type Logger, readWebBody } from "@upstox-token/core/internal";
 import type { AfterReply, Listener, ReplyHandler } from "./node-listener.js";
 import type { ProxyExchange, ProxyReply } from "./proxy-exchange.js";
-import { downstreamHeaders } from "./upstream-request.js";
+import { downstreamHeaders } from "./upstream-headers.js";
 
 function toHeaders(record: Record<string, string | string[]>): Headers {
   const headers = new Headers();
@@ -55,9 +55,29 @@ function toResponse(reply: ProxyReply, onDone: () => void): Response {
   return new Response(body, { status: reply.status, headers });
 }
 
+/** The path and query of Bun's absolute request URL; Bun leaves the target as sent when Host is malformed. */
+function targetOf(url: string): string {
+  if (url.startsWith("/")) return url;
+  const scheme = url.indexOf("://");
+  const slash = scheme < 0 ? -1 : url.indexOf("/", scheme + 3);
+  return slash < 0 ? "/" : url.slice(slash);
+}
+
+const INTERNAL_ERROR =
+  '{"status":"error","errors":[{"errorCode":"PROXY_INTERNAL","error_code":"PROXY_INTERNAL"}]}\n';
+
+/** A plain answer of our own: never Bun's error page (which shows source lines and the working folder). */
+function internalError(): Response {
+  return new Response(INTERNAL_ERROR, {
+    status: 500,
+    headers: { "content-type": "application/json", connection: "close" },
+  });
+}
+
 /**
- * The proxy on Bun.serve (the default under Bun): its native server and fetch cost far less per request than
- * Bun's node:http layer (bench/proxy.ts).
+ * The proxy on Bun.serve: its native server costs less per request than Bun's node:http layer (bench/proxy.ts),
+ * but Bun 1.4.4 aborts the first of two pipelined requests and answers neither when the handler awaits, so it
+ * is not the default (ProxyServerKind).
  */
 export async function listenBunServe(
   host: string,
@@ -73,9 +93,14 @@ export async function listenBunServe(
     // Bun refuses a declared body over this itself, before any byte is read.
     maxRequestBodySize: limits.maxBodyBytes,
     idleTimeout: Math.min(255, Math.max(10, limits.idleSeconds)),
+    // Never the development error page, whatever NODE_ENV says; anything thrown gets our plain 500.
+    development: false,
+    error(error) {
+      logger.error({ err: error instanceof Error ? error.message : "error" }, "proxy request failed");
+      return internalError();
+    },
     async fetch(request, bun) {
       const started = performance.now();
-      const url = new URL(request.url);
       const headers: IncomingHttpHeaders = {};
       request.headers.forEach((value, name) => {
         headers[name] = value;
@@ -83,9 +108,11 @@ export async function listenBunServe(
       const ex: ProxyExchange = {
         method: request.method,
         // Bun gives an absolute URL; what the program sent was the path and query.
-        target: `${url.pathname}${url.search}`,
+        target: targetOf(request.url),
         headers,
         remoteAddress: bun.requestIP(request)?.address,
+        // Aborts when the program's connection closes.
+        signal: request.signal,
         readBody: (max) => readWebBody(request, max),
       };
       try {
@@ -93,10 +120,7 @@ export async function listenBunServe(
         return toResponse(reply, () => after(ex, reply, performance.now() - started));
       } catch (error) {
         logger.error({ err: error instanceof Error ? error.message : "error" }, "proxy request failed");
-        return Response.json(
-          { status: "error", errors: [{ errorCode: "PROXY_INTERNAL", error_code: "PROXY_INTERNAL" }] },
-          { status: 500 },
-        );
+        return internalError();
       }
     },
   });

@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { closeAfterAnswer, type Logger, readNodeBody } from "@upstox-token/core/internal";
+import { refuseConnect } from "../request-shape.js";
 import { sendProxied } from "./proxied-answer.js";
 import type { ProxyExchange, ProxyReply } from "./proxy-exchange.js";
 
@@ -27,7 +28,7 @@ function writeReply(req: IncomingMessage, res: ServerResponse, reply: ProxyReply
   return undefined;
 }
 
-/** The proxy on node:http (Node, or Bun when asked for): streams with back-pressure. */
+/** The proxy on node:http (the default, under Node and Bun): pipelined requests answered in order, streams with back-pressure. */
 export async function listenNodeHttp(
   host: string,
   port: number,
@@ -38,11 +39,17 @@ export async function listenNodeHttp(
 ): Promise<Listener> {
   const server = createServer((req, res) => {
     const started = performance.now();
+    // The program's connection closed before its answer was out: it went away.
+    const left = new AbortController();
+    res.once("close", () => {
+      if (!res.writableFinished) left.abort();
+    });
     const ex: ProxyExchange = {
       method: req.method ?? "GET",
       target: req.url ?? "/",
       headers: req.headers,
       remoteAddress: req.socket.remoteAddress,
+      signal: left.signal,
       readBody: (max) => readNodeBody(req, max),
     };
     handle(ex)
@@ -60,6 +67,7 @@ export async function listenNodeHttp(
         } else res.destroy();
       });
   });
+  server.on("connect", (_req, socket) => refuseConnect(socket));
   server.headersTimeout = 15_000;
   server.requestTimeout = timeouts.requestMs;
   server.keepAliveTimeout = 30_000;

@@ -1,5 +1,6 @@
 import type { ServerResponse } from "node:http";
-import { downstreamHeaders, type UpstreamAnswer } from "./upstream-request.js";
+import { downstreamHeaders } from "./upstream-headers.js";
+import type { UpstreamAnswer } from "./upstream-request.js";
 
 export function isInvalidTokenBody(text: string): boolean {
   try {

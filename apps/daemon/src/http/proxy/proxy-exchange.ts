@@ -9,6 +9,8 @@ export interface ProxyExchange {
   target: string;
   headers: IncomingHttpHeaders;
   remoteAddress: string | undefined;
+  /** Aborts when the program goes away (its connection closed before the answer). */
+  signal: AbortSignal;
   /** The body, bounded; refused (413) past `maxBytes` without reading the rest. */
   readBody(maxBytes: number): Promise<BodyResult>;
 }

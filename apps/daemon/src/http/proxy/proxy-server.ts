@@ -6,12 +6,19 @@ import { listenNodeHttp } from "./node-listener.js";
 import { createProxyHandler } from "./proxy-handler.js";
 import type { ProxyMetrics } from "./proxy-metrics.js";
 import type { TokenAuthority } from "./token-authority.js";
+import { defaultClient } from "./upstream-request.js";
 import type { TokenWatchdog } from "./watchdog.js";
 
 export { RENEWED_HEADER } from "./proxy-handler.js";
 
-/** bun: Bun.serve + native fetch (default under Bun); node: node:http both ways (Node, and tests under Bun). */
-export type ProxyServerKind = "bun" | "node";
+/**
+ * node (the default): node:http's server, which answers pipelined requests in order, with the runtime's fastest
+ * client for GET/HEAD/OPTIONS (Bun's native fetch under Bun, node:http under Node). node-http: node:http both
+ * ways (what Node runs; tests under Bun). bun: Bun.serve + native fetch, not the default because Bun 1.4.4's
+ * server aborts the first of two pipelined requests and answers neither when its handler awaits (measured:
+ * test/proxy-once.test.ts, the issue's "0 bytes answered"). Orders go over node:http in every kind.
+ */
+export type ProxyServerKind = "node" | "node-http" | "bun";
 
 export interface ProxyServerOptions {
   config: ProxyConfig;
@@ -34,7 +41,7 @@ export interface ProxyServer {
 /** The local API proxy: programs call it like api.upstox.com, without a token; it adds the current one. */
 export async function startProxyServer(options: ProxyServerOptions): Promise<ProxyServer> {
   const { config, logger } = options;
-  const kind = options.server ?? (typeof Bun !== "undefined" ? "bun" : "node");
+  const kind = options.server ?? "node";
   const handle = createProxyHandler({
     config,
     accounts: options.accounts,
@@ -43,7 +50,7 @@ export async function startProxyServer(options: ProxyServerOptions): Promise<Pro
     logger,
     metrics: options.metrics,
     ...(options.isLoopback ? { isLoopback: options.isLoopback } : {}),
-    client: kind === "bun" ? "fetch" : "node-http",
+    client: kind === "bun" ? "fetch" : kind === "node-http" ? "node-http" : defaultClient(),
   });
   const after = (
     ex: { method: string; target: string },

@@ -5,80 +5,19 @@ import {
   type IncomingMessage,
 } from "node:http";
 import { Agent as HttpsAgent, request as httpsRequest } from "node:https";
+import type { Socket } from "node:net";
 
-/** Connection-scoped headers (RFC 9110 §7.6.1): never forwarded in either direction. */
-const HOP_BY_HOP = new Set([
-  "connection",
-  "keep-alive",
-  "proxy-authenticate",
-  "proxy-authorization",
-  "proxy-connection",
-  "te",
-  "trailer",
-  "transfer-encoding",
-  "upgrade",
-]);
+export { downstreamHeaders, upstreamRequestHeaders } from "./upstream-headers.js";
 
-/** Ours, not Upstox's: the account switch, the client key, and whatever token the program sent. */
-const PROXY_ONLY = new Set([
-  "authorization",
-  "x-upstox-account",
-  "x-upstox-proxy-key",
-  "host",
-  "content-length",
-]);
-
-/** Headers minus hop-by-hop ones, including any the Connection header names. */
-function withoutHopByHop(
-  headers: IncomingHttpHeaders,
-  drop: ReadonlySet<string>,
-): Record<string, string | string[]> {
-  const named = String(headers.connection ?? "")
-    .split(",")
-    .map((h) => h.trim().toLowerCase())
-    .filter(Boolean);
-  const out: Record<string, string | string[]> = {};
-  for (const [name, value] of Object.entries(headers)) {
-    if (value === undefined || HOP_BY_HOP.has(name) || drop.has(name) || named.includes(name)) continue;
-    out[name] = value;
-  }
-  return out;
-}
-
-export function upstreamRequestHeaders(
-  incoming: IncomingHttpHeaders,
-  token: string,
-  bodyLength: number,
-): Record<string, string | string[]> {
-  const headers = withoutHopByHop(incoming, PROXY_ONLY);
-  headers.authorization = `Bearer ${token}`;
-  if (
-    bodyLength > 0 ||
-    incoming["content-length"] !== undefined ||
-    incoming["transfer-encoding"] !== undefined
-  ) {
-    headers["content-length"] = String(bodyLength);
-  }
-  return headers;
-}
-
-/** The answer's headers for the program: hop-by-hop removed, and any header that carries the token dropped. */
-export function downstreamHeaders(
-  incoming: IncomingHttpHeaders,
-  token: string,
-): Record<string, string | string[]> {
-  const headers = withoutHopByHop(incoming, new Set());
-  for (const [name, value] of Object.entries(headers)) {
-    const text = Array.isArray(value) ? value.join("\n") : value;
-    if (token.length > 0 && text.includes(token)) delete headers[name];
-  }
-  return headers;
-}
-
+/**
+ * A call to Upstox that failed. `sent` says whether the request may have reached Upstox: false only when it
+ * provably did not (no connection was made, or the program left before one was), so it is safe to send again.
+ */
 export class UpstreamError extends Error {
   constructor(
     readonly status: 502 | 504,
     message: string,
+    readonly sent: boolean,
   ) {
     super(message);
   }
@@ -95,6 +34,8 @@ export interface UpstreamCall {
   headers: Record<string, string | string[]>;
   body: Buffer;
   timeoutMs: number;
+  /** Aborts when the program that asked went away: a call not yet sent is never sent, one in flight is cut. */
+  signal?: AbortSignal | undefined;
 }
 
 /** Upstox's answer, head read and body still to come, whichever HTTP client fetched it. */
@@ -116,24 +57,56 @@ export interface UpstreamAnswer {
 /** Answers up to this size, with a Content-Length, are read in one go. */
 const SMALL_ANSWER_BYTES = 64 * 1024;
 
-const unreachable = (error: unknown) =>
-  error instanceof UpstreamError
-    ? error
-    : new UpstreamError(
-        502,
-        `Upstox could not be reached (${(error as NodeJS.ErrnoException).code ?? "error"})`,
-      );
+/** Failures that happen before a connection exists: the request cannot have left. */
+const NEVER_CONNECTED = new Set([
+  "ECONNREFUSED",
+  "ConnectionRefused",
+  "ENOTFOUND",
+  "EAI_AGAIN",
+  "EAI_NONAME",
+  "DNSException",
+  "EHOSTUNREACH",
+  "ENETUNREACH",
+  "FailedToOpenSocket",
+  "UNABLE_TO_VERIFY_LEAF_SIGNATURE",
+  "DEPTH_ZERO_SELF_SIGNED_CERT",
+  "SELF_SIGNED_CERT_IN_CHAIN",
+  "CERT_HAS_EXPIRED",
+  "ERR_TLS_CERT_ALTNAME_INVALID",
+]);
+
+function unreachable(error: unknown, sent: boolean): UpstreamError {
+  if (error instanceof UpstreamError) return error;
+  const code = (error as NodeJS.ErrnoException).code ?? "error";
+  const message = sent
+    ? `the connection to Upstox broke after the request went out (${code})`
+    : `Upstox could not be reached (${code})`;
+  return new UpstreamError(502, message, sent);
+}
 
 /**
- * Sends one request upstream over a kept-alive connection. Under Bun, its native fetch (without decompression,
- * so bytes and Content-Encoding pass through unchanged): Bun's node:http client costs more per request
- * (bench/proxy.ts). Under Node, node:http (Node's fetch would decompress).
+ * Sends one request upstream. Safe methods (GET, HEAD, OPTIONS) go over a kept-alive connection: under Bun its
+ * native fetch (without decompression, so bytes and Content-Encoding pass through unchanged), under Node
+ * node:http. Anything else (an order) goes once over a connection of its own (`sendOnce`): Bun's fetch re-sends
+ * PUT and DELETE on a reset pooled connection (measured: test/proxy-once.test.ts), node:http never re-sends,
+ * and a fresh connection makes "was it sent?" a question the socket answers.
  */
 export function sendUpstream(
   call: UpstreamCall,
   client: HttpClientKind = defaultClient(),
 ): Promise<UpstreamAnswer> {
-  return client === "fetch" ? sendWithFetch(call) : sendWithNodeHttp(call);
+  if (!isSafeMethod(call.method)) return sendOnce(call);
+  return client === "fetch" ? sendWithFetch(call) : sendWithNodeHttp(call, false);
+}
+
+/** Methods a runtime may re-send without harm; everything else is sent at most once. */
+export function isSafeMethod(method: string): boolean {
+  return method === "GET" || method === "HEAD" || method === "OPTIONS";
+}
+
+/** One send over a new connection, closed after the answer: no pool, no runtime retry. */
+export function sendOnce(call: UpstreamCall): Promise<UpstreamAnswer> {
+  return sendWithNodeHttp(call, true);
 }
 
 /** fetch: Bun's native client (no decompression); node-http: node:http, also what Node uses. */
@@ -143,10 +116,15 @@ export function defaultClient(): HttpClientKind {
   return typeof Bun !== "undefined" ? "fetch" : "node-http";
 }
 
+const programLeft = (sent: boolean) => new UpstreamError(502, "the program went away", sent);
+
 async function sendWithFetch(call: UpstreamCall): Promise<UpstreamAnswer> {
+  if (call.signal?.aborted) throw programLeft(false);
   const controller = new AbortController();
-  const expire = (what: string) => () => controller.abort(new UpstreamError(504, what));
+  const expire = (what: string) => () => controller.abort(new UpstreamError(504, what, true));
   let timer = setTimeout(expire(`no answer from Upstox in ${call.timeoutMs} ms`), call.timeoutMs);
+  const onLeave = () => controller.abort(programLeft(true));
+  call.signal?.addEventListener("abort", onLeave, { once: true });
   const headers = new Headers();
   for (const [name, value] of Object.entries(call.headers)) {
     if (name === "host" || name === "content-length") continue;
@@ -164,7 +142,9 @@ async function sendWithFetch(call: UpstreamCall): Promise<UpstreamAnswer> {
     } as RequestInit);
   } catch (error) {
     clearTimeout(timer);
-    throw unreachable(controller.signal.reason ?? error);
+    call.signal?.removeEventListener("abort", onLeave);
+    const code = (error as NodeJS.ErrnoException).code ?? "";
+    throw unreachable(controller.signal.reason ?? error, !NEVER_CONNECTED.has(code));
   }
   clearTimeout(timer);
   const head: IncomingHttpHeaders = {};
@@ -176,77 +156,95 @@ async function sendWithFetch(call: UpstreamCall): Promise<UpstreamAnswer> {
   // A small answer of known length is read whole (one write downstream, the common case); others stream.
   const length = Number(head["content-length"] ?? Number.NaN);
   const small = Number.isFinite(length) && length <= SMALL_ANSWER_BYTES;
-  // Taken on first read only: until then `raw` may hand the body on instead.
   let reader: ReadableStreamDefaultReader<Uint8Array> | undefined;
   async function* body(): AsyncGenerator<Uint8Array> {
-    if (small) {
-      timer = setTimeout(expire("Upstox stopped sending the answer"), call.timeoutMs);
-      try {
-        yield new Uint8Array(await response.arrayBuffer());
-      } catch (error) {
-        throw unreachable(controller.signal.reason ?? error);
-      } finally {
-        clearTimeout(timer);
-      }
-      return;
-    }
-    reader = response.body?.getReader();
-    if (!reader) return;
     try {
+      if (small) {
+        timer = setTimeout(expire("Upstox stopped sending the answer"), call.timeoutMs);
+        yield new Uint8Array(await response.arrayBuffer().catch((e) => broke(e)));
+        return;
+      }
+      reader = response.body?.getReader();
+      if (!reader) return;
       for (;;) {
         timer = setTimeout(expire("Upstox stopped sending the answer"), call.timeoutMs);
-        const next = await (reader as ReadableStreamDefaultReader<Uint8Array>)
-          .read()
-          .catch((error: unknown) => {
-            throw unreachable(controller.signal.reason ?? error);
-          });
+        const next = await (reader as ReadableStreamDefaultReader<Uint8Array>).read().catch((e) => broke(e));
         clearTimeout(timer);
         if (next.done) return;
         yield next.value;
       }
     } finally {
       clearTimeout(timer);
+      call.signal?.removeEventListener("abort", onLeave);
     }
   }
+  const broke = (error: unknown): never => {
+    throw unreachable(controller.signal.reason ?? error, true);
+  };
   return {
     status: response.status,
     statusText: response.statusText,
     headers: head,
     body: body(),
-    abort: () => controller.abort(new UpstreamError(502, "the program went away")),
+    abort: () => controller.abort(programLeft(true)),
     raw: response,
   };
 }
 
-function sendWithNodeHttp(call: UpstreamCall): Promise<UpstreamAnswer> {
+function sendWithNodeHttp(call: UpstreamCall, fresh: boolean): Promise<UpstreamAnswer> {
   const https = call.url.protocol === "https:";
   const send = https ? httpsRequest : httpRequest;
+  if (call.signal?.aborted) return Promise.reject(programLeft(false));
   return new Promise((resolve, reject) => {
+    // Set once a connection exists: from then on the request may have reached Upstox.
+    let connected = false;
     const req = send(call.url, {
       method: call.method,
       headers: { ...call.headers, host: call.url.host },
-      agent: https ? agents.https : agents.http,
+      agent: fresh ? false : https ? agents.https : agents.http,
       timeout: call.timeoutMs,
+    });
+    const onLeave = () => req.destroy(programLeft(connected));
+    call.signal?.addEventListener("abort", onLeave, { once: true });
+    const done = () => call.signal?.removeEventListener("abort", onLeave);
+    req.once("socket", (socket: Socket) => {
+      // A pooled socket is already open; a socket whose state cannot be read counts as connected.
+      if (socket.connecting !== true) connected = true;
+      else socket.once("connect", () => (connected = true));
     });
     req.once("response", (res: IncomingMessage) => {
       // From here the timeout guards pauses in the body; the socket goes back to the pool when it ends.
       res.setTimeout?.(call.timeoutMs, () =>
-        res.destroy(new UpstreamError(504, "Upstox stopped sending the answer")),
+        res.destroy(new UpstreamError(504, "Upstox stopped sending the answer", true)),
       );
+      res.once("close", done);
       resolve({
         status: res.statusCode ?? 502,
         statusText: res.statusMessage ?? "",
         headers: res.headers,
-        body: res,
+        body: wrapBody(res),
         abort: () => res.destroy(),
       });
     });
     req.once("timeout", () =>
-      req.destroy(new UpstreamError(504, `no answer from Upstox in ${call.timeoutMs} ms`)),
+      req.destroy(new UpstreamError(504, `no answer from Upstox in ${call.timeoutMs} ms`, connected)),
     );
-    req.once("error", (error) => reject(unreachable(error)));
+    req.once("error", (error) => {
+      done();
+      reject(unreachable(error, connected));
+    });
     req.end(call.body.length > 0 ? call.body : undefined);
   });
+}
+
+/** The body, with a cut connection turned into an UpstreamError (sent: the answer had begun). */
+async function* wrapBody(res: IncomingMessage): AsyncGenerator<Uint8Array> {
+  try {
+    for await (const chunk of res) yield chunk as Uint8Array;
+  } catch (error) {
+    throw unreachable(error, true);
+  }
+  if (!res.complete) throw new UpstreamError(502, "the answer from Upstox broke off", true);
 }
 
 /** The longest configured prefix that matches, else the account's API host. */

@@ -32,6 +32,8 @@ export function createWatchdogService(
       inFlight: (account) => daemon.inFlight(account),
       refresh: (account, reason) => daemon.refreshNow(account, reason, { force: true }),
       readStored: (account) => daemon.storedRecord(account),
+      // The start-up run: its logins may have begun before the proxy listened.
+      caughtUp: daemon.caughtUp,
     },
     now,
   );
