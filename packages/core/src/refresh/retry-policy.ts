@@ -69,6 +69,14 @@ export function decideRetry(ctx: RetryContext): RetryDecision {
   if (PERMANENT_CODES.has(error.code)) {
     return { action: "stop", permanent: true, reason: `${error.code} cannot be fixed by retrying` };
   }
+  if (error.code === "UNCLASSIFIED") {
+    return {
+      action: "stop",
+      permanent: false,
+      reason:
+        "an unclassified fault during the login: the PIN's state is unknown, so no new login in this cycle",
+    };
+  }
   // The PIN rule: another login would send the PIN again, allowed only if it was never sent or was accepted.
   if (error.pin !== undefined && error.pin !== "not-sent" && error.pin !== "accepted") {
     return {

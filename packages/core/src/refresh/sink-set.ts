@@ -1,5 +1,5 @@
 import type { BackoffPolicy } from "../backoff.js";
-import { SinkError, UpstoxTokenError } from "../errors.js";
+import { UpstoxTokenError } from "../errors.js";
 import type { Logger } from "../logger.js";
 import type { TokenRecord } from "../record.js";
 import type { TokenSink } from "../sink.js";
@@ -74,8 +74,10 @@ export class AccountSinks {
     record: TokenRecord,
     view: StoredView,
     retry: BackoffPolicy,
+    skip: (sink: TokenSink) => boolean = () => false,
   ): Promise<{ synced: string[]; outcomes: SinkOutcome[] }> {
     const behind = this.#sinks.filter((sink) => {
+      if (skip(sink)) return false;
       if (!sink.read) return record.generation > this.#seenGeneration;
       const held = view.held.get(sink);
       return !held || held.generation < record.generation;
@@ -85,21 +87,6 @@ export class AccountSinks {
     const outcomes = await writeToSinks(behind, record, { retry, logger: this.#logger });
     return { synced: outcomes.filter((o) => o.ok).map((o) => o.sink), outcomes };
   }
-}
-
-/** A login whose token reached no sink: the cycle counts it as a failed (retryable) attempt. */
-export function noSinkStoredError(outcomes: SinkOutcome[]): UpstoxTokenError {
-  const failed = outcomes.filter((o) => !o.ok);
-  return new SinkError(
-    "SINK_FAILED",
-    failed.map((o) => o.sink).join(", "),
-    "the new token could not be stored in any sink",
-    {
-      retryable: true,
-      hint: "Check the sinks (paths, permissions, servers).",
-      ...(failed[0] && !failed[0].ok ? { cause: failed[0].error } : {}),
-    },
-  );
 }
 
 function errorText(error: unknown): string {
