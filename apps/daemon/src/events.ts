@@ -25,6 +25,8 @@ export type DaemonEvent =
       at: number;
     }
   | { type: "sink-failed"; account: string; sink: string; error: UpstoxTokenError; at: number }
+  /** A sink that missed the token holds it now (the engine's catch-up loop wrote it). */
+  | { type: "sink-caught-up"; account: string; sink: string; at: number }
   | {
       type: "waiting-for-lock";
       account: string;
@@ -51,6 +53,19 @@ export interface AccountStatus {
   nextRunAt: number | null;
   logins: number;
   failures: number;
+  /** The account's sinks, by name (filled by the runner's status()). */
+  sinks?: string[];
+  /** Sinks that do not hold the account's newest token yet; the engine retries them (filled by status()). */
+  laggingSinks?: LaggingSinkStatus[];
+}
+
+/** A sink behind the newest token: why, since when, and when the engine tries it again. */
+export interface LaggingSinkStatus {
+  sink: string;
+  since: number;
+  nextTryAt: number;
+  attempts: number;
+  error: { code: string; message: string; hint?: string | undefined };
 }
 
 export type DaemonListener = (event: DaemonEvent) => void | Promise<void>;

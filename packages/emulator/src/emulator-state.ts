@@ -99,6 +99,8 @@ export class EmulatorState {
   readonly faults = new FaultTable();
   /** How many of the next TOTP verifies are refused even with a correct code (a clock at a window's edge). */
   totpRejections = 0;
+  /** How many of the next token exchanges answer `"access_token":"not-a-jwt"` (an upstream that misbehaves). */
+  malformedTokens = 0;
   /** Which path serves which login-service behaviour (retire, serve elsewhere). */
   readonly servicePaths = new ServicePaths();
   /** The 2FA answer carries the code (`redirectUri` with `?code=`), as some 2026 answers do. */
@@ -145,6 +147,7 @@ export class EmulatorState {
     this.otpRateLimit.clear();
     this.faults.clear();
     this.totpRejections = 0;
+    this.malformedTokens = 0;
     this.servicePaths.reset();
     this.codeInTwoFa = false;
     this.log.length = 0;

@@ -122,6 +122,9 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     rejectTotp: (count = 1) => {
       state.totpRejections = count;
     },
+    malformedTokens: (count = 1) => {
+      state.malformedTokens = count;
+    },
     approveTokenRequest: (apiKey, opts) => approveTokenRequest(state, apiKey, opts),
     issuedTokens: () => issuedTokens(state),
     isTokenValid: (token) => liveToken(state, token) !== null,

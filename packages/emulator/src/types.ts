@@ -184,6 +184,8 @@ export interface Emulator {
   codeInTwoFaResponse(on?: boolean): void;
   /** Refuse the next `count` TOTP verifies as wrong ("Invalid OTP. N attempts left"), even with a right code. */
   rejectTotp(count?: number): void;
+  /** Answer the next `count` token exchanges (R6) with `"access_token":"not-a-jwt"` (default 1). */
+  malformedTokens(count?: number): void;
   approveTokenRequest(apiKey: string, opts?: { mobile?: string }): Promise<TokenRequestApproval>;
   issuedTokens(): IssuedToken[];
   isTokenValid(token: string): boolean;

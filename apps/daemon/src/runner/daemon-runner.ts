@@ -6,7 +6,7 @@ import {
   UpstoxTokenError,
 } from "@upstox-token/core";
 import type { DaemonConfig, ResolvedAccount } from "../config/resolve-config.js";
-import type { AccountStatus } from "../events.js";
+import type { AccountStatus, LaggingSinkStatus } from "../events.js";
 import { DaemonEvents } from "../events.js";
 import { nextRunAt } from "../schedule.js";
 import { loginForAccount, verifyStoredToken } from "./account-login.js";
@@ -68,7 +68,22 @@ export class DaemonRunner {
   }
 
   status(): AccountStatus[] {
-    return this.#status.list(this.config.accounts.map((a) => a.name));
+    return this.#status.list(this.config.accounts.map((a) => a.name)).map((status) => ({
+      ...status,
+      sinks: this.sinkNames(status.account),
+      laggingSinks: this.laggingSinks(status.account),
+    }));
+  }
+
+  /** The account's sinks that do not hold its newest token yet (the engine is catching them up). */
+  laggingSinks(name: string): LaggingSinkStatus[] {
+    return (this.#refreshers.get(name)?.laggingSinks() ?? []).map((lagging) => ({
+      sink: lagging.sink,
+      since: lagging.since,
+      nextTryAt: lagging.nextTryAt,
+      attempts: lagging.attempts,
+      error: { code: lagging.error.code, message: lagging.error.message, hint: lagging.error.hint },
+    }));
   }
 
   /** Catch-up: every account without a token valid for the margin is refreshed now (bounded concurrency). */
@@ -82,9 +97,14 @@ export class DaemonRunner {
     };
   }
 
-  /** The newest stored record of an account (what the proxy injects). */
-  storedRecord(name: string): Promise<TokenRecord | null> {
-    return readNewest(this.#resources.sinks.for(name), name, this.#deps.logger);
+  /**
+   * The newest record of an account (what the proxy injects): stored, or held by the engine while no sink
+   * could store it yet.
+   */
+  async storedRecord(name: string): Promise<TokenRecord | null> {
+    const stored = await readNewest(this.#resources.sinks.for(name), name, this.#deps.logger);
+    const held = this.#refreshers.get(name)?.heldRecord() ?? null;
+    return held && (!stored || held.generation > stored.generation) ? held : stored;
   }
 
   /** The names of an account's sinks (the status page). */
@@ -154,6 +174,7 @@ export class DaemonRunner {
     const old = this.#resources;
     this.#resources = resources;
     this.#limiter = new Limiter(resources.config.concurrency);
+    for (const refresher of this.#refreshers.values()) refresher.close();
     this.#refreshers = new Map();
     this.#suspended.clear();
     this.#status.retain(resources.config.accounts.map((a) => a.name));
@@ -168,6 +189,7 @@ export class DaemonRunner {
 
   async close(): Promise<void> {
     this.#collector.stop();
+    for (const refresher of this.#refreshers.values()) refresher.close();
     await closeResources(this.#resources);
   }
 
@@ -231,6 +253,8 @@ export class DaemonRunner {
         login: () => loginForAccount(account, loginDeps, flow),
       })),
       verifyToken: (record) => verifyStoredToken(account, record, loginDeps),
+      // A token is stored only when it is one: a JWT with a future exp that the profile endpoint accepts.
+      acceptNewTokens: true,
       now: () => clock.now(),
       sleep: (ms) => this.#limiter.yieldWhile(() => this.#deps.sleep(ms, signal)),
       random: this.#deps.random,

@@ -58,6 +58,23 @@ export function renderRefreshEvent(
     case "sink-failed":
       events.emit({ type: "sink-failed", account, sink: event.sink, error: event.error, at });
       return;
+    case "sink-lagging":
+      logger.warn(
+        {
+          account,
+          sink: event.sink,
+          code: event.error.code,
+          err: event.error.message,
+          attempts: event.attempts,
+          nextTryAt: new Date(event.nextTryAt).toISOString(),
+        },
+        `sink ${event.sink} does not hold ${account}'s token; the daemon keeps it and retries the sink (no new login)`,
+      );
+      return;
+    case "sink-caught-up":
+      events.emit({ type: "sink-caught-up", account, sink: event.sink, at });
+      logger.info({ account, sink: event.sink }, `sink ${event.sink} caught up: it holds the token again`);
+      return;
     case "token-refused":
       logger.warn({ account, code: event.error.code }, "Upstox refused the stored token; logging in again");
       return;

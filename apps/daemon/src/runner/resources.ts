@@ -27,14 +27,21 @@ export interface RunnerResources {
 
 export async function prepareResources(config: DaemonConfig, deps: RunnerDeps): Promise<RunnerResources> {
   const sinks = await SinkSet.create(config, { builtins: deps.builtins, logger: deps.logger });
-  try {
-    await sinks.check();
-  } catch (error) {
-    await sinks.close();
-    throw error;
+  // Only a config error is fatal. A sink that cannot be written now (Redis not up yet, a mount not there)
+  // is named and the daemon runs: the engine writes the sinks that work and catches this one up later.
+  for (const { sink, error } of await sinks.check()) {
+    deps.logger.error(
+      { sink: sink.name, err: error instanceof Error ? error.message : String(error), hint: hintOf(error) },
+      `sink ${sink.name} cannot be written now; the daemon runs and catches it up when it answers`,
+    );
   }
   const lock = await createAccountLock(config.lock, { baseDir: config.baseDir, logger: deps.logger });
   return { config, sinks, lock, fetch: pacedFetch(deps.fetch, config.pace) };
+}
+
+function hintOf(error: unknown): string | undefined {
+  const hint = (error as { hint?: unknown } | null)?.hint;
+  return typeof hint === "string" ? hint : undefined;
 }
 
 export async function closeResources(resources: RunnerResources): Promise<void> {

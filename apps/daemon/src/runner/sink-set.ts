@@ -71,21 +71,14 @@ export class SinkSet {
     return [...new Set([...this.#shared, ...[...this.#perAccount.values()].flat()])];
   }
 
-  /** The start-up check (a throwaway write) of every sink, in parallel; throws the failures together. */
-  async check(): Promise<void> {
-    const results = await Promise.allSettled(this.all().map((sink) => sink.check?.()));
-    const failures = results.flatMap((r, i) =>
-      r.status === "rejected" ? [{ sink: this.all()[i]!, error: r.reason }] : [],
-    );
-    if (failures.length === 0) return;
-    const lines = failures
-      .map(({ sink, error }) => `  - ${sink.name}: ${(error as Error).message}`)
-      .join("\n");
-    const first = failures[0]!.error as { hint?: string };
-    throw new SinkError("SINK_CHECK_FAILED", failures[0]!.sink.name, `sink check failed:\n${lines}`, {
-      cause: failures[0]!.error,
-      hint: first.hint ?? "Fix the sink's target (path, permissions, server) and start again.",
-    });
+  /**
+   * The start-up check (a throwaway write) of every sink, in parallel: the sinks that failed it. Not fatal
+   * (a sink may come up after the daemon); the caller names them.
+   */
+  async check(): Promise<{ sink: TokenSink; error: unknown }[]> {
+    const sinks = this.all();
+    const results = await Promise.allSettled(sinks.map((sink) => sink.check?.()));
+    return results.flatMap((r, i) => (r.status === "rejected" ? [{ sink: sinks[i]!, error: r.reason }] : []));
   }
 
   async close(): Promise<void> {
