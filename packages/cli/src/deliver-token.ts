@@ -32,6 +32,11 @@ export interface DeliverExtras {
    * token request must not be repeated behind the user's back; the headless login passes more.
    */
   retry?: BackoffPolicy;
+  /**
+   * The profile call for a token just obtained: a token Upstox refuses is stored nowhere (TOKEN_REJECTED).
+   * Every token is also checked to be a JWT whose exp is in the future (TOKEN_MALFORMED otherwise).
+   */
+  verify?: (record: TokenRecord) => Promise<void>;
 }
 
 /**
@@ -59,12 +64,15 @@ export async function deliverToken(
       lock,
       login: () => obtain(),
       retry: extras.retry ?? { attempts: 1, baseMs: 0, maxMs: 0 },
+      acceptNewTokens: true,
+      ...(extras.verify ? { verifyToken: extras.verify } : {}),
       // A login was spent: print its token even when no sink could store it (and exit 1 saying so).
       requireStored: false,
       logger,
       onEvent: (event) => renderEvent(ctx, event),
     });
     const outcome = await refresher.refresh({ mode: "force" });
+    refresher.close();
     if (outcome.result === "aborted") throw new UpstoxTokenError("LOGIN_ABORTED", "the login was cancelled");
     if (outcome.result === "failed" || outcome.result === "rate-limited") throw outcome.error;
     const token: TokenRecord = outcome.record;

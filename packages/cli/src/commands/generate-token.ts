@@ -10,13 +10,17 @@ export function registerGenerateToken(program: Command, action: ActionFactory): 
       .description("log in headlessly (mobile, TOTP, PIN) and print a new access token; --sink stores it"),
   ).action(
     action<DeliverOptions>(async (ctx, options) => {
-      const { loginWithTotp } = await ctx.core();
+      const { loginWithTotp, getProfile } = await ctx.core();
       const { deliverToken } = await import("../deliver-token.js");
       const config = await ctx.config();
       const deps = await ctx.flowDeps();
       // One attempt (the person at the keyboard decides on another); a rejected TOTP is retried by the flow
       // itself, in the next window of the same OTP session.
-      return deliverToken(ctx, options, () => loginWithTotp(config, deps));
+      return deliverToken(ctx, options, () => loginWithTotp(config, deps), {
+        verify: async (record) => {
+          await getProfile(config, record.accessToken, deps);
+        },
+      });
     }),
   );
 }
