@@ -9,6 +9,7 @@ import type { ServiceKind } from "./install-service.js";
 import { createLogger, loadPrettyLogs, wantsPrettyLogs } from "./logger.js";
 import { attachNotifications, type NotificationsHandle } from "./notify.js";
 import type { DaemonServers } from "./proxy/daemon-servers.js";
+import { maskTokens } from "./public-error.js";
 import type { RunSummary } from "./runner/daemon-runner.js";
 import { formatIst, formatLocal, nextRuns } from "./schedule.js";
 import { logSchedule } from "./schedule-log.js";
@@ -211,8 +212,14 @@ async function runDaemon(flags: DaemonFlags, io: MainIo): Promise<number> {
       const summary = await withSignals(io, logger, daemon, () => running.runOnce("catch-up"));
       await hooks?.settled();
       if (summary === "stopped") return EXIT_OK;
-      io.stdout(onceReport(summary));
-      return summary.ok ? EXIT_OK : EXIT_FAILED;
+      // A sink that did not take the token is not caught up after --once exits: say so, and exit 1.
+      const lagging = running.config.accounts.flatMap((a) =>
+        running
+          .laggingSinks(a.name)
+          .map((l) => `${a.name}: sink ${l.sink} does not hold the token: ${maskTokens(l.error.message)}\n`),
+      );
+      io.stdout(onceReport(summary) + lagging.join(""));
+      return summary.ok && lagging.length === 0 ? EXIT_OK : EXIT_FAILED;
     }
     // Synchronously, right after start-up: the catch-up's "scheduled" events must find the listener there.
     logSchedule(running.events, () => running.config, logger);

@@ -203,3 +203,26 @@ test('a token exchange answering "access_token":"not-a-jwt" is stored nowhere (S
   if (existsSync(join(dir, "tokens.db")))
     expect(readFileSync(join(dir, "tokens.db")).includes(Buffer.from("not-a-jwt"))).toBe(false);
 }, 60_000);
+
+test("--once with its only sink unwritable: one login (1 PIN, 1 OTP request), exit 1 naming the sink", async () => {
+  const dir = folder();
+  writeFileSync(join(dir, "broken"), "not a folder");
+  const file = writeConfig(dir, {
+    accounts: [accountEntry(emulator, demoAccount("main"))],
+    sinks: [{ use: "env", options: { path: "broken/app.env" } }],
+  });
+  const child = Bun.spawn(["bun", DAEMON_BIN, "--once", "--config", file], {
+    env: {
+      ...process.env,
+      UPSTOX_TOKEN_LOCK_DIR: join(dir, "locks"),
+      UPSTOX_STATE_DIR: join(dir, "state"),
+    },
+    stdout: "pipe",
+    stderr: "pipe",
+  });
+  const [stdout, code] = await Promise.all([new Response(child.stdout).text(), child.exited]);
+  expect(code).toBe(1);
+  expect(stdout).toContain("broken/app.env does not hold the token");
+  expect(emulator.steps("2fa")).toHaveLength(1);
+  expect(emulator.steps("otp-generate")).toHaveLength(1);
+}, 60_000);
