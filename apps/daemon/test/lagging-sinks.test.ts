@@ -226,3 +226,27 @@ test("--once with its only sink unwritable: one login (1 PIN, 1 OTP request), ex
   expect(emulator.steps("2fa")).toHaveLength(1);
   expect(emulator.steps("otp-generate")).toHaveLength(1);
 }, 60_000);
+
+test("a token no sink could store survives a config reload: no second login, and it lands once the sink works", async () => {
+  const dir = folder();
+  writeFileSync(join(dir, "broken"), "not a folder");
+  const file = writeConfig(dir, {
+    accounts: [accountEntry(emulator, demoAccount("main"))],
+    sinks: [{ use: "env", options: { path: "broken/app.env" } }],
+    lock: { use: "file", path: "locks" },
+  });
+  const { startDaemon } = await import("../src/daemon.js");
+  const daemon = await startDaemon({ configPath: file, schedule: false, env: {} });
+  cleanups.push(() => daemon.stop());
+  expect((await daemon.runOnce()).accounts[0]).toMatchObject({ result: "refreshed", loggedIn: true });
+  expect(daemon.laggingSinks("main").map((l) => l.sink)).toEqual([expect.stringContaining("broken/app.env")]);
+  const held = await daemon.storedRecord("main");
+  expect(held?.accessToken.reveal()).toMatch(/^eyJ/);
+
+  expect(await daemon.reload()).toMatchObject({ ok: true });
+  rmSync(join(dir, "broken"));
+  mkdirSync(join(dir, "broken"));
+  expect((await daemon.runOnce()).accounts[0]).toMatchObject({ result: "skipped" });
+  expect(readFileSync(join(dir, "broken", "app.env"), "utf8")).toContain(held!.accessToken.reveal());
+  expect(emulator.steps("2fa")).toHaveLength(1);
+}, 60_000);

@@ -37,6 +37,8 @@ export class DaemonRunner {
   readonly #suspended = new Map<string, UpstoxTokenError>();
   /** One engine per account per config: its single-flight and its sinks' generations live across cycles. */
   #refreshers = new Map<string, AccountRefresher>();
+  /** Tokens the engines of the previous config held, for the new ones (a reload). */
+  readonly #carried = new Map<string, TokenRecord>();
   readonly #reasons = new Map<string, CycleReason>();
   readonly #abort = new AbortController();
   readonly #collector: QuietCollector;
@@ -174,7 +176,13 @@ export class DaemonRunner {
     const old = this.#resources;
     this.#resources = resources;
     this.#limiter = new Limiter(resources.config.concurrency);
-    for (const refresher of this.#refreshers.values()) refresher.close();
+    // A token no sink could store yet survives the reload (the new engine writes it, no new login).
+    this.#carried.clear();
+    for (const [name, refresher] of this.#refreshers) {
+      const held = refresher.heldRecord();
+      if (held) this.#carried.set(name, held);
+      refresher.close();
+    }
     this.#refreshers = new Map();
     this.#suspended.clear();
     this.#status.retain(resources.config.accounts.map((a) => a.name));
@@ -242,6 +250,7 @@ export class DaemonRunner {
     refresher = new AccountRefresher({
       account: account.name,
       sinks: resources.sinks.for(account.name),
+      heldRecord: this.#carried.get(account.name) ?? null,
       lock: resources.lock,
       lockWaitMs: LOCK_WAIT_MS,
       marginMs: resources.config.marginMs,

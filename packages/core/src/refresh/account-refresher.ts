@@ -40,6 +40,11 @@ export interface AccountRefresherOptions {
    * PIN again). The token is returned with the failed outcomes, held in memory and caught up into the sinks.
    */
   requireStored?: boolean;
+  /**
+   * A token an earlier engine for this account held (a reloaded config): kept and written to the sinks that
+   * lack it at the next cycle, instead of a new login.
+   */
+  heldRecord?: TokenRecord | null;
   /** Catch-up of sinks that missed a token, and the read-back of those that have it (lagging-sinks.ts). */
   catchUp?: Partial<CatchUpPolicy>;
   /**
@@ -111,6 +116,7 @@ export class AccountRefresher {
       logger: options.logger ?? silentLogger,
       emit: (event) => this.#emit(event),
     });
+    if (options.heldRecord) this.#keep(options.heldRecord);
   }
 
   /** The sinks that do not hold this process's newest token yet (being caught up), in config order. */
