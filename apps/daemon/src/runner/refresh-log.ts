@@ -59,7 +59,8 @@ export function renderRefreshEvent(
       events.emit({ type: "sink-failed", account, sink: event.sink, error: event.error, at });
       return;
     case "sink-lagging":
-      logger.warn(
+      // Loud when found lagging and every tenth retry after (a sink down for hours retries every minute).
+      logger[event.attempts % 10 === 0 ? "warn" : "debug"](
         {
           account,
           sink: event.sink,

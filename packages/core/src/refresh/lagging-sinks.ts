@@ -225,7 +225,7 @@ export class LaggingSinks {
       if (!sink.read || this.#entries.has(sink)) continue;
       try {
         const stored = await this.#within(sink, sink.read(this.#o.account));
-        if (stored && stored.generation >= held.generation) continue;
+        if (holds(stored, held)) continue;
         const error = new SinkError(
           "SINK_FAILED",
           sink.name,
@@ -247,7 +247,7 @@ export class LaggingSinks {
       if (sink.read) {
         // Never overwrite a newer generation (another process's token, or a logout's revocation).
         const stored = await this.#within(sink, sink.read(this.#o.account)).catch(() => null);
-        if (stored && stored.generation >= record.generation) {
+        if (holds(stored, record)) {
           this.#caughtUp(sink, record);
           return;
         }
@@ -275,6 +275,14 @@ export class LaggingSinks {
     });
     return Promise.race([work, late]).finally(() => clearTimeout(timer));
   }
+}
+
+/** The sink holds this token or a newer one (a sink that keeps no generation is judged by the token itself). */
+function holds(stored: TokenRecord | null, record: TokenRecord): boolean {
+  if (!stored) return false;
+  return (
+    stored.generation >= record.generation || stored.accessToken.reveal() === record.accessToken.reveal()
+  );
 }
 
 function asSinkError(sink: TokenSink, error: unknown): UpstoxTokenError {
