@@ -133,7 +133,18 @@ test("Redis down at start: the daemon runs, writes .env at its cycle, /healthz n
   expect(readFileSync(join(dir, "app.env"), "utf8")).toContain(record.accessToken.reveal());
   await until(async () => ((await health(url)).status === 200 ? true : undefined), "/healthz 200", 10_000);
   expect(emulator.steps("2fa")).toHaveLength(1);
-}, 120_000);
+
+  // A mid-day outage: Redis restarts empty (no persistence). The periodic read-back finds the key gone and
+  // writes it again, without a login and without waiting for the next cycle.
+  await redis.restart();
+  expect(await sink.read!("main").catch(() => null)).toBeNull();
+  await until(
+    async () => (await sink.read!("main").catch(() => null)) ?? undefined,
+    "the key written again",
+    60_000,
+  );
+  expect(emulator.steps("2fa")).toHaveLength(1);
+}, 180_000);
 
 test("a sink that cannot be written during a cycle (its folder is a file): 1 PIN and 1 OTP request, SQLite holds the token, /healthz names the sink until it is fixed and caught up", async () => {
   const dir = folder();
