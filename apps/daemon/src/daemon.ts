@@ -61,6 +61,8 @@ export interface Daemon {
   sinkNames(account: string): string[];
   /** The account's sinks that do not hold its newest token yet; the engine retries them (no new login). */
   laggingSinks(account: string): LaggingSinkStatus[];
+  /** The sinks whose start-up check (a throwaway write) failed for the config in use; not fatal. */
+  sinkCheckFailures(): { sink: string; message: string }[];
   /** Re-reads the config; an invalid one leaves the daemon running on the old one. */
   reload(configPath?: string): Promise<ReloadResult>;
   /** Resolves when no refresh cycle is running (tests, and callers that want a quiet moment). */
@@ -167,6 +169,7 @@ export async function startDaemon(options: StartDaemonOptions = {}): Promise<Dae
     storedRecord: (account: string) => runner.storedRecord(account),
     sinkNames: (account: string) => runner.sinkNames(account),
     laggingSinks: (account: string) => runner.laggingSinks(account),
+    sinkCheckFailures: () => runner.sinkCheckFailures(),
     runOnce: (reason = "manual") => runner.runAll(reason),
     refreshNow: (account, reason, refreshOptions) => runner.refreshNow(account, reason, refreshOptions),
     idle: async () => {

@@ -194,6 +194,10 @@ async function runDaemon(flags: DaemonFlags, io: MainIo): Promise<number> {
     });
     if (flags.dryRun) {
       io.stdout(dryRunReport(daemon.config, Date.now()));
+      // A sink that cannot be written now does not stop the daemon, but a check run says so (exit 1).
+      const sinkFailures = daemon.sinkCheckFailures();
+      for (const f of sinkFailures) io.stdout(`sink ${f.sink}: check FAILED: ${maskTokens(f.message)}\n`);
+      if (sinkFailures.length > 0) return EXIT_FAILED;
       if (flags.offline) return EXIT_OK;
       const doctor = await (await import("./dry-run-doctor.js")).dryRunDoctor(daemon.config, emulator?.fetch);
       io.stdout(doctor.text);

@@ -261,3 +261,25 @@ test("a token no sink could store survives a config reload: no second login, and
   expect(readFileSync(join(dir, "broken", "app.env"), "utf8")).toContain(held!.accessToken.reveal());
   expect(emulator.steps("2fa")).toHaveLength(1);
 }, 60_000);
+
+test("--dry-run names a sink that cannot be written now and exits 1 (not 2: the config is fine), logging in nowhere", async () => {
+  const dir = folder();
+  writeFileSync(join(dir, "broken"), "not a folder");
+  const file = writeConfig(dir, {
+    accounts: [accountEntry(emulator, demoAccount("main"))],
+    sinks: [
+      { use: "env", options: { path: "broken/app.env" } },
+      { use: "sqlite", options: { path: "tokens.db" } },
+    ],
+  });
+  const child = Bun.spawn(["bun", DAEMON_BIN, "--dry-run", "--offline", "--config", file], {
+    env: { ...process.env, UPSTOX_TOKEN_LOCK_DIR: join(dir, "locks"), UPSTOX_STATE_DIR: join(dir, "state") },
+    stdout: "pipe",
+    stderr: "pipe",
+  });
+  const [stdout, code] = await Promise.all([new Response(child.stdout).text(), child.exited]);
+  expect(code).toBe(1);
+  expect(stdout).toMatch(/sink env:\S*broken\/app\.env: check FAILED/);
+  expect(stdout).not.toContain("tokens.db: check FAILED");
+  expect(emulator.log).toHaveLength(0);
+}, 60_000);

@@ -109,6 +109,11 @@ export class DaemonRunner {
     return held && (!stored || held.generation > stored.generation) ? held : stored;
   }
 
+  /** The sinks whose check failed when the current config was loaded (--dry-run reports them). */
+  sinkCheckFailures(): { sink: string; message: string }[] {
+    return this.#resources.sinkCheckFailures;
+  }
+
   /** The names of an account's sinks (the status page). */
   sinkNames(name: string): string[] {
     return this.#resources.sinks.for(name).map((sink) => sink.name);

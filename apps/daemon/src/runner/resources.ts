@@ -23,20 +23,27 @@ export interface RunnerResources {
   sinks: SinkSet;
   lock: AccountLock;
   fetch: typeof fetch;
+  /** The sinks whose start-up check failed (not fatal: the engine catches them up), for --dry-run. */
+  sinkCheckFailures: { sink: string; message: string }[];
 }
 
 export async function prepareResources(config: DaemonConfig, deps: RunnerDeps): Promise<RunnerResources> {
   const sinks = await SinkSet.create(config, { builtins: deps.builtins, logger: deps.logger });
   // Only a config error is fatal. A sink that cannot be written now (Redis not up yet, a mount not there)
   // is named and the daemon runs: the engine writes the sinks that work and catches this one up later.
+  const sinkCheckFailures: RunnerResources["sinkCheckFailures"] = [];
   for (const { sink, error } of await sinks.check()) {
+    sinkCheckFailures.push({
+      sink: sink.name,
+      message: error instanceof Error ? error.message : String(error),
+    });
     deps.logger.error(
       { sink: sink.name, err: error instanceof Error ? error.message : String(error), hint: hintOf(error) },
       `sink ${sink.name} cannot be written now; the daemon runs and catches it up when it answers`,
     );
   }
   const lock = await createAccountLock(config.lock, { baseDir: config.baseDir, logger: deps.logger });
-  return { config, sinks, lock, fetch: pacedFetch(deps.fetch, config.pace) };
+  return { config, sinks, lock, fetch: pacedFetch(deps.fetch, config.pace), sinkCheckFailures };
 }
 
 function hintOf(error: unknown): string | undefined {
