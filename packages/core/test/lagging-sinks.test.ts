@@ -191,3 +191,18 @@ test("fail closed: a TypeError from the login is PIN state unknown, no second lo
   expect(logins).toBe(1);
   r.close();
 });
+
+test("a lagging sink is no longer retried once the token it waits for has expired", async () => {
+  const down = new MemorySink("down");
+  down.failNextWrites = 1_000;
+  let now = Date.now();
+  const { r } = engine({ sinks: [down, new MemorySink("up")], now: () => now });
+  await r.refresh();
+  expect(r.laggingSinks()).toHaveLength(1);
+  now += 7 * 3_600_000;
+  await until(() => r.laggingSinks().length === 0, "the expired entry dropped");
+  const writes = down.writes;
+  await Bun.sleep(100);
+  expect(down.writes).toBe(writes);
+  r.close();
+});

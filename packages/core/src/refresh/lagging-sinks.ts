@@ -211,6 +211,11 @@ export class LaggingSinks {
     if (now >= this.#nextCheckAt) await this.#readBack(now);
     for (const sink of this.#sinks) {
       const entry = this.#entries.get(sink);
+      if (entry && entry.record.expiresAt <= this.#o.now()) {
+        // An expired token is worth nothing to the sink: stop retrying it (the next login brings a new one).
+        this.#entries.delete(sink);
+        continue;
+      }
       if (!entry || entry.nextTryAt > this.#o.now() || this.#closed) continue;
       await this.#retry(sink, entry);
     }
