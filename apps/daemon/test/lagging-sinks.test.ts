@@ -283,3 +283,30 @@ test("--dry-run names a sink that cannot be written now and exits 1 (not 2: the 
   expect(stdout).not.toContain("tokens.db: check FAILED");
   expect(emulator.log).toHaveLength(0);
 }, 60_000);
+
+test("the Redis lock not up at start: the daemon runs, sends no PIN, and logs in soon after Redis starts (not 30 min later)", async () => {
+  const redis: TestRedisServer = await startRedisServer();
+  cleanups.push(() => redis.stop());
+  await redis.stop();
+  const dir = folder();
+  const file = writeConfig(dir, {
+    accounts: [accountEntry(emulator, demoAccount("main"))],
+    sinks: [{ use: "env", options: { path: "app.env" } }],
+    lock: { use: "redis", url: redis.url },
+  });
+  const daemon = runDaemon(dir, file);
+  const failed = await daemon.logged("refresh of main failed for this cycle");
+  expect(emulator.steps("2fa")).toHaveLength(0);
+  expect(daemon.child.exitCode).toBeNull();
+  expect(failed).toMatchObject({ account: "main" });
+
+  await redis.restart();
+  await until(
+    () =>
+      (existsSync(join(dir, "app.env")) && readFileSync(join(dir, "app.env"), "utf8").includes("eyJ")) ||
+      undefined,
+    "the token in app.env",
+    60_000,
+  );
+  expect(emulator.steps("2fa")).toHaveLength(1);
+}, 120_000);

@@ -22,6 +22,9 @@ import { QuietCollector } from "./quiet-collector.js";
 import { renderRefreshEvent } from "./refresh-log.js";
 import { closeResources, type RunnerDeps, type RunnerResources } from "./resources.js";
 
+/** The first retry after a cycle that failed before its login (e.g. the Redis lock not up yet). */
+const PRE_LOGIN_RETRY_MS = 15_000;
+
 /** How long a refresh waits for another daemon holding the account's lock. */
 const LOCK_WAIT_MS = 180_000;
 
@@ -40,6 +43,8 @@ export class DaemonRunner {
   /** Tokens the engines of the previous config held, for the new ones (a reload). */
   readonly #carried = new Map<string, TokenRecord>();
   readonly #reasons = new Map<string, CycleReason>();
+  /** Consecutive cycles per account that failed before the login (lock backend or sinks unreachable). */
+  readonly #preLoginFailures = new Map<string, number>();
   readonly #abort = new AbortController();
   readonly #collector: QuietCollector;
   #resources: RunnerResources;
@@ -210,10 +215,20 @@ export class DaemonRunner {
     const now = this.#deps.clock.now();
     const cron = nextRunAt(account.schedule, account.name, now);
     if (outcome.result === "aborted" || outcome.result === "suspended") return null;
+    if (outcome.result !== "failed") this.#preLoginFailures.delete(account.name);
     if (outcome.result === "failed") {
       if (outcome.suspended || this.#abort.signal.aborted) return null;
       // A rate limit: exactly when Upstox allows it, never sooner (an earlier try would ask for another OTP).
       if (outcome.retryAt !== undefined) return outcome.retryAt;
+      if (outcome.attempts === 0) {
+        // Failed before any login (a lock backend or the sinks not up yet): no PIN was at stake, so the
+        // next try comes soon, backing off (15 s doubling) up to the usual wait after a failure.
+        const failures = (this.#preLoginFailures.get(account.name) ?? 0) + 1;
+        this.#preLoginFailures.set(account.name, failures);
+        const soon =
+          now + Math.min(this.config.retry.afterFailureMs, PRE_LOGIN_RETRY_MS * 2 ** (failures - 1));
+        return cron === null ? soon : Math.min(cron, soon);
+      }
       const again = now + this.config.retry.afterFailureMs;
       return cron === null ? again : Math.min(cron, again);
     }
