@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { createSinkFromSpec, silentLogger, type TokenSink } from "@upstox-token/core";
 import { type Emulator, startEmulator } from "@upstox-token/emulator";
 import { startRedisServer, type TestRedisServer } from "@upstox-token/sink-test-suite/redis-server";
-import { builtinSinks } from "../src/builtin-sinks.js";
+import { builtinSinks } from "../src/runner/builtin-sinks.js";
 import { accountEntry, DAEMON_BIN, demoAccount, tempDir, writeConfig } from "./support/helpers.js";
 
 let emulator: Emulator;
@@ -246,7 +246,7 @@ test("a token no sink could store survives a config reload: no second login, and
     sinks: [{ use: "env", options: { path: "broken/app.env" } }],
     lock: { use: "file", path: "locks" },
   });
-  const { startDaemon } = await import("../src/daemon.js");
+  const { startDaemon } = await import("../src/runner/daemon.js");
   const daemon = await startDaemon({ configPath: file, schedule: false, env: {} });
   cleanups.push(() => daemon.stop());
   expect((await daemon.runOnce()).accounts[0]).toMatchObject({ result: "refreshed", loggedIn: true });

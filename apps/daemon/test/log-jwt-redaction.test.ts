@@ -1,7 +1,7 @@
 import { expect, test } from "bun:test";
 import { Writable } from "node:stream";
 import { UpstoxTokenError } from "@upstox-token/core";
-import { createLogger } from "../src/logger.js";
+import { createLogger } from "../src/observe/logger.js";
 
 /** A JWT-shaped value as Upstox echoes a token in an error message (not a real token). */
 const JWT = [

@@ -1,9 +1,10 @@
 import { afterEach, describe, expect, test } from "bun:test";
 import { Agent, request } from "node:http";
 import { Secret, UpstoxTokenError } from "@upstox-token/core";
-import { type AccountStatus, DaemonEvents } from "../src/events.js";
-import { createMetrics } from "../src/metrics.js";
-import { type StatusServer, startStatusServer } from "../src/status-server.js";
+import { type StatusServer, startStatusServer } from "../src/http/status-server.js";
+import type { AccountStatus } from "../src/observe/account-status.js";
+import { DaemonEvents } from "../src/observe/event-bus.js";
+import { createMetrics } from "../src/observe/metrics.js";
 
 const TOKEN = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJERU1PMDEifQ.c2VjcmV0LXNpZ25hdHVyZQ";
 const T0 = Date.parse("2026-11-23T09:00:00+05:30");
@@ -145,7 +146,7 @@ describe("startStatusServer", () => {
       () => T0,
     );
     events.emit({
-      type: "refresh-succeeded",
+      type: "stored",
       account: "alice",
       record: {
         account: "alice",

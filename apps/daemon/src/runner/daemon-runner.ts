@@ -1,32 +1,29 @@
 import {
-  AccountRefresher,
+  type AccountRefresher,
   asUpstoxError,
+  type RefreshOutcome,
   readNewest,
+  TokenHolder,
   type TokenRecord,
   UpstoxTokenError,
-} from "@upstox-token/core";
+} from "@upstox-token/core/internal";
 import type { DaemonConfig, ResolvedAccount } from "../config/resolve-config.js";
-import type { AccountStatus, LaggingSinkStatus } from "../events.js";
-import { DaemonEvents } from "../events.js";
-import { nextRunAt } from "../schedule.js";
-import { loginForAccount, verifyStoredToken } from "./account-login.js";
 import {
-  type AccountOutcome,
-  type CycleReason,
-  type RunSummary,
-  toAccountOutcome,
-} from "./account-outcome.js";
-import { AccountStatusBook } from "./account-status.js";
+  type AccountStatus,
+  AccountStatusBook,
+  type LaggingSinkStatus,
+  laggingSinkStatus,
+} from "../observe/account-status.js";
+import { DaemonEvents } from "../observe/event-bus.js";
+import { createAccountEngine } from "./account-engine.js";
+import type { AccountResult, CycleReason, RunSummary } from "./account-result.js";
 import { Limiter } from "./limiter.js";
+import { NextRuns } from "./next-run.js";
 import { QuietCollector } from "./quiet-collector.js";
-import { renderRefreshEvent } from "./refresh-log.js";
+import { logRefreshEvent } from "./refresh-log.js";
 import { closeResources, type RunnerDeps, type RunnerResources } from "./resources.js";
 
-/** The first retry after a cycle that failed before its login (e.g. the Redis lock not up yet). */
-const PRE_LOGIN_RETRY_MS = 15_000;
-
-/** How long a refresh waits for another daemon holding the account's lock. */
-const LOCK_WAIT_MS = 180_000;
+export type { AccountResult, CycleReason, RunSummary } from "./account-result.js";
 
 /**
  * Keeps every account's token fresh: catch-up at start, then the schedule; one refresh cycle per account at a
@@ -34,17 +31,20 @@ const LOCK_WAIT_MS = 180_000;
  */
 export class DaemonRunner {
   readonly events = new DaemonEvents();
+  /** Each account's newest token as the engine stored or served it: what the proxy and the watchdog read. */
+  readonly tokens = new TokenHolder();
   readonly #deps: RunnerDeps;
   readonly #status = new AccountStatusBook();
-  readonly #running = new Map<string, Promise<AccountOutcome>>();
+  /** The cycles this runner started, with their scheduling (for settle() and the quiet collector). */
+  readonly #running = new Set<Promise<AccountResult>>();
   readonly #suspended = new Map<string, UpstoxTokenError>();
   /** One engine per account per config: its single-flight and its sinks' generations live across cycles. */
   #refreshers = new Map<string, AccountRefresher>();
   /** Tokens the engines of the previous config held, for the new ones (a reload). */
   readonly #carried = new Map<string, TokenRecord>();
   readonly #reasons = new Map<string, CycleReason>();
-  /** Consecutive cycles per account that failed before the login (lock backend or sinks unreachable). */
-  readonly #preLoginFailures = new Map<string, number>();
+  /** When each account's next cycle runs after one ended (the pre-login failures' backoff lives there). */
+  readonly #nextRuns = new NextRuns();
   readonly #abort = new AbortController();
   readonly #collector: QuietCollector;
   #resources: RunnerResources;
@@ -84,13 +84,7 @@ export class DaemonRunner {
 
   /** The account's sinks that do not hold its newest token yet (the engine is catching them up). */
   laggingSinks(name: string): LaggingSinkStatus[] {
-    return (this.#refreshers.get(name)?.laggingSinks() ?? []).map((lagging) => ({
-      sink: lagging.sink,
-      since: lagging.since,
-      nextTryAt: lagging.nextTryAt,
-      attempts: lagging.attempts,
-      error: { code: lagging.error.code, message: lagging.error.message, hint: lagging.error.hint },
-    }));
+    return (this.#refreshers.get(name)?.laggingSinks() ?? []).map(laggingSinkStatus);
   }
 
   /** Catch-up: every account without a token valid for the margin is refreshed now (bounded concurrency). */
@@ -99,7 +93,7 @@ export class DaemonRunner {
       this.config.accounts.map((account) => this.runAccount(account.name, reason)),
     );
     return {
-      ok: outcomes.every((o) => o.result === "skipped" || o.result === "refreshed"),
+      ok: outcomes.every((o) => o.result === "served" || o.result === "refreshed"),
       accounts: outcomes,
     };
   }
@@ -119,6 +113,11 @@ export class DaemonRunner {
     return this.#resources.sinkCheckFailures;
   }
 
+  /** The engine's cycle in flight for the account (its single-flight), if one runs. */
+  inFlight(name: string): Promise<RefreshOutcome> | undefined {
+    return this.#refreshers.get(name)?.inFlight;
+  }
+
   /** The names of an account's sinks (the status page). */
   sinkNames(name: string): string[] {
     return this.#resources.sinks.for(name).map((sink) => sink.name);
@@ -128,46 +127,49 @@ export class DaemonRunner {
    * One engine cycle for one account, now, through the limiter (the proxy's watchdog calls this when Upstox
    * refuses the token in use). `force` logs in even when a valid token is stored.
    */
-  refreshNow(name: string, reason: string, options: { force?: boolean } = {}): Promise<AccountOutcome> {
+  refreshNow(name: string, reason: string, options: { force?: boolean } = {}): Promise<AccountResult> {
     this.#deps.logger.info({ account: name, reason }, "refresh requested");
     return this.runAccount(name, "manual", options);
   }
 
-  /** Runs one account's cycle unless one is already running for it (then joins that one). */
-  runAccount(name: string, reason: CycleReason, options: { force?: boolean } = {}): Promise<AccountOutcome> {
-    const running = this.#running.get(name);
-    if (running) return running;
+  /**
+   * Runs one account's cycle through the limiter, unless the engine has one in flight for it (waiting for a slot
+   * or running): then joins that one. The engine's single-flight is the only one.
+   */
+  runAccount(name: string, reason: CycleReason, options: { force?: boolean } = {}): Promise<AccountResult> {
     const account = this.config.accounts.find((a) => a.name === name);
     if (!account) return Promise.resolve({ account: name, result: "aborted" });
+    const resources = this.#resources;
+    const joined = this.#refresher(account, resources).inFlight;
+    if (joined) return joined.then((outcome) => ({ account: name, ...outcome }));
     const suspendedBy = this.#suspended.get(name);
     if (suspendedBy) {
       return Promise.resolve({ account: name, result: "suspended", error: suspendedBy });
     }
-    const resources = this.#resources;
-    const cycle = this.#limiter
-      .run(() => this.#cycle(account, resources, reason, options.force ?? false))
-      .catch((error: unknown): AccountOutcome => {
+    const cycle: Promise<AccountResult> = this.#cycle(account, resources, reason, options.force ?? false)
+      .catch((error: unknown): AccountResult => {
         // A bug here must not kill the daemon: report it like a failed cycle.
         const wrapped = asUpstoxError(error);
         this.#deps.logger.error({ account: name, err: wrapped.message }, "refresh cycle crashed");
-        return { account: name, result: "failed", error: wrapped, attempts: 0, suspended: false };
+        const reason = "the refresh cycle crashed";
+        return { account: name, result: "failed", error: wrapped, attempts: 0, permanent: false, reason };
       })
       .then((outcome) => {
         this.#scheduleAfter(account, outcome);
         return outcome;
       })
       .finally(() => {
-        this.#running.delete(name);
+        this.#running.delete(cycle);
         if (this.#running.size === 0) this.#collector.quiet();
       });
-    this.#running.set(name, cycle);
+    this.#running.add(cycle);
     this.#collector.busy();
     return cycle;
   }
 
   /** Waits for the cycles in flight (after stop(), they end at their next abort point). */
   async settle(timeoutMs = Number.POSITIVE_INFINITY): Promise<boolean> {
-    const all = Promise.allSettled([...this.#running.values()]).then(() => true);
+    const all = Promise.allSettled([...this.#running]).then(() => true);
     if (!Number.isFinite(timeoutMs)) return all;
     let timer: ReturnType<typeof setTimeout> | undefined;
     const timeout = new Promise<boolean>((resolve) => {
@@ -196,6 +198,7 @@ export class DaemonRunner {
     this.#refreshers = new Map();
     this.#suspended.clear();
     this.#status.retain(resources.config.accounts.map((a) => a.name));
+    this.tokens.retain(resources.config.accounts.map((a) => a.name));
     for (const status of this.status()) status.nextRunAt = null;
     await closeResources(old);
   }
@@ -211,31 +214,15 @@ export class DaemonRunner {
     await closeResources(this.#resources);
   }
 
-  #nextRun(account: ResolvedAccount, outcome: AccountOutcome): number | null {
-    const now = this.#deps.clock.now();
-    const cron = nextRunAt(account.schedule, account.name, now);
-    if (outcome.result === "aborted" || outcome.result === "suspended") return null;
-    if (outcome.result !== "failed") this.#preLoginFailures.delete(account.name);
-    if (outcome.result === "failed") {
-      if (outcome.suspended || this.#abort.signal.aborted) return null;
-      // A rate limit: exactly when Upstox allows it, never sooner (an earlier try would ask for another OTP).
-      if (outcome.retryAt !== undefined) return outcome.retryAt;
-      if (outcome.attempts === 0) {
-        // Failed before any login (a lock backend or the sinks not up yet): no PIN was at stake, so the
-        // next try comes soon, backing off (15 s doubling) up to the usual wait after a failure.
-        const failures = (this.#preLoginFailures.get(account.name) ?? 0) + 1;
-        this.#preLoginFailures.set(account.name, failures);
-        const soon =
-          now + Math.min(this.config.retry.afterFailureMs, PRE_LOGIN_RETRY_MS * 2 ** (failures - 1));
-        return cron === null ? soon : Math.min(cron, soon);
-      }
-      const again = now + this.config.retry.afterFailureMs;
-      return cron === null ? again : Math.min(cron, again);
-    }
-    return cron;
+  #nextRun(account: ResolvedAccount, outcome: AccountResult): number | null {
+    return this.#nextRuns.after(account, outcome, {
+      now: this.#deps.clock.now(),
+      aborted: this.#abort.signal.aborted,
+      afterFailureMs: this.config.retry.afterFailureMs,
+    });
   }
 
-  #scheduleAfter(account: ResolvedAccount, outcome: AccountOutcome): void {
+  #scheduleAfter(account: ResolvedAccount, outcome: AccountResult): void {
     if (!this.#scheduler || !this.config.accounts.includes(account)) return;
     const at = this.#nextRun(account, outcome);
     const status = this.#status.ensure(account.name);
@@ -258,44 +245,26 @@ export class DaemonRunner {
   #refresher(account: ResolvedAccount, resources: RunnerResources): AccountRefresher {
     let refresher = this.#refreshers.get(account.name);
     if (refresher) return refresher;
-    const { clock, logger } = this.#deps;
-    const signal = this.#abort.signal;
-    const loginDeps = {
-      fetch: resources.fetch,
-      now: () => clock.now(),
-      sleep: (ms: number) => this.#limiter.yieldWhile(() => this.#deps.sleep(ms, signal)),
-      logger,
-      signal,
-    };
-    refresher = new AccountRefresher({
-      account: account.name,
-      sinks: resources.sinks.for(account.name),
+    const { logger } = this.#deps;
+    refresher = createAccountEngine(account, resources, {
+      deps: this.#deps,
+      signal: this.#abort.signal,
+      // Backoff waits give the limiter's slot to another account; cycles wait for a slot inside the engine.
+      sleep: (ms) => this.#limiter.yieldWhile(() => this.#deps.sleep(ms, this.#abort.signal)),
+      run: (cycle) => this.#limiter.run(cycle),
       heldRecord: this.#carried.get(account.name) ?? null,
-      lock: resources.lock,
-      lockWaitMs: LOCK_WAIT_MS,
-      marginMs: resources.config.marginMs,
-      retry: resources.config.retry,
-      flow: account.flow,
-      login: () => loginForAccount(account, loginDeps),
-      fallbacks: account.fallback.map((flow) => ({
-        flow,
-        login: () => loginForAccount(account, loginDeps, flow),
-      })),
-      verifyToken: (record) => verifyStoredToken(account, record, loginDeps),
-      // A token is stored only when it is one: a JWT with a future exp that the profile endpoint accepts.
-      acceptNewTokens: true,
-      now: () => clock.now(),
-      sleep: (ms) => this.#limiter.yieldWhile(() => this.#deps.sleep(ms, signal)),
-      random: this.#deps.random,
-      logger,
-      onEvent: (event) =>
-        renderRefreshEvent(event, {
-          events: this.events,
-          logger,
-          reason: this.#reasons.get(account.name) ?? "",
-          flow: account.flow,
-        }),
+      onEvent: (event) => {
+        // The status first (a listener or a health check reading it sees the event's effect), then the log
+        // line, then the listeners: all hear the engine's event as it is.
+        this.#status.apply(event);
+        this.tokens.observe(event);
+        logRefreshEvent(event, { logger, reason: this.#reasons.get(account.name) ?? "", flow: account.flow });
+        this.events.emit(event);
+      },
     });
+    // A token the previous engine held and no sink stored yet reaches the proxy through the holder too.
+    const held = refresher.heldRecord();
+    if (held) this.tokens.keep(held);
     this.#refreshers.set(account.name, refresher);
     return refresher;
   }
@@ -305,12 +274,11 @@ export class DaemonRunner {
     resources: RunnerResources,
     reason: CycleReason,
     force: boolean,
-  ): Promise<AccountOutcome> {
-    const { clock } = this.#deps;
+  ): Promise<AccountResult> {
     const name = account.name;
     const signal = this.#abort.signal;
     if (signal.aborted) return { account: name, result: "aborted" };
-    const status = this.#status.ensure(name);
+    this.#status.ensure(name);
     this.#reasons.set(name, reason);
     // The profile call once per account at start-up and after a reload: a token Upstox no longer accepts
     // (revoked, or invalidated by a static-IP change) is replaced instead of served until 03:30.
@@ -320,16 +288,11 @@ export class DaemonRunner {
       verifyStored,
       signal,
     });
-    return toAccountOutcome(name, outcome, status, clock.now(), {
-      logger: this.#deps.logger,
-      events: this.events,
-      book: this.#status,
-      suspended: this.#suspended,
-    });
+    if (outcome.result === "aborted") {
+      this.#deps.logger.warn({ account: name }, "refresh abandoned: shutting down");
+    }
+    // The engine's verdict: a permanent failure stops the account until the config changes.
+    if (outcome.result === "failed" && outcome.permanent) this.#suspended.set(name, outcome.error);
+    return { account: name, ...outcome };
   }
 }
-
-export type { AccountOutcome, CycleReason, RunSummary } from "./account-outcome.js";
-export type { RunnerDeps, RunnerResources } from "./resources.js";
-export { closeResources, prepareResources } from "./resources.js";
-export { asUpstoxError };

@@ -1,9 +1,9 @@
 import type { AccountLock, BuiltinSinks, Logger } from "@upstox-token/core";
 import type { DaemonConfig } from "../config/resolve-config.js";
-import { createAccountLock } from "../locks/create-lock.js";
 import type { Clock } from "./clock.js";
+import { ConfiguredSinks } from "./configured-sinks.js";
+import { createAccountLock } from "./create-lock.js";
 import { pacedFetch } from "./paced-fetch.js";
-import { SinkSet } from "./sink-set.js";
 
 export interface RunnerDeps {
   clock: Clock;
@@ -20,7 +20,7 @@ export interface RunnerDeps {
 /** The resources built from one config: created (and checked) before a config is used, closed after. */
 export interface RunnerResources {
   config: DaemonConfig;
-  sinks: SinkSet;
+  sinks: ConfiguredSinks;
   lock: AccountLock;
   fetch: typeof fetch;
   /** The sinks whose start-up check failed (not fatal: the engine catches them up), for --dry-run. */
@@ -28,7 +28,7 @@ export interface RunnerResources {
 }
 
 export async function prepareResources(config: DaemonConfig, deps: RunnerDeps): Promise<RunnerResources> {
-  const sinks = await SinkSet.create(config, { builtins: deps.builtins, logger: deps.logger });
+  const sinks = await ConfiguredSinks.create(config, { builtins: deps.builtins, logger: deps.logger });
   // Only a config error is fatal. A sink that cannot be written now (Redis not up yet, a mount not there)
   // is named and the daemon runs: the engine writes the sinks that work and catches this one up later.
   const sinkCheckFailures: RunnerResources["sinkCheckFailures"] = [];

@@ -1,0 +1,79 @@
+import type { Logger } from "@upstox-token/core";
+import type { ProxyConfig } from "@upstox-token/core/daemon-config";
+import type { AccessPolicy } from "../request-policy.js";
+import { listenBunServe } from "./bun-listener.js";
+import { listenNodeHttp } from "./node-listener.js";
+import { createProxyHandler } from "./proxy-handler.js";
+import type { ProxyMetrics } from "./proxy-metrics.js";
+import type { TokenAuthority } from "./token-authority.js";
+import type { TokenWatchdog } from "./watchdog.js";
+
+export { RENEWED_HEADER } from "./proxy-handler.js";
+
+/** bun: Bun.serve + native fetch (default under Bun); node: node:http both ways (Node, and tests under Bun). */
+export type ProxyServerKind = "bun" | "node";
+
+export interface ProxyServerOptions {
+  config: ProxyConfig;
+  /** The accounts and their API hosts now (changes on a config reload). */
+  accounts: () => { name: string; apiBase: string }[];
+  authority: TokenAuthority;
+  watchdog?: TokenWatchdog | undefined;
+  logger: Logger;
+  metrics?: ProxyMetrics | undefined;
+  /** Tests: which remote addresses count as this machine. */
+  isLoopback?: AccessPolicy["isLoopback"];
+  server?: ProxyServerKind;
+}
+
+export interface ProxyServer {
+  url: string;
+  close(): Promise<void>;
+}
+
+/** The local API proxy: programs call it like api.upstox.com, without a token; it adds the current one. */
+export async function startProxyServer(options: ProxyServerOptions): Promise<ProxyServer> {
+  const { config, logger } = options;
+  const kind = options.server ?? (typeof Bun !== "undefined" ? "bun" : "node");
+  const handle = createProxyHandler({
+    config,
+    accounts: options.accounts,
+    authority: options.authority,
+    watchdog: options.watchdog,
+    logger,
+    metrics: options.metrics,
+    ...(options.isLoopback ? { isLoopback: options.isLoopback } : {}),
+    client: kind === "bun" ? "fetch" : "node-http",
+  });
+  const after = (
+    ex: { method: string; target: string },
+    reply: { status: number; account?: string | undefined; extra?: Record<string, unknown> },
+    ms: number,
+  ) => {
+    options.metrics?.request(reply.account ?? "-", ex.method, reply.status);
+    // Method, path, account, status, time: never the token, nor the query string.
+    logger.debug(
+      {
+        method: ex.method,
+        path: ex.target.split("?")[0],
+        account: reply.account,
+        status: reply.status,
+        ms: Math.round(ms * 10) / 10,
+        ...reply.extra,
+      },
+      "proxied request",
+    );
+  };
+  const split = config.listen.lastIndexOf(":");
+  const host = config.listen.slice(0, split).replace(/^\[|\]$/g, "");
+  const port = Number(config.listen.slice(split + 1));
+  if (kind === "bun") {
+    return listenBunServe(host, port, handle, after, logger, {
+      maxBodyBytes: config.maxBodyBytes,
+      idleSeconds: Math.ceil((config.upstreamTimeoutMs * 2) / 1000),
+    });
+  }
+  return listenNodeHttp(host, port, handle, after, logger, {
+    requestMs: Math.max(60_000, config.upstreamTimeoutMs * 2),
+  });
+}

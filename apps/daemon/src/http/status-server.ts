@@ -1,0 +1,306 @@
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { closeAfterAnswer, readNodeBody, toIstIso } from "@upstox-token/core/internal";
+import type { AccountStatus } from "../observe/account-status.js";
+import { PROMETHEUS_CONTENT_TYPE } from "../observe/metrics.js";
+import { maskTokens, type PublicError, publicError } from "../observe/public-error.js";
+import { type AccessPolicy, decideAccess, isLoopbackAddress } from "./request-policy.js";
+import type { AccountsReport } from "./status-page/account-view.js";
+import { ReportStream } from "./status-page/event-stream.js";
+import { renderStatusPage } from "./status-page/page-html.js";
+
+export { maskTokens, type PublicError, publicError };
+
+export interface StatusServerOptions {
+  /** Default 127.0.0.1: the endpoint tells anyone who can reach it which accounts exist. */
+  host?: string;
+  /** 0 picks a free port (tests). */
+  port: number;
+  status: () => AccountStatus[];
+  metrics: () => string;
+  now?: () => number;
+  /** The status page (/) and GET /v1/accounts, /v1/events; without it those paths are 404. */
+  accounts?: () => AccountsReport;
+  /** Registers a listener called on every change the page should show; returns its removal. */
+  subscribe?: (listener: () => void) => () => void;
+  /** POST /v1/token/invalid: a program reports that Upstox refused the token (the watchdog decides). */
+  tokenInvalid?: (account: string | undefined) => Promise<{ status: number; body: unknown }>;
+  /** Tests: which remote addresses count as this machine. */
+  isLoopback?: AccessPolicy["isLoopback"];
+}
+
+export interface StatusServer {
+  url: string;
+  close(): Promise<void>;
+}
+
+export interface AccountHealth {
+  account: string;
+  valid: boolean;
+  expires_at: string | null;
+  seconds_until_expiry: number | null;
+  last_refresh_at: string | null;
+  last_error: (PublicError & { at: string }) | null;
+  next_run_at: string | null;
+  /** Sinks that do not hold the token yet (the daemon retries them): not ok until they catch up. */
+  lagging_sinks: { sink: string; since: string; next_try_at: string; attempts: number; error: PublicError }[];
+}
+
+export interface HealthReport {
+  ok: boolean;
+  now: string;
+  accounts: AccountHealth[];
+}
+
+const iso = (ms: number | null): string | null => (ms === null ? null : toIstIso(ms));
+
+/**
+ * Healthy while every account holds a token valid now and every sink holds it (a lagging sink is named).
+ * No accounts at all counts as healthy.
+ */
+export function healthReport(accounts: AccountStatus[], now: number): HealthReport {
+  const rows = accounts.map((a): AccountHealth => {
+    const valid = a.expiresAt !== null && a.expiresAt > now;
+    return {
+      account: a.account,
+      valid,
+      expires_at: iso(a.expiresAt),
+      seconds_until_expiry: a.expiresAt === null ? null : Math.max(0, Math.floor((a.expiresAt - now) / 1000)),
+      last_refresh_at: iso(a.lastRefreshAt),
+      last_error: a.lastError === null ? null : { ...publicError(a.lastError), at: toIstIso(a.lastError.at) },
+      next_run_at: iso(a.nextRunAt),
+      lagging_sinks: (a.laggingSinks ?? []).map((l) => ({
+        sink: l.sink,
+        since: toIstIso(l.since),
+        next_try_at: toIstIso(l.nextTryAt),
+        attempts: l.attempts,
+        error: publicError(l.error),
+      })),
+    };
+  });
+  return {
+    ok: rows.every((r) => r.valid && r.lagging_sinks.length === 0),
+    now: toIstIso(now),
+    accounts: rows,
+  };
+}
+
+/** The only body this server reads; anything bigger is refused unread. */
+export const MAX_STATUS_BODY_BYTES = 64 * 1024;
+
+const SECURITY_HEADERS = {
+  "x-content-type-options": "nosniff",
+  "referrer-policy": "no-referrer",
+  "x-frame-options": "DENY",
+};
+
+function hasBody(req: IncomingMessage): boolean {
+  const length = req.headers["content-length"];
+  return (length !== undefined && length !== "0") || req.headers["transfer-encoding"] !== undefined;
+}
+
+function send(
+  req: IncomingMessage,
+  res: ServerResponse,
+  status: number,
+  contentType: string,
+  body: string,
+  extra: Record<string, string> = {},
+): void {
+  // A body we did not read is not drained either: the connection closes once the answer is out.
+  const close = hasBody(req) && !req.complete;
+  res.writeHead(status, {
+    ...SECURITY_HEADERS,
+    "content-type": contentType,
+    "content-length": Buffer.byteLength(body),
+    "cache-control": "no-store",
+    ...(close ? { connection: "close" } : {}),
+    ...extra,
+  });
+  res.end(req.method === "HEAD" ? undefined : body);
+  if (close) closeAfterAnswer(req, res);
+}
+
+const json = (value: unknown) => `${JSON.stringify(value, null, 2)}\n`;
+
+interface RouteContext {
+  options: StatusServerOptions;
+  stream: ReportStream | undefined;
+  policy: AccessPolicy;
+  /** Bound to a loopback address: pages are checked against DNS rebinding too. */
+  localOnly: boolean;
+}
+
+function paths(options: StatusServerOptions): string[] {
+  return [
+    ...(options.accounts ? ["/", "/v1/accounts", "/v1/events"] : []),
+    "/healthz",
+    "/metrics",
+    ...(options.tokenInvalid ? ["POST /v1/token/invalid"] : []),
+  ];
+}
+
+async function handle(req: IncomingMessage, res: ServerResponse, ctx: RouteContext): Promise<void> {
+  const { options } = ctx;
+  const path = new URL(req.url ?? "/", "http://localhost").pathname;
+  const page =
+    options.accounts !== undefined && (path === "/" || path === "/v1/accounts" || path === "/v1/events");
+  const write = options.tokenInvalid !== undefined && path === "/v1/token/invalid";
+  const known = path === "/healthz" || path === "/metrics" || page || write;
+  if (!known) {
+    send(req, res, 404, "application/json", json({ error: "not found", paths: paths(options) }));
+    return;
+  }
+  const facts = {
+    remoteAddress: req.socket.remoteAddress,
+    host: req.headers.host,
+    origin: req.headers.origin,
+    secFetchSite: req.headers["sec-fetch-site"] as string | undefined,
+    clientKey: undefined,
+  };
+  if (write) {
+    if (req.method !== "POST") {
+      send(req, res, 405, "application/json", json({ error: "method not allowed" }), { allow: "POST" });
+      return;
+    }
+    const access = decideAccess(facts, ctx.policy);
+    if (!access.ok) {
+      send(req, res, access.status, "application/json", json({ error: access.error }));
+      return;
+    }
+    await tokenInvalid(req, res, options);
+    return;
+  }
+  if (req.method !== "GET" && req.method !== "HEAD") {
+    send(req, res, 405, "application/json", json({ error: "method not allowed" }), { allow: "GET, HEAD" });
+    return;
+  }
+  if (page && ctx.localOnly) {
+    const access = decideAccess(
+      { ...facts, origin: undefined, secFetchSite: undefined },
+      { ...ctx.policy, allowRemote: true },
+    );
+    if (!access.ok) {
+      send(req, res, access.status, "application/json", json({ error: access.error }));
+      return;
+    }
+  }
+  const now = (options.now ?? Date.now)();
+  if (path === "/healthz") {
+    const report = healthReport(options.status(), now);
+    send(req, res, report.ok ? 200 : 503, "application/json", json(report));
+    return;
+  }
+  if (path === "/metrics") {
+    send(req, res, 200, PROMETHEUS_CONTENT_TYPE, options.metrics());
+    return;
+  }
+  const accounts = options.accounts as () => AccountsReport;
+  if (path === "/v1/accounts") {
+    send(req, res, 200, "application/json", json(accounts()));
+    return;
+  }
+  if (path === "/v1/events") {
+    if (!ctx.stream?.attach(res, SECURITY_HEADERS)) {
+      send(
+        req,
+        res,
+        503,
+        "application/json",
+        json({ error: "too many open status pages; poll /v1/accounts" }),
+      );
+    }
+    return;
+  }
+  const rendered = renderStatusPage(accounts());
+  send(req, res, 200, "text/html; charset=utf-8", rendered.html, { "content-security-policy": rendered.csp });
+}
+
+async function tokenInvalid(
+  req: IncomingMessage,
+  res: ServerResponse,
+  options: StatusServerOptions,
+): Promise<void> {
+  const body = await readNodeBody(req, MAX_STATUS_BODY_BYTES);
+  if (!body.ok) {
+    send(req, res, body.status, "application/json", json({ error: body.error }));
+    return;
+  }
+  let account: string | undefined;
+  if (body.body.length > 0) {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(body.body.toString("utf8"));
+    } catch {
+      send(
+        req,
+        res,
+        400,
+        "application/json",
+        json({ error: 'the body must be JSON such as {"account":"main"}' }),
+      );
+      return;
+    }
+    const given = (parsed as { account?: unknown } | null)?.account;
+    if (given !== undefined && (typeof given !== "string" || given.length > 64)) {
+      send(req, res, 400, "application/json", json({ error: "account must be an account name (a string)" }));
+      return;
+    }
+    account = given;
+  }
+  const answer = await (options.tokenInvalid as NonNullable<StatusServerOptions["tokenInvalid"]>)(account);
+  send(req, res, answer.status, "application/json", json(answer.body));
+}
+
+/**
+ * Serves the status page, /v1/accounts, /healthz, /metrics and POST /v1/token/invalid, on localhost by
+ * default. Resolves once listening; `close()` drops open connections.
+ */
+export async function startStatusServer(options: StatusServerOptions): Promise<StatusServer> {
+  const host = options.host ?? "127.0.0.1";
+  const accounts = options.accounts;
+  const stream = accounts ? new ReportStream(accounts) : undefined;
+  const unsubscribe = stream && options.subscribe ? options.subscribe(() => stream.changed()) : undefined;
+  const ctx: RouteContext = {
+    options,
+    stream,
+    policy: {
+      allowRemote: false,
+      clientKeys: [],
+      allowedOrigins: [],
+      ...(options.isLoopback ? { isLoopback: options.isLoopback } : {}),
+    },
+    localOnly: isLoopbackAddress(host) || host === "localhost",
+  };
+  const server = createServer((req, res) => {
+    handle(req, res, ctx).catch((error: unknown) => {
+      // status() or metrics() threw: answer 500 rather than hang the prober; the runner is unaffected.
+      const message = error instanceof Error ? maskTokens(error.message) : "internal error";
+      if (!res.headersSent) send(req, res, 500, "application/json", json({ error: message }));
+      else res.destroy();
+    });
+  });
+  // Keep-alive sockets from a scraper must not hold the process open at shutdown.
+  server.keepAliveTimeout = 5_000;
+  server.headersTimeout = 10_000;
+  server.requestTimeout = 30_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(options.port, host, () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
+  const { port } = server.address() as AddressInfo;
+  const urlHost = host.includes(":") ? `[${host}]` : host === "0.0.0.0" ? "127.0.0.1" : host;
+  return {
+    url: `http://${urlHost}:${port}`,
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        unsubscribe?.();
+        stream?.close();
+        server.close((error) => (error ? reject(error) : resolve()));
+        server.closeAllConnections();
+      }),
+  };
+}

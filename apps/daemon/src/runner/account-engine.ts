@@ -1,0 +1,64 @@
+import {
+  AccountRefresher,
+  DEFAULT_LOCK_WAIT_MS,
+  loginForAccount,
+  type RefreshEvent,
+  type TokenRecord,
+  verifyAccountToken,
+} from "@upstox-token/core/internal";
+import type { ResolvedAccount } from "../config/resolve-config.js";
+import type { RunnerDeps, RunnerResources } from "./resources.js";
+
+/** What the runner lends one account's engine: its abort signal, its limiter, and where the events go. */
+export interface AccountEngineContext {
+  deps: RunnerDeps;
+  signal: AbortSignal;
+  /** Backoff waits (through the limiter: a waiting account gives its slot away). */
+  sleep: (ms: number) => Promise<void>;
+  /** Where a cycle runs (the limiter). */
+  run: <T>(cycle: () => Promise<T>) => Promise<T>;
+  /** A token the previous config's engine held and no sink stored yet (a reload). */
+  heldRecord: TokenRecord | null;
+  onEvent: (event: RefreshEvent) => void;
+}
+
+/** One account's engine for one config: core's AccountRefresher with the account's flows and the config's policy. */
+export function createAccountEngine(
+  account: ResolvedAccount,
+  resources: RunnerResources,
+  context: AccountEngineContext,
+): AccountRefresher {
+  const { clock, logger } = context.deps;
+  const loginDeps = {
+    fetch: resources.fetch,
+    now: () => clock.now(),
+    sleep: context.sleep,
+    logger,
+    signal: context.signal,
+  };
+  return new AccountRefresher({
+    account: account.name,
+    sinks: resources.sinks.for(account.name),
+    heldRecord: context.heldRecord,
+    lock: resources.lock,
+    lockWaitMs: DEFAULT_LOCK_WAIT_MS,
+    marginMs: resources.config.marginMs,
+    retry: resources.config.retry,
+    flow: account.flow,
+    login: () => loginForAccount(account, loginDeps),
+    fallbacks: account.fallback.map((flow) => ({
+      flow,
+      login: () => loginForAccount(account, loginDeps, flow),
+    })),
+    verifyToken: (record) => verifyAccountToken(account, record, loginDeps),
+    // A token is stored only when it is one: a JWT with a future exp that the profile endpoint accepts.
+    acceptNewTokens: true,
+    now: () => clock.now(),
+    sleep: context.sleep,
+    random: context.deps.random,
+    // Cycles wait for a slot of the limiter inside the engine, so a call meanwhile joins them.
+    run: context.run,
+    logger,
+    onEvent: context.onEvent,
+  });
+}
