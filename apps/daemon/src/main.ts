@@ -1,5 +1,14 @@
 import { resolve } from "node:path";
-import { ConfigError, type Logger, readEnvironment, SinkError, UpstoxTokenError } from "@upstox-token/core";
+import {
+  ConfigError,
+  claimDaemonPidFile,
+  type DaemonPidFile,
+  defaultStateDir,
+  type Logger,
+  readEnvironment,
+  SinkError,
+  UpstoxTokenError,
+} from "@upstox-token/core";
 import { Command, CommanderError, Option } from "commander";
 import { findConfigFile, loadConfigFile, readConfigSource } from "./config/load-config.js";
 import type { DaemonConfig } from "./config/resolve-config.js";
@@ -176,6 +185,7 @@ async function runDaemon(flags: DaemonFlags, io: MainIo): Promise<number> {
   let daemon: Daemon | undefined;
   let hooks: NotificationsHandle | undefined;
   let servers: DaemonServers | undefined;
+  let pidFile: DaemonPidFile | undefined;
   try {
     if (flags.emulator) emulator = await (await import("./emulator-mode.js")).startEmulatorMode(logger);
     const scheduled = !flags.once && !flags.dryRun;
@@ -184,6 +194,9 @@ async function runDaemon(flags: DaemonFlags, io: MainIo): Promise<number> {
     // The status endpoint's and the proxy's addresses are tried before anything starts: a port in use is a
     // config error (exit 2) before the first login, not a crash in the middle of one.
     if (scheduled) await checkListenAddresses(flags.config, env());
+    // One daemon per config on this host (<state>/daemons/<configKey>.pid). --once and --dry-run do not
+    // claim it: a one-shot run beside the daemon is serialised by the user's lock and serves its token.
+    if (scheduled) pidFile = claimDaemonPidFile(defaultStateDir(), findConfigFile({ path: flags.config }));
     daemon = await startDaemon({
       configPath: flags.config,
       ...(envFile ? { env } : {}),
@@ -231,6 +244,7 @@ async function runDaemon(flags: DaemonFlags, io: MainIo): Promise<number> {
     await daemon?.stop();
     hooks?.();
     await emulator?.close();
+    pidFile?.release();
     logger.flush?.();
   }
 }

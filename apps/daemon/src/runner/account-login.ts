@@ -47,6 +47,8 @@ export async function loginForAccount(
   account: ResolvedAccount,
   deps: LoginDeps,
   flow: ResolvedAccount["flow"] = account.flow,
+  /** The user a notifier delivery must belong to (the `ucc`, else the identity learnt earlier). */
+  pinned: { expectedUserId?: string | undefined } = {},
 ): Promise<UpstoxToken> {
   const flowDeps = flowDepsFor(account, deps);
   switch (flow) {
@@ -69,6 +71,7 @@ export async function loginForAccount(
           port: account.notifierPort,
           host: account.notifierHost,
           timeoutMs: account.loginTimeoutMs,
+          ...(pinned.expectedUserId ? { notifier: { expectedUserId: pinned.expectedUserId } } : {}),
           onRequested: (request) =>
             deps.logger.warn(
               {

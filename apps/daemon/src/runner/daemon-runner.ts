@@ -1,9 +1,12 @@
 import {
   AccountRefresher,
   asUpstoxError,
+  expectedDeliveryUser,
+  guardFlowLogin,
   readNewest,
   type TokenRecord,
   UpstoxTokenError,
+  userStateFor,
 } from "@upstox-token/core";
 import type { DaemonConfig, ResolvedAccount } from "../config/resolve-config.js";
 import type { AccountStatus } from "../events.js";
@@ -217,19 +220,32 @@ export class DaemonRunner {
       logger,
       signal,
     };
+    // What every process of this Upstox user shares: a refused PIN, a rate limit, the user's identity.
+    const user = userStateFor(resources.stateDir, account.upstox, logger);
+    const guard = { state: user, account: account.name, now: () => clock.now(), logger };
+    const pin = account.upstox.pin?.reveal();
+    const loginWith = (flow: ResolvedAccount["flow"]) =>
+      guardFlowLogin(
+        flow,
+        () =>
+          loginForAccount(account, loginDeps, flow, {
+            expectedUserId: expectedDeliveryUser(account.upstox.ucc, user),
+          }),
+        pin,
+        guard,
+      );
     refresher = new AccountRefresher({
       account: account.name,
       sinks: resources.sinks.for(account.name),
       lock: resources.lock,
+      // Keyed by the Upstox user, not the account's name: two configs of one user serialise, two users never wait.
+      lockKey: user.key,
       lockWaitMs: LOCK_WAIT_MS,
       marginMs: resources.config.marginMs,
       retry: resources.config.retry,
       flow: account.flow,
-      login: () => loginForAccount(account, loginDeps),
-      fallbacks: account.fallback.map((flow) => ({
-        flow,
-        login: () => loginForAccount(account, loginDeps, flow),
-      })),
+      login: loginWith(account.flow),
+      fallbacks: account.fallback.map((flow) => ({ flow, login: loginWith(flow) })),
       verifyToken: (record) => verifyStoredToken(account, record, loginDeps),
       now: () => clock.now(),
       sleep: (ms) => this.#limiter.yieldWhile(() => this.#deps.sleep(ms, signal)),

@@ -1,9 +1,10 @@
-import type { AccountLock, BuiltinSinks, Logger } from "@upstox-token/core";
+import { type AccountLock, type BuiltinSinks, defaultStateDir, type Logger } from "@upstox-token/core";
 import type { DaemonConfig } from "../config/resolve-config.js";
 import { createAccountLock } from "../locks/create-lock.js";
 import type { Clock } from "./clock.js";
 import { pacedFetch } from "./paced-fetch.js";
 import { SinkSet } from "./sink-set.js";
+import { checkTokenRequestIdentity } from "./user-identity-check.js";
 
 export interface RunnerDeps {
   clock: Clock;
@@ -23,9 +24,13 @@ export interface RunnerResources {
   sinks: SinkSet;
   lock: AccountLock;
   fetch: typeof fetch;
+  /** The state folder (UPSTOX_STATE_DIR): what every process of each Upstox user shares. */
+  stateDir: string;
 }
 
 export async function prepareResources(config: DaemonConfig, deps: RunnerDeps): Promise<RunnerResources> {
+  const stateDir = defaultStateDir();
+  checkTokenRequestIdentity(config, stateDir, deps.logger);
   const sinks = await SinkSet.create(config, { builtins: deps.builtins, logger: deps.logger });
   try {
     await sinks.check();
@@ -34,7 +39,7 @@ export async function prepareResources(config: DaemonConfig, deps: RunnerDeps): 
     throw error;
   }
   const lock = await createAccountLock(config.lock, { baseDir: config.baseDir, logger: deps.logger });
-  return { config, sinks, lock, fetch: pacedFetch(deps.fetch, config.pace) };
+  return { config, sinks, lock, fetch: pacedFetch(deps.fetch, config.pace), stateDir };
 }
 
 export async function closeResources(resources: RunnerResources): Promise<void> {

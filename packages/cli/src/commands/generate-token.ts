@@ -16,7 +16,7 @@ export function registerGenerateToken(program: Command, action: ActionFactory): 
       const deps = await ctx.flowDeps();
       // One attempt (the person at the keyboard decides on another); a rejected TOTP is retried by the flow
       // itself, in the next window of the same OTP session.
-      return deliverToken(ctx, options, () => loginWithTotp(config, deps));
+      return deliverToken(ctx, options, () => loginWithTotp(config, deps), { flow: "totp" });
     }),
   );
 }
