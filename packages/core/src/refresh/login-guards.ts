@@ -1,5 +1,4 @@
 import { isUpstoxTokenError, UpstoxTokenError } from "../errors.js";
-import { toIstIso } from "../expiry.js";
 import { type Logger, silentLogger } from "../logger.js";
 import type { UserState } from "../state/user-state.js";
 import type { LoginAttempt } from "./account-refresher.js";
@@ -48,6 +47,11 @@ export function learnIdentityFrom(login: LoginAttempt, o: LoginGuardOptions): Lo
   };
 }
 
+/** "2026-12-08 06:30 IST" (the minute; the CLI's and the daemon's wording). */
+function istMinute(ms: number): string {
+  return `${new Date(ms + 5.5 * 3_600_000).toISOString().slice(0, 16).replace("T", " ")} IST`;
+}
+
 /** Throws when another process already learnt that this login must not be tried now. Sends nothing. */
 export function checkBeforeHeadlessLogin(pin: string | undefined, o: LoginGuardOptions): void {
   const now = (o.now ?? Date.now)();
@@ -55,7 +59,7 @@ export function checkBeforeHeadlessLogin(pin: string | undefined, o: LoginGuardO
   if (refused) {
     throw new UpstoxTokenError(
       "PIN_REFUSED_BEFORE",
-      `Upstox refused this PIN at ${toIstIso(refused.refusedAt)}; no process sends it again until it changes`,
+      `Upstox refused this PIN at ${istMinute(refused.refusedAt)}; no process sends it again until it changes`,
       {
         pin: "not-sent",
         hint: `Set the right PIN (UPSTOX_PIN or the account's credentials.pin) and run again; a changed PIN clears the record. If the PIN was right after all, delete ${o.state.refusedPin.file}.`,
@@ -66,7 +70,7 @@ export function checkBeforeHeadlessLogin(pin: string | undefined, o: LoginGuardO
   if (until !== null) {
     throw new UpstoxTokenError(
       "RATE_LIMITED",
-      `Upstox asked for a pause: no OTP request for this user before ${toIstIso(until)} (learnt by an earlier run; nothing was sent)`,
+      `Upstox asked for a pause: no OTP request for this user before ${istMinute(Math.ceil(until / 60_000) * 60_000)} (learnt by an earlier run; nothing was sent)`,
       {
         retryable: true,
         waitAtLeastMs: until - now,
