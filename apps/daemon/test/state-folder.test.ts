@@ -201,3 +201,40 @@ describe("one daemon per config on a host", () => {
     await third.exited;
   }, 60_000);
 });
+
+describe("the Redis lock is keyed by the Upstox user too", () => {
+  test("a daemon waits for the user's Redis lock whatever the account is called, then refreshes", async () => {
+    const { startRedisServer } = await import("@upstox-token/sink-test-suite/redis-server");
+    const { RedisLock } = await import("@upstox-token/sink-redis");
+    const { userKey } = await import("@upstox-token/core");
+    const { startDaemon } = await import("../src/daemon.js");
+    const { validateConfig } = await import("../src/config/load-config.js");
+    const redis = await startRedisServer();
+    cleanups.push(() => redis.stop());
+    const other = new RedisLock({ url: redis.url });
+    cleanups.push(() => other.close());
+    const held = await other.acquire(userKey({ mobile: DEMO_USER.mobile, clientId: DEMO_APP.apiKey }), {
+      waitMs: 0,
+    });
+    expect(held).not.toBeNull();
+    const config = validateConfig(
+      {
+        accounts: [accountEntry(emulator, demoAccount("any-name"))],
+        sinks: [sqlite],
+        lock: { use: "redis", url: redis.url },
+      },
+      { file: null, baseDir: dir() },
+    );
+    const daemon = await startDaemon({ config, schedule: false });
+    cleanups.push(() => daemon.stop());
+    let waited = false;
+    daemon.events.on((event) => {
+      if (event.type === "waiting-for-lock") waited = true;
+    });
+    const run = daemon.runOnce();
+    await until(() => waited, "the daemon to wait for the user's lock");
+    expect(loginCount(emulator)).toBe(0);
+    await held!.release();
+    expect((await run).accounts[0]).toMatchObject({ result: "refreshed", loggedIn: true });
+  }, 60_000);
+});
