@@ -66,7 +66,7 @@ const sqlite = { use: "sqlite", options: { path: "tokens.db" } };
 describe("a refused PIN is remembered across processes", () => {
   test("three --once runs with a wrong PIN send the PIN once in total; a changed PIN clears the record", async () => {
     const folder = dir();
-    const wrong = { ...demoAccount("main"), pin: DEMO_USER.pin === "000000" ? "111111" : "000000" };
+    const wrong = { ...demoAccount("main"), pin: "000000" };
     const file = writeConfig(folder, { accounts: [accountEntry(emulator, wrong)], sinks: [sqlite] });
     const runs = [];
     for (let i = 0; i < 3; i++) runs.push(await runDaemon(["--once", "--config", file]));

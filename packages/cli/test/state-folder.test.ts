@@ -45,7 +45,7 @@ test("after a RATE_LIMITED run, generate-token sends no request to Upstox and ex
 });
 
 test("a PIN Upstox refused is not sent again by the next generate-token; a changed PIN clears the record", async () => {
-  const wrong = DEMO_USER.pin === "000000" ? "111111" : "000000";
+  const wrong = "000000"; // not the demo PIN (123456)
   const first = await runBin(["generate-token"], { env: emulatorEnv(emulator, { UPSTOX_PIN_CODE: wrong }) });
   expect(first.code).toBe(1);
   expect(first.stderr).toContain("WRONG_PIN");
