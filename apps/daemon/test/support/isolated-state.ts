@@ -8,6 +8,7 @@ import { join } from "node:path";
 // own ~/.local/state/upstox-token. A test that sets UPSTOX_STATE_DIR or UPSTOX_TOKEN_LOCK_DIR itself wins.
 const root = mkdtempSync(join(tmpdir(), "upstox-test-state-"));
 let n = 0;
+process.env.UPSTOX_STATE_DIR = join(root, "file");
 beforeEach(() => {
   process.env.UPSTOX_STATE_DIR = join(root, String(++n));
 });

@@ -62,7 +62,7 @@ export function checkBeforeHeadlessLogin(pin: string | undefined, o: LoginGuardO
       `Upstox refused this PIN at ${istMinute(refused.refusedAt)}; no process sends it again until it changes`,
       {
         pin: "not-sent",
-        hint: `Set the right PIN (UPSTOX_PIN or the account's credentials.pin) and run again; a changed PIN clears the record. If the PIN was right after all, delete ${o.state.refusedPin.file}.`,
+        hint: `Set the right PIN (UPSTOX_PIN_CODE, or the account's credentials.pin) and run again; a changed PIN clears the record. If the PIN was right after all, delete ${o.state.refusedPin.file}.`,
       },
     );
   }
