@@ -91,6 +91,30 @@ test("a refused PIN: a salted hash (never the PIN), the same PIN is stopped befo
   expect(await Bun.file(state.refusedPin.file).exists()).toBe(false);
 });
 
+test("only an answer about the PIN records it: a rate limit or an expired session at the PIN step does not", async () => {
+  const state = userStateFor(tempState(), user);
+  for (const code of ["RATE_LIMITED", "LOGIN_SESSION_EXPIRED"] as const) {
+    const login = guardHeadlessLogin(
+      async () => {
+        throw new UpstoxTokenError(code, "not about the PIN", { pin: "refused", retryable: true });
+      },
+      "111111",
+      { state },
+    );
+    await expect(login({ attempt: 1, signal: undefined })).rejects.toMatchObject({ code });
+    expect(state.refusedPin.check("111111")).toBeNull();
+  }
+  const unknown = guardHeadlessLogin(
+    async () => {
+      throw new UpstoxTokenError("UPSTOX_API", "an unknown answer to the PIN", { pin: "refused" });
+    },
+    "111111",
+    { state },
+  );
+  await expect(unknown({ attempt: 1, signal: undefined })).rejects.toMatchObject({ code: "UPSTOX_API" });
+  expect(state.refusedPin.check("111111")).not.toBeNull();
+});
+
 test("a rate limit is kept for the user: no login before retryAt, then allowed", async () => {
   let now = 1_000_000;
   const state = userStateFor(tempState(), user);

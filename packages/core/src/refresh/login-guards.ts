@@ -89,7 +89,7 @@ function recordFailure(
 ): void {
   const logger = o.logger ?? silentLogger;
   try {
-    if (pin && (error.code === "WRONG_PIN" || error.pin === "refused")) {
+    if (pin && refusesPin(error)) {
       o.state.refusedPin.remember(pin, now);
       logger.warn(
         { account: o.account, file: o.state.refusedPin.file },
@@ -105,6 +105,16 @@ function recordFailure(
       "could not write the state folder; other processes will not know what this login learnt",
     );
   }
+}
+
+/**
+ * Whether Upstox's answer to the PIN step says the PIN is wrong: WRONG_PIN, or an error it answered to the PIN
+ * (`pin: "refused"`) that nothing classified (a new code for a wrong PIN must not be sent into a lock-out). A
+ * classified answer that is about something else (a rate limit, an expired session, a block) is not.
+ */
+export function refusesPin(error: UpstoxTokenError): boolean {
+  if (error.code === "WRONG_PIN") return true;
+  return error.pin === "refused" && (error.code === "UPSTOX_API" || error.code === "UNEXPECTED_RESPONSE");
 }
 
 function learnIdentity(o: LoginGuardOptions, userId: string | undefined): void {
