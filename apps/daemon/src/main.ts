@@ -12,16 +12,17 @@ import {
 import { Command, CommanderError, Option } from "commander";
 import { findConfigFile, loadConfigFile, readConfigSource } from "./config/load-config.js";
 import type { DaemonConfig } from "./config/resolve-config.js";
-import { type Daemon, startDaemon } from "./daemon.js";
-import type { EmulatorMode } from "./emulator-mode.js";
-import type { ServiceKind } from "./install-service.js";
-import { createLogger, loadPrettyLogs, wantsPrettyLogs } from "./logger.js";
-import { attachNotifications, type NotificationsHandle } from "./notify.js";
-import type { DaemonServers } from "./proxy/daemon-servers.js";
+import type { DaemonServers } from "./http/daemon-servers.js";
+import { createLogger, loadPrettyLogs, wantsPrettyLogs } from "./observe/logger.js";
+import { attachNotifications, type NotificationsHandle } from "./observe/notify.js";
+import { registerConfigSecrets } from "./observe/secret-scrub.js";
+import { formatIst, formatLocal } from "./observe/time-format.js";
+import { type Daemon, startDaemon } from "./runner/daemon.js";
 import type { RunSummary } from "./runner/daemon-runner.js";
-import { formatIst, formatLocal, nextRuns } from "./schedule.js";
-import { logSchedule } from "./schedule-log.js";
-import { registerConfigSecrets } from "./secret-scrub.js";
+import type { EmulatorMode } from "./runner/emulator-mode.js";
+import { nextRuns } from "./runner/schedule.js";
+import { logSchedule } from "./runner/schedule-log.js";
+import type { ServiceKind } from "./service/install-service.js";
 import { DAEMON_VERSION } from "./version.js";
 
 // What only some runs need is imported where it is used: a daemon stays in memory for months, and every module
@@ -157,8 +158,8 @@ async function runInstallService(flags: InstallServiceFlags, io: MainIo): Promis
       throw new ConfigError(`--kind must be one of ${SERVICE_KINDS.join(", ")}`, { field: "--kind" });
     }
     const configPath = findConfigFile({ path: flags.config });
-    const { installService } = await import("./install-service.js");
-    const { serviceWritablePaths } = await import("./service-paths.js");
+    const { installService } = await import("./service/install-service.js");
+    const { serviceWritablePaths } = await import("./service/service-paths.js");
     const env = flags.envFile ? readEnvironment(process.env, resolve(flags.envFile)) : process.env;
     await installService({
       configPath,
@@ -187,7 +188,8 @@ async function runDaemon(flags: DaemonFlags, io: MainIo): Promise<number> {
   let servers: DaemonServers | undefined;
   let pidFile: DaemonPidFile | undefined;
   try {
-    if (flags.emulator) emulator = await (await import("./emulator-mode.js")).startEmulatorMode(logger);
+    if (flags.emulator)
+      emulator = await (await import("./runner/emulator-mode.js")).startEmulatorMode(logger);
     const scheduled = !flags.once && !flags.dryRun;
     const envFile = flags.envFile;
     const env = envFile ? () => readEnvironment(process.env, resolve(envFile)) : () => process.env;
@@ -207,7 +209,10 @@ async function runDaemon(flags: DaemonFlags, io: MainIo): Promise<number> {
     if (flags.dryRun) {
       io.stdout(dryRunReport(daemon.config, Date.now()));
       if (flags.offline) return EXIT_OK;
-      const doctor = await (await import("./dry-run-doctor.js")).dryRunDoctor(daemon.config, emulator?.fetch);
+      const doctor = await (await import("./commands/dry-run-doctor.js")).dryRunDoctor(
+        daemon.config,
+        emulator?.fetch,
+      );
       io.stdout(doctor.text);
       return doctor.ok ? EXIT_OK : EXIT_FAILED;
     }
@@ -232,7 +237,7 @@ async function runDaemon(flags: DaemonFlags, io: MainIo): Promise<number> {
     // The status server and the API proxy (issue 11), with the watchdog they share.
     // Loaded only when configured: most daemons run without them, and every module loaded stays in memory.
     if (running.config.statusServer || running.config.proxy) {
-      const { startDaemonServers } = await import("./proxy/daemon-servers.js");
+      const { startDaemonServers } = await import("./http/daemon-servers.js");
       servers = await startDaemonServers(running, { logger, ...(emulator ? { fetch: emulator.fetch } : {}) });
     }
     await withSignals(io, logger, daemon, () => new Promise<never>(() => {}), attachHooks);

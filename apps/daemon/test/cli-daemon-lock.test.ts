@@ -2,8 +2,8 @@ import { afterAll, beforeAll, expect, test } from "bun:test";
 import { join } from "node:path";
 import { DEMO_APP, DEMO_USER, type Emulator, startEmulator } from "@upstox-token/emulator";
 import { validateConfig } from "../src/config/load-config.js";
-import { startDaemon } from "../src/daemon.js";
-import type { DaemonEvent } from "../src/events.js";
+import type { DaemonEvent } from "../src/observe/events.js";
+import { startDaemon } from "../src/runner/daemon.js";
 import { accountEntry, demoAccount, loginCount, memoryLogger, tempDir } from "./support/helpers.js";
 
 /** The CLI by path: the daemon does not depend on the CLI package, the test only runs its executable. */

@@ -3,7 +3,7 @@ import { chmodSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { type Emulator, startEmulator } from "@upstox-token/emulator";
 import { validateConfig } from "../src/config/load-config.js";
-import { startDaemon } from "../src/daemon.js";
+import { startDaemon } from "../src/runner/daemon.js";
 import { accountEntry, demoAccount, memoryLogger, tempDir } from "./support/helpers.js";
 
 let emulator: Emulator;

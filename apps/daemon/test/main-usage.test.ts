@@ -6,8 +6,8 @@ import { createServer, type Server } from "node:net";
 import { Writable } from "node:stream";
 import { type Emulator, startEmulator } from "@upstox-token/emulator";
 import manifest from "../package.json" with { type: "json" };
-import { createLogger } from "../src/logger.js";
 import { type MainIo, runMain } from "../src/main.js";
+import { createLogger } from "../src/observe/logger.js";
 import {
   accountEntry,
   DAEMON_BIN,

@@ -4,8 +4,8 @@ import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises"
 import { tmpdir, userInfo } from "node:os";
 import { join } from "node:path";
 import { ConfigError } from "@upstox-token/core";
-import { installService, LAUNCHD_LABEL, renderInstallService } from "../src/install-service.js";
-import { type RuntimeProbe, serviceExecutable } from "../src/service-runtime.js";
+import { installService, LAUNCHD_LABEL, renderInstallService } from "../src/service/install-service.js";
+import { type RuntimeProbe, serviceExecutable } from "../src/service/service-runtime.js";
 
 let work: string;
 let configPath: string;

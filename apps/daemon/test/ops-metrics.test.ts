@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { Secret, UpstoxTokenError } from "@upstox-token/core";
-import { type AccountStatus, DaemonEvents } from "../src/events.js";
-import { createMetrics, escapeLabelValue } from "../src/metrics.js";
+import { type AccountStatus, DaemonEvents } from "../src/observe/events.js";
+import { createMetrics, escapeLabelValue } from "../src/observe/metrics.js";
 
 const TOKEN = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJERU1PMDEifQ.c2VjcmV0LXNpZ25hdHVyZQ";
 const NOW = Date.parse("2026-11-23T10:00:00+05:30");

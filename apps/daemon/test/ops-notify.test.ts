@@ -6,8 +6,9 @@ import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type Logger, Secret, UpstoxTokenError } from "@upstox-token/core";
-import { DaemonEvents } from "../src/events.js";
-import { attachNotifications, type HookPayload, notificationsSchema } from "../src/notify.js";
+import { notificationsSchema } from "../src/config/notifications-schema.js";
+import { DaemonEvents } from "../src/observe/events.js";
+import { attachNotifications, type HookPayload } from "../src/observe/notify.js";
 
 const TOKEN = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJERU1PMDEifQ.c2VjcmV0LXNpZ25hdHVyZQ";
 const PIN = "123456-pin-in-env";

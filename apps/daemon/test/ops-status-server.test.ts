@@ -1,9 +1,9 @@
 import { afterEach, describe, expect, test } from "bun:test";
 import { Agent, request } from "node:http";
 import { Secret, UpstoxTokenError } from "@upstox-token/core";
-import { type AccountStatus, DaemonEvents } from "../src/events.js";
-import { createMetrics } from "../src/metrics.js";
-import { type StatusServer, startStatusServer } from "../src/status-server.js";
+import { type StatusServer, startStatusServer } from "../src/http/status-server.js";
+import { type AccountStatus, DaemonEvents } from "../src/observe/events.js";
+import { createMetrics } from "../src/observe/metrics.js";
 
 const TOKEN = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJERU1PMDEifQ.c2VjcmV0LXNpZ25hdHVyZQ";
 const T0 = Date.parse("2026-11-23T09:00:00+05:30");

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { createSinkFromSpec, silentLogger } from "@upstox-token/core";
 import { type Emulator, startEmulator } from "@upstox-token/emulator";
 import { startRedisServer, type TestRedisServer } from "@upstox-token/sink-test-suite/redis-server";
-import { builtinSinks } from "../src/builtin-sinks.js";
+import { builtinSinks } from "../src/runner/builtin-sinks.js";
 import {
   accountEntry,
   addUsers,

@@ -3,7 +3,7 @@ import { createServer, request, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { gzipSync } from "node:zlib";
 import { DEMO_USER, type Emulator, startEmulator } from "@upstox-token/emulator";
-import { hashClientKey } from "../src/proxy/request-policy.js";
+import { hashClientKey } from "../src/http/request-policy.js";
 import { addUsers, demoAccount, loginCount } from "./support/helpers.js";
 import { type ProxiedDaemon, revokeAtEmulator, startProxiedDaemon } from "./support/proxied-daemon.js";
 import { pushBody } from "./support/push-body.js";

@@ -5,10 +5,10 @@ import { join } from "node:path";
 import { FileLock, msUntilNextTotpWindow, upstoxExpiryMs, userKey } from "@upstox-token/core";
 import { DEMO_APP, DEMO_USER, type Emulator, startEmulator } from "@upstox-token/emulator";
 import { validateConfig } from "../src/config/load-config.js";
-import { type Daemon, startDaemon } from "../src/daemon.js";
-import { startEmulatorMode } from "../src/emulator-mode.js";
-import type { DaemonEvent } from "../src/events.js";
-import { attachNotifications } from "../src/notify.js";
+import type { DaemonEvent } from "../src/observe/events.js";
+import { attachNotifications } from "../src/observe/notify.js";
+import { type Daemon, startDaemon } from "../src/runner/daemon.js";
+import { startEmulatorMode } from "../src/runner/emulator-mode.js";
 import { FakeClock } from "./support/fake-clock.js";
 import {
   accountEntry,

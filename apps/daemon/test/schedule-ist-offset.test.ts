@@ -1,6 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { Cron } from "croner";
-import { cronZone, isTimeZone, nextRunAt } from "../src/schedule.js";
+import { cronZone, isTimeZone } from "../src/config/time-zone.js";
+import { nextRunAt } from "../src/runner/schedule.js";
 
 // The daemon gives croner IST as a fixed +05:30 offset (no ICU time-zone data in memory). It must schedule
 // exactly as croner's IANA "Asia/Kolkata" does.

@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { join } from "node:path";
-import { accountJitterMs, nextRunAt, nextRuns } from "../src/schedule.js";
+import { accountJitterMs, nextRunAt, nextRuns } from "../src/runner/schedule.js";
 import { ist } from "./support/helpers.js";
 
 const daily = { cron: "35 3 * * *", timezone: "Asia/Kolkata", jitterMaxMs: 120_000 };

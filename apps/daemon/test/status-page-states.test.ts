@@ -1,9 +1,9 @@
 import { describe, expect, test } from "bun:test";
 import { Secret, type TokenRecord, UpstoxTokenError } from "@upstox-token/core";
-import { type AccountStatus, DaemonEvents } from "../src/events.js";
-import { AccountBoard } from "../src/status-page/account-board.js";
-import { accountsReport } from "../src/status-page/account-view.js";
-import { renderStatusPage } from "../src/status-page/page-html.js";
+import { AccountBoard } from "../src/http/status-page/account-board.js";
+import { accountsReport } from "../src/http/status-page/account-view.js";
+import { renderStatusPage } from "../src/http/status-page/page-html.js";
+import { type AccountStatus, DaemonEvents } from "../src/observe/events.js";
 
 const NOW = Date.parse("2026-11-24T02:45:00+05:30");
 const EXPIRY = Date.parse("2026-11-24T03:30:00+05:30");

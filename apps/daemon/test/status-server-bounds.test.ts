@@ -4,8 +4,8 @@ import {
   hashClientKey,
   isLoopbackAddress,
   isLoopbackHost,
-} from "../src/proxy/request-policy.js";
-import { type StatusServer, startStatusServer } from "../src/status-server.js";
+} from "../src/http/request-policy.js";
+import { type StatusServer, startStatusServer } from "../src/http/status-server.js";
 import { pushBody } from "./support/push-body.js";
 
 let server: StatusServer;

@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
-import type { CurrentToken, RefreshNowResult, TokenAuthority } from "../src/proxy/token-authority.js";
-import { type TokenHealth, TokenWatchdog } from "../src/proxy/watchdog.js";
+import type { CurrentToken, RefreshNowResult, TokenAuthority } from "../src/http/proxy/token-authority.js";
+import { type TokenHealth, TokenWatchdog } from "../src/http/proxy/watchdog.js";
 import { memoryLogger } from "./support/helpers.js";
 
 /** An authority whose re-logins are counted; every re-login hands out the next generation. */

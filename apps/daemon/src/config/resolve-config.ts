@@ -11,10 +11,9 @@ import {
   type UpstoxConfig,
 } from "@upstox-token/core";
 import { Cron } from "croner";
-import type { NotificationsConfig } from "../notify.js";
-import { DEFAULT_WATCHDOG, type ProxyConfig, type WatchdogConfig } from "../proxy/proxy-config.js";
-import { cronZone, isTimeZone } from "../schedule.js";
 import { configFileError } from "./config-problems.js";
+import type { NotificationsConfig } from "./notifications-schema.js";
+import { DEFAULT_WATCHDOG, type ProxyConfig, type WatchdogConfig } from "./proxy-config.js";
 import {
   type AccountConfigParsed,
   type DaemonConfigParsed,
@@ -25,6 +24,7 @@ import {
   type RetryConfig,
   type StatusServerConfig,
 } from "./schema.js";
+import { cronZone, isTimeZone } from "./time-zone.js";
 
 export type LoginFlow = AccountConfigParsed["flow"];
 

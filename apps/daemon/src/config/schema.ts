@@ -1,7 +1,7 @@
 import { credentialProblems, credentialsSchema } from "@upstox-token/core";
 import { z } from "zod";
-import { notificationsSchema } from "../notify.js";
-import { proxySchema, watchdogSchema } from "../proxy/proxy-config.js";
+import { notificationsSchema } from "./notifications-schema.js";
+import { proxySchema, watchdogSchema } from "./proxy-config.js";
 
 /**
  * The daemon's config file, validated once at the edge. Every field has a description: it becomes the JSON
@@ -303,7 +303,7 @@ export type DaemonConfigParsed = z.output<typeof daemonConfigSchema>;
 export type AccountConfigParsed = z.output<typeof accountSchema>;
 export type SinkSpecConfig = z.output<typeof sinkSpecSchema>;
 export type LockConfig = z.output<typeof lockSchema>;
-export type { NotificationsConfig } from "../notify.js";
+export type { NotificationsConfig } from "./notifications-schema.js";
 /** The notifications block is the hooks module's own schema: one definition for both. */
 export { notificationsSchema };
 export type StatusServerConfig = z.output<typeof statusServerSchema>;

@@ -1,5 +1,5 @@
 import type { Logger, RefreshOutcome, UpstoxTokenError } from "@upstox-token/core";
-import type { AccountStatus, DaemonEvents } from "../events.js";
+import type { AccountStatus, DaemonEvents } from "../observe/events.js";
 import type { AccountStatusBook } from "./account-status.js";
 
 export type AccountOutcome =

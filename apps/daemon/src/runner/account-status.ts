@@ -1,5 +1,5 @@
 import type { UpstoxTokenError } from "@upstox-token/core";
-import type { AccountStatus } from "../events.js";
+import type { AccountStatus } from "../observe/events.js";
 
 /** The per-account state the runner keeps (never a token), for status(), /healthz and metrics. */
 export class AccountStatusBook {

@@ -9,9 +9,8 @@ import {
   userStateFor,
 } from "@upstox-token/core";
 import type { DaemonConfig, ResolvedAccount } from "../config/resolve-config.js";
-import type { AccountStatus } from "../events.js";
-import { DaemonEvents } from "../events.js";
-import { nextRunAt } from "../schedule.js";
+import type { AccountStatus } from "../observe/events.js";
+import { DaemonEvents } from "../observe/events.js";
 import { loginForAccount, verifyStoredToken } from "./account-login.js";
 import {
   type AccountOutcome,
@@ -24,6 +23,7 @@ import { Limiter } from "./limiter.js";
 import { QuietCollector } from "./quiet-collector.js";
 import { renderRefreshEvent } from "./refresh-log.js";
 import { closeResources, type RunnerDeps, type RunnerResources } from "./resources.js";
+import { nextRunAt } from "./schedule.js";
 
 /** How long a refresh waits for another daemon holding the account's lock. */
 const LOCK_WAIT_MS = 180_000;

@@ -1,5 +1,5 @@
 import { describeLockWait, type Logger, type RefreshEvent } from "@upstox-token/core";
-import type { DaemonEvents } from "../events.js";
+import type { DaemonEvents } from "../observe/events.js";
 
 /**
  * Renders core's refresh events for the daemon: a log line each, and the daemon events the status server,

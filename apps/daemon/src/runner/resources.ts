@@ -1,7 +1,7 @@
 import { type AccountLock, type BuiltinSinks, defaultStateDir, type Logger } from "@upstox-token/core";
 import type { DaemonConfig } from "../config/resolve-config.js";
-import { createAccountLock } from "../locks/create-lock.js";
 import type { Clock } from "./clock.js";
+import { createAccountLock } from "./create-lock.js";
 import { pacedFetch } from "./paced-fetch.js";
 import { SinkSet } from "./sink-set.js";
 import { checkTokenRequestIdentity } from "./user-identity-check.js";

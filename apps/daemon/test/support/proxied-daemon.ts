@@ -1,7 +1,7 @@
 import type { Emulator } from "@upstox-token/emulator";
 import { validateConfig } from "../../src/config/load-config.js";
-import { type Daemon, startDaemon } from "../../src/daemon.js";
-import { type DaemonServers, startDaemonServers } from "../../src/proxy/daemon-servers.js";
+import { type DaemonServers, startDaemonServers } from "../../src/http/daemon-servers.js";
+import { type Daemon, startDaemon } from "../../src/runner/daemon.js";
 import { accountEntry, demoAccount, memoryLogger, type TestAccount, tempDir } from "./helpers.js";
 
 export interface ProxiedDaemon {

@@ -1,12 +1,12 @@
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { toIstIso } from "@upstox-token/core";
-import type { AccountStatus } from "./events.js";
-import { PROMETHEUS_CONTENT_TYPE } from "./metrics.js";
+import type { AccountStatus } from "../observe/events.js";
+import { PROMETHEUS_CONTENT_TYPE } from "../observe/metrics.js";
+import { maskTokens, type PublicError, publicError } from "../observe/public-error.js";
 import { readBoundedBody } from "./proxy/bounded-body.js";
-import { closeAfterAnswer } from "./proxy/refuse-unread.js";
-import { type AccessPolicy, decideAccess, isLoopbackAddress } from "./proxy/request-policy.js";
-import { maskTokens, type PublicError, publicError } from "./public-error.js";
+import { closeAfterAnswer } from "./refuse-unread.js";
+import { type AccessPolicy, decideAccess, isLoopbackAddress } from "./request-policy.js";
 import type { AccountsReport } from "./status-page/account-view.js";
 import { ReportStream } from "./status-page/event-stream.js";
 import { renderStatusPage } from "./status-page/page-html.js";

@@ -1,12 +1,12 @@
 import type { Logger } from "@upstox-token/core";
-import type { Daemon } from "../daemon.js";
-import { createMetrics } from "../metrics.js";
-import { AccountBoard } from "../status-page/account-board.js";
-import { accountsReport } from "../status-page/account-view.js";
-import type { StatusServer } from "../status-server.js";
-import type { ProxyServer, ProxyServerKind } from "./proxy-server.js";
+import { createMetrics } from "../observe/metrics.js";
+import type { Daemon } from "../runner/daemon.js";
+import type { ProxyServer, ProxyServerKind } from "./proxy/proxy-server.js";
+import { createWatchdogService } from "./proxy/watchdog-service.js";
 import type { AccessPolicy } from "./request-policy.js";
-import { createWatchdogService } from "./watchdog-service.js";
+import { AccountBoard } from "./status-page/account-board.js";
+import { accountsReport } from "./status-page/account-view.js";
+import type { StatusServer } from "./status-server.js";
 
 export interface DaemonServers {
   statusServer: StatusServer | undefined;
@@ -49,7 +49,7 @@ export async function startDaemonServers(
   let proxy: ProxyServer | undefined;
   try {
     if (config.statusServer) {
-      const { startStatusServer } = await import("../status-server.js");
+      const { startStatusServer } = await import("./status-server.js");
       statusServer = await startStatusServer({
         host: config.statusServer.host,
         port: config.statusServer.port,
@@ -67,7 +67,7 @@ export async function startDaemonServers(
       );
     }
     if (config.proxy) {
-      const { startProxyServer } = await import("./proxy-server.js");
+      const { startProxyServer } = await import("./proxy/proxy-server.js");
       proxy = await startProxyServer({
         config: config.proxy,
         accounts: () => service.accounts(),

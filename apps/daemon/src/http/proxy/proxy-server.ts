@@ -1,10 +1,10 @@
 import type { Logger } from "@upstox-token/core";
+import type { ProxyConfig } from "../../config/proxy-config.js";
+import type { AccessPolicy } from "../request-policy.js";
 import { listenBunServe } from "./bun-listener.js";
 import { listenNodeHttp } from "./node-listener.js";
-import type { ProxyConfig } from "./proxy-config.js";
 import { createProxyHandler } from "./proxy-handler.js";
 import type { ProxyMetrics } from "./proxy-metrics.js";
-import type { AccessPolicy } from "./request-policy.js";
 import type { TokenAuthority } from "./token-authority.js";
 import type { TokenWatchdog } from "./watchdog.js";
 

@@ -1,6 +1,6 @@
 import { isRecordUsable, type TokenRecord } from "@upstox-token/core";
-import type { AccountOutcome } from "../daemon.js";
-import type { DaemonEvents } from "../events.js";
+import type { DaemonEvents } from "../../observe/events.js";
+import type { AccountOutcome } from "../../runner/daemon.js";
 import type { CurrentToken, RefreshNowResult, TokenAuthority } from "./token-authority.js";
 
 /** The part of the daemon the adapter uses. */

@@ -1,4 +1,4 @@
-import { CounterFamily, HistogramFamily, renderFamily } from "../metrics.js";
+import { CounterFamily, HistogramFamily, renderFamily } from "../../observe/metrics.js";
 
 /** The proxy's Prometheus series: requests, Upstox's latency as seen through it, and watchdog re-logins. */
 export class ProxyMetrics {

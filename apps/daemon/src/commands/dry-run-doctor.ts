@@ -5,8 +5,8 @@ import {
   runExternal,
   silentLogger,
 } from "@upstox-token/core";
-import type { DaemonConfig } from "./config/resolve-config.js";
-import { createAccountLock } from "./locks/create-lock.js";
+import type { DaemonConfig } from "../config/resolve-config.js";
+import { createAccountLock } from "../runner/create-lock.js";
 
 /** A probe key no account can have (account names are a safe alphabet without "_" first), so no refresh waits. */
 const PROBE_ACCOUNT = "__doctor_probe__";

@@ -1,10 +1,10 @@
 import type { BuiltinSinks, Logger, TokenRecord } from "@upstox-token/core";
 import { silentLogger } from "@upstox-token/core";
+import { loadConfigFile } from "../config/load-config.js";
+import type { DaemonConfig } from "../config/resolve-config.js";
+import type { AccountStatus, DaemonEvents } from "../observe/events.js";
 import { builtinSinks } from "./builtin-sinks.js";
-import { loadConfigFile } from "./config/load-config.js";
-import type { DaemonConfig } from "./config/resolve-config.js";
-import type { AccountStatus, DaemonEvents } from "./events.js";
-import { type Clock, sleepOn, systemClock } from "./runner/clock.js";
+import { type Clock, sleepOn, systemClock } from "./clock.js";
 import {
   type AccountOutcome,
   closeResources,
@@ -12,8 +12,8 @@ import {
   prepareResources,
   type RunnerResources,
   type RunSummary,
-} from "./runner/daemon-runner.js";
-import { Scheduler } from "./runner/scheduler.js";
+} from "./daemon-runner.js";
+import { Scheduler } from "./scheduler.js";
 
 export interface StartDaemonOptions {
   /** The config file (--config); default: found in `cwd`. Ignored when `config` is given. */

@@ -1,5 +1,5 @@
 import { configSecrets, SecretRedactor } from "@upstox-token/core";
-import type { DaemonConfig } from "./config/resolve-config.js";
+import type { DaemonConfig } from "../config/resolve-config.js";
 
 /**
  * The daemon's one redactor. The process holds every account's secrets, and upstream text (an Upstox error

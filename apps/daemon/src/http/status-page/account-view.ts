@@ -1,6 +1,6 @@
 import { toIstIso } from "@upstox-token/core";
-import type { AccountStatus } from "../events.js";
-import { maskTokens, type PublicError, publicError } from "../public-error.js";
+import type { AccountStatus } from "../../observe/events.js";
+import { maskTokens, type PublicError, publicError } from "../../observe/public-error.js";
 import type { AccountBoard } from "./account-board.js";
 
 export type AccountState =

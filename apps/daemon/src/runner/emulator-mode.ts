@@ -1,7 +1,7 @@
 import type { Logger } from "@upstox-token/core";
 import type { Emulator } from "@upstox-token/emulator";
-import { type DaemonConfig, withEndpoints } from "./config/resolve-config.js";
-import { pathOf } from "./runner/paced-fetch.js";
+import { type DaemonConfig, withEndpoints } from "../config/resolve-config.js";
+import { pathOf } from "./paced-fetch.js";
 
 export interface EmulatorMode {
   emulator: Emulator;

@@ -1,7 +1,7 @@
 import { existsSync } from "node:fs";
 import { dirname, isAbsolute, resolve } from "node:path";
 import { type ConfigProblem, defaultLockDir } from "@upstox-token/core";
-import { interpolateEnv } from "./config/interpolate.js";
+import { interpolateEnv } from "../config/interpolate.js";
 
 /**
  * The folders a service's daemon writes, for systemd's `ReadWritePaths=` under `ProtectSystem=strict`: the

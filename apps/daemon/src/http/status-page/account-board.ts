@@ -1,4 +1,4 @@
-import type { DaemonEvent, DaemonEvents } from "../events.js";
+import type { DaemonEvent, DaemonEvents } from "../../observe/events.js";
 
 /** What the status page shows beyond AccountStatus, learned from the daemon's events. Never holds a token. */
 export interface AccountActivity {

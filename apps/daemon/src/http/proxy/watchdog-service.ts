@@ -1,5 +1,5 @@
 import { type Logger, toIstIso } from "@upstox-token/core";
-import type { Daemon } from "../daemon.js";
+import type { Daemon } from "../../runner/daemon.js";
 import { profileVerifier } from "./profile-verifier.js";
 import { ProxyMetrics } from "./proxy-metrics.js";
 import { RunnerTokenAuthority } from "./runner-token-authority.js";

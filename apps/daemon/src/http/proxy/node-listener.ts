@@ -1,10 +1,10 @@
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Logger } from "@upstox-token/core";
+import { closeAfterAnswer } from "../refuse-unread.js";
 import { readBoundedBody } from "./bounded-body.js";
 import { sendProxied } from "./proxied-answer.js";
 import type { ProxyExchange, ProxyReply } from "./proxy-exchange.js";
-import { closeAfterAnswer } from "./refuse-unread.js";
 
 export interface Listener {
   url: string;

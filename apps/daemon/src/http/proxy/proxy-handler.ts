@@ -1,9 +1,9 @@
 import type { Logger } from "@upstox-token/core";
+import type { ProxyConfig } from "../../config/proxy-config.js";
+import { type AccessPolicy, decideAccess } from "../request-policy.js";
 import { isInvalidTokenBody } from "./proxied-answer.js";
-import type { ProxyConfig } from "./proxy-config.js";
 import type { ProxyExchange, ProxyReply } from "./proxy-exchange.js";
 import type { ProxyMetrics } from "./proxy-metrics.js";
-import { type AccessPolicy, decideAccess } from "./request-policy.js";
 import type { CurrentToken, TokenAuthority } from "./token-authority.js";
 import {
   downstreamHeaders,
