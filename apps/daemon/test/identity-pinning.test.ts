@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { ConfigError, userStateFor } from "@upstox-token/core";
 import { DEMO_USER, type Emulator, startEmulator } from "@upstox-token/emulator";
 import { validateConfig } from "../src/config/load-config.js";
-import { startDaemon } from "../src/daemon.js";
+import { startDaemon } from "../src/runner/daemon.js";
 import { addUsers, DAEMON_BIN, memoryLogger, tempDir, writeConfig } from "./support/helpers.js";
 
 let emulator: Emulator;
