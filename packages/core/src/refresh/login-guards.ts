@@ -28,7 +28,11 @@ export function guardHeadlessLogin(
     checkBeforeHeadlessLogin(pin, o);
     try {
       const token = await login(context);
-      o.state.rateLimit.forget();
+      try {
+        o.state.rateLimit.forget();
+      } catch {
+        // It expires by itself; the token matters more.
+      }
       learnIdentity(o, token.profile.userId);
       return token;
     } catch (error) {

@@ -59,6 +59,13 @@ export class RefusedPinMemory {
   }
 
   forget(): void {
-    removeStateFile(this.file);
+    try {
+      removeStateFile(this.file);
+    } catch (error) {
+      this.logger.warn(
+        { file: this.file, err: (error as Error).message },
+        "could not remove the refused-PIN record",
+      );
+    }
   }
 }
