@@ -9,6 +9,7 @@ export type ErrorCode =
   | "UPSTOX_API"
   | "UNEXPECTED_RESPONSE"
   | "WRONG_PIN"
+  | "PIN_REFUSED_BEFORE"
   | "ACCOUNT_LOCKED"
   | "WRONG_TOTP"
   | "OTP_SESSION_EXPIRED"

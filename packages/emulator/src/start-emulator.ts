@@ -8,7 +8,7 @@ import { issuedTokens } from "./issued-tokens.js";
 import { handleRequest } from "./request-handler.js";
 import { DEFAULT_INTERNAL_REDIRECT_PATH, routeTable } from "./route-table.js";
 import { liveToken } from "./token-minting.js";
-import { approveTokenRequest } from "./token-request-approval.js";
+import { approveTokenRequest, mintTokenFor } from "./token-request-approval.js";
 import type { Emulator, EmulatorOptions } from "./types.js";
 
 function urlHost(host: string): string {
@@ -126,6 +126,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       state.malformedTokens = count;
     },
     approveTokenRequest: (apiKey, opts) => approveTokenRequest(state, apiKey, opts),
+    mintToken: (apiKey, opts) => mintTokenFor(state, apiKey, opts),
     issuedTokens: () => issuedTokens(state),
     isTokenValid: (token) => liveToken(state, token) !== null,
     reset: () => state.reset(),

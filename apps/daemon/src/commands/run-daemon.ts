@@ -1,5 +1,11 @@
 import { resolve } from "node:path";
-import { readEnvironment } from "@upstox-token/core";
+import {
+  claimDaemonPidFile,
+  type DaemonPidFile,
+  defaultStateDir,
+  readEnvironment,
+} from "@upstox-token/core/internal";
+import { findConfigFile } from "../config/load-config.js";
 import type { DaemonServers } from "../http/daemon-servers.js";
 import { checkListenAddresses } from "../http/listen-check.js";
 import { createLogger, loadPrettyLogs, wantsPrettyLogs } from "../observe/logger.js";
@@ -40,6 +46,7 @@ export async function runDaemon(flags: DaemonFlags, io: MainIo): Promise<number>
   let daemon: Daemon | undefined;
   let hooks: NotificationsHandle | undefined;
   let servers: DaemonServers | undefined;
+  let pidFile: DaemonPidFile | undefined;
   try {
     if (flags.emulator)
       emulator = await (await import("../runner/emulator-mode.js")).startEmulatorMode(logger);
@@ -49,6 +56,9 @@ export async function runDaemon(flags: DaemonFlags, io: MainIo): Promise<number>
     // The status endpoint's and the proxy's addresses are tried before anything starts: a port in use is a
     // config error (exit 2) before the first login, not a crash in the middle of one.
     if (scheduled) await checkListenAddresses(flags.config, env());
+    // One daemon per config on this host (<state>/daemons/<configKey>.pid). --once and --dry-run do not
+    // claim it: a one-shot run beside the daemon is serialised by the user's lock and serves its token.
+    if (scheduled) pidFile = claimDaemonPidFile(defaultStateDir(), findConfigFile({ path: flags.config }));
     daemon = await startDaemon({
       configPath: flags.config,
       ...(envFile ? { env } : {}),
@@ -106,6 +116,7 @@ export async function runDaemon(flags: DaemonFlags, io: MainIo): Promise<number>
     await daemon?.stop();
     hooks?.();
     await emulator?.close();
+    pidFile?.release();
     logger.flush?.();
   }
 }

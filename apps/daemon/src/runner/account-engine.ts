@@ -1,9 +1,12 @@
 import {
   AccountRefresher,
   DEFAULT_LOCK_WAIT_MS,
+  expectedDeliveryUser,
+  guardFlowLogin,
   loginForAccount,
   type RefreshEvent,
   type TokenRecord,
+  userStateFor,
   verifyAccountToken,
 } from "@upstox-token/core/internal";
 import type { ResolvedAccount } from "../config/resolve-config.js";
@@ -36,20 +39,33 @@ export function createAccountEngine(
     logger,
     signal: context.signal,
   };
+  // What every process of this Upstox user shares: a refused PIN, a rate limit, the user's identity.
+  const user = userStateFor(resources.stateDir, account.upstox, logger);
+  const guard = { state: user, account: account.name, now: () => clock.now(), logger };
+  const pin = account.upstox.pin?.reveal();
+  const loginWith = (flow: ResolvedAccount["flow"]) =>
+    guardFlowLogin(
+      flow,
+      () =>
+        loginForAccount(account, loginDeps, flow, {
+          expectedUserId: expectedDeliveryUser(account.upstox.ucc, user),
+        }),
+      pin,
+      guard,
+    );
   return new AccountRefresher({
     account: account.name,
     sinks: resources.sinks.for(account.name),
     heldRecord: context.heldRecord,
     lock: resources.lock,
+    // Keyed by the Upstox user, not the account's name: two configs of one user serialise, two users never wait.
+    lockKey: user.key,
     lockWaitMs: DEFAULT_LOCK_WAIT_MS,
     marginMs: resources.config.marginMs,
     retry: resources.config.retry,
     flow: account.flow,
-    login: () => loginForAccount(account, loginDeps),
-    fallbacks: account.fallback.map((flow) => ({
-      flow,
-      login: () => loginForAccount(account, loginDeps, flow),
-    })),
+    login: loginWith(account.flow),
+    fallbacks: account.fallback.map((flow) => ({ flow, login: loginWith(flow) })),
     verifyToken: (record) => verifyAccountToken(account, record, loginDeps),
     // A token is stored only when it is one: a JWT with a future exp that the profile endpoint accepts.
     acceptNewTokens: true,

@@ -1,9 +1,10 @@
-import type { AccountLock, BuiltinSinks, Logger } from "@upstox-token/core";
+import { type AccountLock, type BuiltinSinks, defaultStateDir, type Logger } from "@upstox-token/core";
 import type { DaemonConfig } from "../config/resolve-config.js";
 import type { Clock } from "./clock.js";
 import { ConfiguredSinks } from "./configured-sinks.js";
 import { createAccountLock } from "./create-lock.js";
 import { pacedFetch } from "./paced-fetch.js";
+import { checkTokenRequestIdentity } from "./user-identity-check.js";
 
 export interface RunnerDeps {
   clock: Clock;
@@ -25,9 +26,13 @@ export interface RunnerResources {
   fetch: typeof fetch;
   /** The sinks whose start-up check failed (not fatal: the engine catches them up), for --dry-run. */
   sinkCheckFailures: { sink: string; message: string }[];
+  /** The state folder (UPSTOX_STATE_DIR): what every process of each Upstox user shares. */
+  stateDir: string;
 }
 
 export async function prepareResources(config: DaemonConfig, deps: RunnerDeps): Promise<RunnerResources> {
+  const stateDir = defaultStateDir();
+  checkTokenRequestIdentity(config, stateDir, deps.logger);
   const sinks = await ConfiguredSinks.create(config, { builtins: deps.builtins, logger: deps.logger });
   // Only a config error is fatal. A sink that cannot be written now (Redis not up yet, a mount not there)
   // is named and the daemon runs: the engine writes the sinks that work and catches this one up later.
@@ -43,7 +48,7 @@ export async function prepareResources(config: DaemonConfig, deps: RunnerDeps): 
     );
   }
   const lock = await createAccountLock(config.lock, { baseDir: config.baseDir, logger: deps.logger });
-  return { config, sinks, lock, fetch: pacedFetch(deps.fetch, config.pace), sinkCheckFailures };
+  return { config, sinks, lock, fetch: pacedFetch(deps.fetch, config.pace), sinkCheckFailures, stateDir };
 }
 
 function hintOf(error: unknown): string | undefined {

@@ -17,6 +17,7 @@ export function registerGenerateToken(program: Command, action: ActionFactory): 
       // One attempt (the person at the keyboard decides on another); a rejected TOTP is retried by the flow
       // itself, in the next window of the same OTP session.
       return deliverToken(ctx, options, () => loginWithTotp(config, deps), {
+        flow: "totp",
         verify: async (record) => {
           await getProfile(config, record.accessToken, deps);
         },

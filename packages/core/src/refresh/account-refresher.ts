@@ -32,6 +32,11 @@ export interface AccountRefresherOptions {
   run?: <T>(cycle: () => Promise<T>) => Promise<T>;
   /** Serialises refreshes of the account across processes (file lock) or machines (Redis lock). */
   lock?: AccountLock | undefined;
+  /**
+   * The lock's key. Default: the account's name. Shells pass the Upstox user's `userKey`, so two configs of one
+   * user serialise and two users never wait on each other, whatever their accounts are called.
+   */
+  lockKey?: string;
   /** How long to wait for another holder of the lock. Default 3 minutes. */
   lockWaitMs?: number;
   /** A stored token must stay valid this long to be served. Default 10 minutes. */
@@ -310,10 +315,11 @@ export class AccountRefresher {
     const lock = this.#o.lock;
     if (!lock) return null;
     const account = this.#o.account;
+    const key = this.#o.lockKey ?? account;
     const waitMs = this.#o.lockWaitMs ?? DEFAULT_LOCK_WAIT_MS;
-    const free = await lock.acquire(account, { waitMs: 0 });
+    const free = await lock.acquire(key, { waitMs: 0 });
     if (free) return free;
-    const holder = await lock.holder?.(account).catch(() => null);
+    const holder = await lock.holder?.(key).catch(() => null);
     this.#emit({
       type: "waiting-for-lock",
       account,
@@ -321,7 +327,7 @@ export class AccountRefresher {
       since: holder?.since,
       at: this.#now(),
     });
-    const handle = await lock.acquire(account, { waitMs, ...(signal ? { signal } : {}) });
+    const handle = await lock.acquire(key, { waitMs, ...(signal ? { signal } : {}) });
     if (signal?.aborted) {
       await handle?.release().catch(() => {});
       return "aborted";

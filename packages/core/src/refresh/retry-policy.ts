@@ -7,6 +7,7 @@ import type { UpstoxTokenError } from "../errors.js";
  */
 export const PERMANENT_CODES: ReadonlySet<string> = new Set([
   "WRONG_PIN",
+  "PIN_REFUSED_BEFORE",
   "ACCOUNT_LOCKED",
   "BAD_CLIENT_CREDENTIALS",
   "REDIRECT_MISMATCH",
@@ -28,7 +29,12 @@ export const FALLBACK_CODES: ReadonlySet<string> = new Set([
 
 /** True when a cycle that ended with this error may go on with a fallback flow. */
 export function allowsFallback(error: UpstoxTokenError, outOfAttempts: boolean): boolean {
-  if (error.code === "WRONG_PIN" || error.code === "ACCOUNT_LOCKED" || error.code === "LOGIN_ABORTED")
+  if (
+    error.code === "WRONG_PIN" ||
+    error.code === "PIN_REFUSED_BEFORE" ||
+    error.code === "ACCOUNT_LOCKED" ||
+    error.code === "LOGIN_ABORTED"
+  )
     return false;
   return FALLBACK_CODES.has(error.code) || (outOfAttempts && error.retryable);
 }
