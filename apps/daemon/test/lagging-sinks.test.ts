@@ -257,7 +257,7 @@ test("a token no sink could store survives a config reload: no second login, and
   expect(await daemon.reload()).toMatchObject({ ok: true });
   rmSync(join(dir, "broken"));
   mkdirSync(join(dir, "broken"));
-  expect((await daemon.runOnce()).accounts[0]).toMatchObject({ result: "skipped" });
+  expect((await daemon.runOnce()).accounts[0]).toMatchObject({ result: "served" });
   expect(readFileSync(join(dir, "broken", "app.env"), "utf8")).toContain(held!.accessToken.reveal());
   expect(emulator.steps("2fa")).toHaveLength(1);
 }, 60_000);
@@ -310,3 +310,40 @@ test("the Redis lock not up at start: the daemon runs, sends no PIN, and logs in
   );
   expect(emulator.steps("2fa")).toHaveLength(1);
 }, 120_000);
+
+test("the proxy's token authority serves a token no sink stored from the engine's holder, never reading the sinks for it, across a reload too", async () => {
+  const dir = folder();
+  writeFileSync(join(dir, "broken"), "not a folder");
+  const file = writeConfig(dir, {
+    accounts: [accountEntry(emulator, demoAccount("main"))],
+    sinks: [{ use: "env", options: { path: "broken/app.env" } }],
+    lock: { use: "file", path: "locks" },
+  });
+  const { startDaemon } = await import("../src/runner/daemon.js");
+  const { EngineTokenAuthority } = await import("@upstox-token/core");
+  const daemon = await startDaemon({ configPath: file, schedule: false, env: {} });
+  cleanups.push(() => daemon.stop());
+  let sinkReads = 0;
+  const authority = new EngineTokenAuthority({
+    holder: daemon.tokens,
+    inFlight: (account) => daemon.inFlight(account),
+    refresh: (account, reason) => daemon.refreshNow(account, reason, { force: true }),
+    readStored: (account) => {
+      sinkReads++;
+      return daemon.storedRecord(account);
+    },
+  });
+  expect((await daemon.runOnce()).accounts[0]).toMatchObject({ result: "refreshed", loggedIn: true });
+  const held = await daemon.storedRecord("main");
+  expect(held?.accessToken.reveal()).toMatch(/^eyJ/);
+  expect(daemon.tokens.get("main")?.generation).toBe(held!.generation);
+  const served = await authority.current("main");
+  expect(served?.token).toBe(held!.accessToken.reveal());
+  expect(sinkReads).toBe(0);
+
+  // After a reload the new engine holds it (carried over) and the holder still serves it: no login, no read.
+  expect(await daemon.reload()).toMatchObject({ ok: true });
+  expect((await authority.current("main"))?.token).toBe(held!.accessToken.reveal());
+  expect(sinkReads).toBe(0);
+  expect(emulator.steps("2fa")).toHaveLength(1);
+}, 60_000);

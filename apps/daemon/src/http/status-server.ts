@@ -1,14 +1,16 @@
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { closeAfterAnswer, readNodeBody, toIstIso } from "@upstox-token/core/internal";
+import { closeAfterAnswer, readNodeBody } from "@upstox-token/core/internal";
 import type { AccountStatus } from "../observe/account-status.js";
 import { PROMETHEUS_CONTENT_TYPE } from "../observe/metrics.js";
 import { maskTokens, type PublicError, publicError } from "../observe/public-error.js";
+import { healthReport } from "./health-report.js";
 import { type AccessPolicy, decideAccess, isLoopbackAddress } from "./request-policy.js";
 import type { AccountsReport } from "./status-page/account-view.js";
 import { ReportStream } from "./status-page/event-stream.js";
 import { renderStatusPage } from "./status-page/page-html.js";
 
+export { type AccountHealth, type HealthReport, healthReport } from "./health-report.js";
 export { maskTokens, type PublicError, publicError };
 
 export interface StatusServerOptions {
@@ -32,57 +34,6 @@ export interface StatusServerOptions {
 export interface StatusServer {
   url: string;
   close(): Promise<void>;
-}
-
-export interface AccountHealth {
-  account: string;
-  valid: boolean;
-  expires_at: string | null;
-  seconds_until_expiry: number | null;
-  last_refresh_at: string | null;
-  last_error: (PublicError & { at: string }) | null;
-  next_run_at: string | null;
-  /** Sinks that do not hold the token yet (the daemon retries them): not ok until they catch up. */
-  lagging_sinks: { sink: string; since: string; next_try_at: string; attempts: number; error: PublicError }[];
-}
-
-export interface HealthReport {
-  ok: boolean;
-  now: string;
-  accounts: AccountHealth[];
-}
-
-const iso = (ms: number | null): string | null => (ms === null ? null : toIstIso(ms));
-
-/**
- * Healthy while every account holds a token valid now and every sink holds it (a lagging sink is named).
- * No accounts at all counts as healthy.
- */
-export function healthReport(accounts: AccountStatus[], now: number): HealthReport {
-  const rows = accounts.map((a): AccountHealth => {
-    const valid = a.expiresAt !== null && a.expiresAt > now;
-    return {
-      account: a.account,
-      valid,
-      expires_at: iso(a.expiresAt),
-      seconds_until_expiry: a.expiresAt === null ? null : Math.max(0, Math.floor((a.expiresAt - now) / 1000)),
-      last_refresh_at: iso(a.lastRefreshAt),
-      last_error: a.lastError === null ? null : { ...publicError(a.lastError), at: toIstIso(a.lastError.at) },
-      next_run_at: iso(a.nextRunAt),
-      lagging_sinks: (a.laggingSinks ?? []).map((l) => ({
-        sink: l.sink,
-        since: toIstIso(l.since),
-        next_try_at: toIstIso(l.nextTryAt),
-        attempts: l.attempts,
-        error: publicError(l.error),
-      })),
-    };
-  });
-  return {
-    ok: rows.every((r) => r.valid && r.lagging_sinks.length === 0),
-    now: toIstIso(now),
-    accounts: rows,
-  };
 }
 
 /** The only body this server reads; anything bigger is refused unread. */
