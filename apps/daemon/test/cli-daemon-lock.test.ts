@@ -53,6 +53,7 @@ test("a CLI generate-token started while the daemon logs in the same account wai
         HOME: process.env.HOME ?? "",
         NO_COLOR: "1",
         UPSTOX_TOKEN_LOCK_DIR: lockDir,
+        UPSTOX_STATE_DIR: process.env.UPSTOX_STATE_DIR ?? "",
         UPSTOX_API_BASE: emulator.apiBase,
         UPSTOX_SERVICE_BASE: emulator.serviceBase,
         UPSTOX_USERNAME: DEMO_USER.mobile,

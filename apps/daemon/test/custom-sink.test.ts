@@ -22,6 +22,7 @@ test("a custom sink loaded by path from the config file receives the token", asy
       sinks: [{ use: relative(dir, EXAMPLE_SINK), options: { path: "tokens.json" } }],
     });
     const child = Bun.spawn(["bun", DAEMON_BIN, "--once", "--config", config], {
+      env: { ...process.env }, // its state folder: test/support/isolated-state.ts
       stdout: "pipe",
       stderr: "pipe",
     });

@@ -18,7 +18,12 @@ beforeAll(async () => {
 afterAll(() => emulator.close());
 
 async function run(args: string[]) {
-  const child = Bun.spawn(["bun", DAEMON_BIN, ...args], { stdout: "pipe", stderr: "pipe" });
+  // The environment as it is now (its state folder: test/support/isolated-state.ts).
+  const child = Bun.spawn(["bun", DAEMON_BIN, ...args], {
+    env: { ...process.env },
+    stdout: "pipe",
+    stderr: "pipe",
+  });
   const [stderr, code] = await Promise.all([new Response(child.stderr).text(), child.exited]);
   return { code, stderr };
 }

@@ -95,6 +95,16 @@ describe("createMetrics", () => {
         nextRunAt: null,
         logins: 0,
         failures: 1,
+        sinks: ["env:.env", "redis"],
+        laggingSinks: [
+          {
+            sink: "redis",
+            since: NOW,
+            nextTryAt: NOW + 1_000,
+            attempts: 0,
+            error: { code: "SINK_FAILED", message: "down" },
+          },
+        ],
       },
     ];
     const metrics = createMetrics(
@@ -171,10 +181,13 @@ describe("createMetrics", () => {
       upstox_token_sink_failures_total: "counter",
       upstox_token_seconds_until_expiry: "gauge",
       upstox_token_last_success_timestamp_seconds: "gauge",
+      upstox_token_sink_lagging: "gauge",
     });
     for (const name of types.keys()) expect(helps.get(name)?.length).toBeGreaterThan(10);
 
     expect(value(samples, "upstox_token_logins_total", { account: "alice" })).toBe(2);
+    expect(value(samples, "upstox_token_sink_lagging", { account: "bob", sink: "redis" })).toBe(1);
+    expect(value(samples, "upstox_token_sink_lagging", { account: "bob", sink: "env:.env" })).toBe(0);
     // Known accounts exist at 0 so rate() sees the first login.
     expect(value(samples, "upstox_token_logins_total", { account: "bob" })).toBe(0);
     expect(value(samples, "upstox_token_login_failures_total", { account: "bob", code: "WRONG_PIN" })).toBe(
@@ -226,6 +239,6 @@ describe("createMetrics", () => {
     const metrics = createMetrics(new DaemonEvents(), () => []);
     const { samples, types } = parseExposition(metrics.render());
     expect(samples).toEqual([]);
-    expect(types.size).toBe(5);
+    expect(types.size).toBe(6);
   });
 });

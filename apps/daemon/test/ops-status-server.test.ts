@@ -66,6 +66,7 @@ describe("startStatusServer", () => {
     expect(body.now).toBe("2026-11-23T09:00:00.000+05:30");
     expect(body.accounts[0]).toEqual({
       account: "alice",
+      lagging_sinks: [],
       valid: true,
       expires_at: "2026-11-24T03:30:00.000+05:30",
       seconds_until_expiry: (EXPIRY - T0) / 1000,
@@ -80,6 +81,28 @@ describe("startStatusServer", () => {
     expect((await get(`${server.url}/healthz`, "HEAD")).status).toBe(503);
     clock = EXPIRY - 1;
     expect((await get(`${server.url}/healthz`)).status).toBe(200);
+
+    // A sink that missed the token: 503 naming it, why and its next try; the token itself is valid.
+    accounts[1] = account("bob", {
+      laggingSinks: [
+        {
+          sink: "redis:redis://127.0.0.1:6390",
+          since: T0,
+          nextTryAt: T0 + 4_000,
+          attempts: 2,
+          error: { code: "SINK_FAILED", message: `connect ECONNREFUSED (token ${TOKEN})` },
+        },
+      ],
+    });
+    res = await get(`${server.url}/healthz`);
+    expect(res.status).toBe(503);
+    expect(res.text).not.toContain(TOKEN);
+    body = JSON.parse(res.text);
+    expect(body.accounts[1]).toMatchObject({
+      account: "bob",
+      valid: true,
+      lagging_sinks: [{ sink: "redis:redis://127.0.0.1:6390", attempts: 2, error: { code: "SINK_FAILED" } }],
+    });
   });
 
   test("the last error is shown with its codes and hint, never a token", async () => {

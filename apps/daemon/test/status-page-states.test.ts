@@ -117,3 +117,34 @@ describe("the status page's states", () => {
     expect(page.csp).toContain("connect-src 'self'");
   });
 });
+
+test("a lagging sink shows as lagging with why (masked) and its next try; once caught up it shows ok", () => {
+  const events = new DaemonEvents();
+  const board = new AccountBoard(events, () => ["env:.env", "redis"]);
+  const down = new UpstoxTokenError("SINK_FAILED", "connect ECONNREFUSED", { retryable: true });
+  events.emit({ type: "sink-failed", account: "main", sink: "redis", error: down, at: NOW });
+  const lagging = status("main", {
+    laggingSinks: [
+      {
+        sink: "redis",
+        since: NOW,
+        nextTryAt: NOW + 8_000,
+        attempts: 3,
+        error: { code: "SINK_FAILED", message: `connect ECONNREFUSED near ${TOKEN}` },
+      },
+    ],
+  });
+  const during = accountsReport([lagging], board, () => "totp", NOW).accounts[0]!;
+  expect(during.sinks.map((s) => [s.name, s.state])).toEqual([
+    ["env:.env", "unknown"],
+    ["redis", "lagging"],
+  ]);
+  expect(during.sinks[1]?.error).toContain("ECONNREFUSED");
+  expect(during.sinks[1]?.error).toContain("next try");
+  expect(JSON.stringify(during)).not.toContain(TOKEN);
+  expect(renderStatusPage(accountsReport([lagging], board, () => "totp", NOW)).html).not.toContain(TOKEN);
+
+  events.emit({ type: "sink-caught-up", account: "main", sink: "redis", generation: 2, at: NOW + 8_000 });
+  const after = accountsReport([status("main")], board, () => "totp", NOW + 8_000).accounts[0]!;
+  expect(after.sinks.find((s) => s.name === "redis")?.state).toBe("ok");
+});

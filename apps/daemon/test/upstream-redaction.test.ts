@@ -74,6 +74,7 @@ test("an Upstox error echoing the PIN, its base64, the TOTP secret and the clien
     env: {
       PATH: process.env.PATH ?? "",
       HOME: process.env.HOME ?? "",
+      UPSTOX_STATE_DIR: process.env.UPSTOX_STATE_DIR ?? "",
       UPSTOX_TEST_PIN: DEMO_USER.pin,
       UPSTOX_TEST_TOTP: DEMO_USER.totpSecret,
       UPSTOX_PIN_CODE: DEMO_USER.pin,

@@ -71,6 +71,7 @@ test("token-request flow: a forged delivery (expiry 2100) is refused and stored 
             redirectUri: app.redirectUris[0],
             apiBase: emulator.apiBase,
             serviceBase: emulator.serviceBase,
+            ucc: DEMO_USER.userId,
           },
         },
       ],

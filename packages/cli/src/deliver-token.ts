@@ -30,6 +30,16 @@ export interface DeliverExtras {
    * token request must not be repeated behind the user's back; the headless login passes more.
    */
   retry?: BackoffPolicy;
+  /**
+   * The profile call for a token just obtained: a token Upstox refuses is stored nowhere (TOKEN_REJECTED).
+   * Every token is also checked to be a JWT whose exp is in the future (TOKEN_MALFORMED otherwise).
+   */
+  verify?: (record: TokenRecord) => Promise<void>;
+  /**
+   * "totp" for the headless login: a PIN Upstox refused before, or a rate limit another process learnt, stops
+   * it before any request. Every flow's token teaches the user's identity (state folder).
+   */
+  flow?: string;
 }
 
 /**
@@ -47,25 +57,36 @@ export async function deliverToken(
 ): Promise<ExitCodeValue> {
   const logger = await ctx.logger();
   const sinks = await openSinks(options.sink ?? [], { cwd: ctx.io.cwd, logger });
-  const { defaultLockDir } = await ctx.core();
+  const { defaultLockDir, defaultStateDir, guardFlowLogin, userStateFor } = await ctx.core();
   const lock = new FileLock({ dir: defaultLockDir(await ctx.baseEnv()), logger });
   try {
     await checkSinks(
       sinks,
       "Fix the sink target (path, permissions, server) and run again; no login was made.",
     );
+    const config = await ctx.config();
+    // What every process of this Upstox user shares (a refused PIN, a rate limit, its identity), and its lock.
+    const user = userStateFor(defaultStateDir(await ctx.environment()), config, logger);
     const refresher = new AccountRefresher({
       account: options.account,
       sinks,
       lock,
-      login: () => obtain(),
+      lockKey: user.key,
+      login: guardFlowLogin(extras.flow ?? "other", () => obtain(), config.pin?.reveal(), {
+        state: user,
+        account: options.account,
+        logger,
+      }),
       retry: extras.retry ?? { attempts: 1, baseMs: 0, maxMs: 0 },
+      acceptNewTokens: true,
+      ...(extras.verify ? { verifyToken: extras.verify } : {}),
       // A login was spent: print its token even when no sink could store it (and exit 1 saying so).
       requireStored: false,
       logger,
       onEvent: (event) => renderEvent(ctx, event),
     });
     const outcome = await refresher.refresh({ mode: "force" });
+    refresher.close();
     if (outcome.result === "aborted") throw new UpstoxTokenError("LOGIN_ABORTED", "the login was cancelled");
     if (outcome.result === "failed" || outcome.result === "rate-limited") throw outcome.error;
     const token: TokenRecord = outcome.record;

@@ -45,11 +45,16 @@ test("wrong TOTP secret: exit 1", async () => {
   expect(emulator.steps("2fa")).toHaveLength(0);
 });
 
-test("locked account: exit 1 (five wrong PINs first, one per run, never retried)", async () => {
+test("locked account: exit 1 (five wrong PINs first, one per run from five state folders, never retried)", async () => {
   const locked = { mobile: "9000000001", totpSecret: DEMO_USER.totpSecret, pin: "111111" };
   emulator.addUser({ ...locked, userId: "LOCK01" });
-  const env = emulatorEnv(emulator, { UPSTOX_USERNAME: locked.mobile, UPSTOX_PIN_CODE: "222222" });
   for (let i = 0; i < 5; i++) {
+    // One state folder would send the refused PIN only once (state-folder.test.ts): five machines, here.
+    const env = emulatorEnv(emulator, {
+      UPSTOX_USERNAME: locked.mobile,
+      UPSTOX_PIN_CODE: "222222",
+      UPSTOX_STATE_DIR: tempDir(),
+    });
     const mem = memoryIo({ env, cwd: tempDir() });
     expect(await runCli(["generate-token"], mem.io)).toBe(1);
   }

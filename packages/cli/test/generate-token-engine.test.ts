@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, beforeEach, expect, test } from "bun:test";
-import { rmSync } from "node:fs";
+import { existsSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { type Emulator, startEmulator } from "@upstox-token/emulator";
 import { earlyMorningNote } from "../src/early-morning-note.js";
@@ -84,4 +84,20 @@ test("before 03:30 IST the token's short life is spelled out; after it, nothing"
   expect(note).toContain("daily run after 03:30");
   expect(earlyMorningNote(at("2026-11-25T03:30:00"), at("2026-11-24T03:31:00"))).toBeNull();
   expect(earlyMorningNote(at("2026-11-25T03:30:00"), at("2026-11-24T23:59:00"))).toBeNull();
+});
+
+test('a token exchange answering "access_token":"not-a-jwt": exit 1 with TOKEN_MALFORMED, the .env sink holds nothing', async () => {
+  emulator.malformedTokens(1);
+  const dir = tempDir("upstox-cli-malformed-");
+  try {
+    const file = join(dir, "app.env");
+    const result = await runBin(["generate-token", "--json", "--sink", `env:${file}`], { env: env() });
+    expect(result.code).toBe(1);
+    expect(JSON.parse(result.stdout).error.code).toBe("TOKEN_MALFORMED");
+    expect(result.stdout).not.toContain("not-a-jwt");
+    expect(existsSync(file) ? readFileSync(file, "utf8") : "").not.toContain("UPSTOX_ACCESS_TOKEN=");
+    expect(emulator.steps("2fa")).toHaveLength(1);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

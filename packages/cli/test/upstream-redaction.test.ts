@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { DEMO_APP, DEMO_USER, type Emulator, startEmulator } from "@upstox-token/emulator";
 import { emulatorEnv } from "./support/emulator-env.js";
-import { runBin } from "./support/run-bin.js";
+import { runBin, tempDir } from "./support/run-bin.js";
 
 let emulator: Emulator;
 beforeAll(async () => {
@@ -34,7 +34,8 @@ test("an Upstox error echoing the PIN, its base64, the TOTP secret and the clien
       count: 1,
     });
     const result = await runBin(["generate-token", "--debug", ...(json ? ["--json"] : [])], {
-      env: emulatorEnv(emulator),
+      // A state folder per run: the first run's refused PIN would stop the second before the request.
+      env: emulatorEnv(emulator, { UPSTOX_STATE_DIR: tempDir() }),
     });
     expect(result.code).toBe(1);
     expect(result.stderr).toContain("Invalid request pin=***");

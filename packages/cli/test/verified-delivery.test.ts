@@ -119,3 +119,29 @@ test("request-token --listen --user-id: a genuine token of another user is refus
   expect(result.code).toBe(0);
   expect(JSON.parse(result.stdout).access_token).toBe(mine.token);
 });
+
+test("request-token --listen without --user-id: the user learnt from the first verified login (state folder) refuses another user's token", async () => {
+  const { app, env, port } = await listeningApp("pinned-user");
+  const loginEnv = { ...env, UPSTOX_REDIRECT_URI: app.redirectUris[0]! };
+  const { runBin } = await import("./support/run-bin.js");
+  const first = await runBin(["generate-token", "--json"], { env: loginEnv });
+  expect(first.code).toBe(0);
+  const run = spawnBin(
+    ["request-token", "--json", "--listen", `127.0.0.1:${port}/upstox/notifier`, "--timeout", "20s"],
+    { env: loginEnv },
+  );
+  await run.waitForStderr(/Waiting for the token on/);
+  const other = await emulator.approveTokenRequest(app.apiKey, { mobile: OTHER.mobile });
+  expect(other.status).toBe(403);
+  await fetch(`${emulator.apiBase}/v3/login/auth/token/request/${app.apiKey}`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ client_secret: app.apiSecret }),
+  });
+  const mine = await emulator.approveTokenRequest(app.apiKey);
+  expect(mine.delivered).toBe(true);
+  const result = await run.result();
+  expect(result.code).toBe(0);
+  expect(JSON.parse(result.stdout).access_token).toBe(mine.token);
+  expect(result.stderr).not.toContain(other.token);
+});

@@ -9,6 +9,7 @@ export type ErrorCode =
   | "UPSTOX_API"
   | "UNEXPECTED_RESPONSE"
   | "WRONG_PIN"
+  | "PIN_REFUSED_BEFORE"
   | "ACCOUNT_LOCKED"
   | "WRONG_TOTP"
   | "OTP_SESSION_EXPIRED"
@@ -30,7 +31,13 @@ export type ErrorCode =
   | "LOCK_FAILED"
   | "BLOCKED"
   | "ENDPOINT_NOT_FOUND"
-  | "ALGO_ID_IN_REVIEW";
+  | "ALGO_ID_IN_REVIEW"
+  /** A fault nothing classified (a TypeError, a bug) during a login: the PIN's state is unknown. */
+  | "UNCLASSIFIED"
+  /** The token Upstox handed over is not a JWT whose `exp` is in the future: stored nowhere. */
+  | "TOKEN_MALFORMED"
+  /** Upstox's profile endpoint refused the token it had just handed over: stored nowhere. */
+  | "TOKEN_REJECTED";
 
 /**
  * What happened to the PIN in a failed login, so a caller never has to watch HTTP to keep the PIN rule
@@ -153,4 +160,19 @@ export class SinkError extends UpstoxTokenError {
 
 export function isUpstoxTokenError(error: unknown): error is UpstoxTokenError {
   return error instanceof UpstoxTokenError;
+}
+
+/**
+ * A login fault no one classified (a TypeError, a bug, an answer no parser expected). It may have been thrown
+ * after the PIN left, so it fails closed: not retryable, and no new login in that cycle (the next scheduled
+ * cycle tries again). `pin` is what the flow knew; "sent" when it cannot say.
+ */
+export function unclassifiedLoginError(cause: unknown, pin: PinState = "sent"): UpstoxTokenError {
+  const message = cause instanceof Error ? `${cause.name}: ${cause.message}` : String(cause);
+  return new UpstoxTokenError("UNCLASSIFIED", `unexpected fault during the login: ${message}`, {
+    cause,
+    retryable: false,
+    pin,
+    hint: "The PIN may have been sent, so no new login is tried in this cycle. The next cycle tries again; if it repeats, report it with the log.",
+  });
 }

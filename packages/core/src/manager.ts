@@ -143,6 +143,7 @@ export class TokenManager {
 
   /** Closes every sink (each close is idempotent). */
   async close(): Promise<void> {
+    for (const refresher of this.#refreshers.values()) refresher.close();
     await Promise.allSettled(this.#options.sinks.map((s) => s.close?.()));
   }
 }

@@ -411,3 +411,23 @@ describe("every error the emulator can produce is typed, with a hint", () => {
 function emulatorAccepts(e: Emulator, token: { accessToken: { reveal(): string } }): boolean {
   return e.isTokenValid(token.accessToken.reveal());
 }
+
+test("fail closed: an unclassified fault after the PIN left is UNCLASSIFIED with the PIN's state, never retryable", async () => {
+  const boom = new TypeError("Cannot read properties of undefined (reading 'code')");
+  const noop = () => {};
+  // The fault is injected into the step after the PIN (the app approval), through the flow's own logger.
+  const logger = {
+    debug: (_fields: object, message?: string) => {
+      if (message?.includes("approving the app")) throw boom;
+    },
+    info: noop,
+    warn: noop,
+    error: noop,
+  };
+  const error = await loginError({}, { logger });
+  expect(error.code).toBe("UNCLASSIFIED");
+  expect(error.retryable).toBe(false);
+  expect(error.pin).toBe("accepted");
+  expect(error.cause).toBe(boom);
+  expect(emu.steps("2fa")).toHaveLength(1);
+});

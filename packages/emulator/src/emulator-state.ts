@@ -99,6 +99,8 @@ export class EmulatorState {
   readonly faults = new FaultTable();
   /** How many of the next TOTP verifies are refused even with a correct code (a clock at a window's edge). */
   totpRejections = 0;
+  /** How many of the next token exchanges answer `"access_token":"not-a-jwt"` (an upstream that misbehaves). */
+  malformedTokens = 0;
   /** Which path serves which login-service behaviour (retire, serve elsewhere). */
   readonly servicePaths = new ServicePaths();
   /** When each user (by mobile) last updated their static IPs: one update per calendar week (UDAPI1179). */
@@ -148,6 +150,7 @@ export class EmulatorState {
     this.staticIpUpdates.clear();
     this.faults.clear();
     this.totpRejections = 0;
+    this.malformedTokens = 0;
     this.servicePaths.reset();
     this.codeInTwoFa = false;
     this.log.length = 0;

@@ -9,7 +9,7 @@ import { handleRequest } from "./request-handler.js";
 import { DEFAULT_INTERNAL_REDIRECT_PATH, routeTable } from "./route-table.js";
 import { updateStaticIp } from "./static-ip.js";
 import { liveToken } from "./token-minting.js";
-import { approveTokenRequest } from "./token-request-approval.js";
+import { approveTokenRequest, mintTokenFor } from "./token-request-approval.js";
 import type { Emulator, EmulatorOptions } from "./types.js";
 
 function urlHost(host: string): string {
@@ -137,7 +137,11 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       if (!user) throw new Error(`no user ${mobile}`);
       return updateStaticIp(state, user, ips);
     },
+    malformedTokens: (count = 1) => {
+      state.malformedTokens = count;
+    },
     approveTokenRequest: (apiKey, opts) => approveTokenRequest(state, apiKey, opts),
+    mintToken: (apiKey, opts) => mintTokenFor(state, apiKey, opts),
     issuedTokens: () => issuedTokens(state),
     isTokenValid: (token) => liveToken(state, token) !== null,
     reset: () => state.reset(),

@@ -52,3 +52,21 @@ export async function approveTokenRequest(
     return { delivered: false, token: record.token };
   }
 }
+
+/**
+ * Mints a valid access token for any user and app, as if that user had logged in to that app elsewhere: what
+ * a stranger could post to someone's notifier (their own genuine token). Nothing is delivered.
+ */
+export function mintTokenFor(
+  state: EmulatorState,
+  apiKey: string,
+  opts: { mobile?: string } = {},
+): { token: string; userId: string; issuedAt: number; expiresAt: number } {
+  const app = state.apps.get(apiKey);
+  if (!app) throw new Error(`no app ${apiKey}`);
+  const user = opts.mobile ? state.users.get(opts.mobile) : state.users.values().next().value;
+  if (!user)
+    throw new Error(opts.mobile ? `no user with mobile ${opts.mobile}` : "the emulator has no users");
+  const record = mintAccessToken(state, user, app);
+  return { token: record.token, userId: user.userId, issuedAt: record.issuedAt, expiresAt: record.expiresAt };
+}

@@ -199,7 +199,14 @@ export interface Emulator {
    * update in the same calendar week was refused (UDAPI1179), as the endpoint answers.
    */
   updateStaticIp(mobile: string, ips?: string[]): boolean;
+  /** Answer the next `count` token exchanges (R6) with `"access_token":"not-a-jwt"` (default 1). */
+  malformedTokens(count?: number): void;
   approveTokenRequest(apiKey: string, opts?: { mobile?: string }): Promise<TokenRequestApproval>;
+  /** A valid access token for the user (default: the first) and app, delivered nowhere (another user's token). */
+  mintToken(
+    apiKey: string,
+    opts?: { mobile?: string },
+  ): { token: string; userId: string; issuedAt: number; expiresAt: number };
   issuedTokens(): IssuedToken[];
   isTokenValid(token: string): boolean;
   /** Forget sessions, codes, tokens, lock-outs, rate limits, faults and the log; keep apps and users. */

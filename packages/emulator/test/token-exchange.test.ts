@@ -23,6 +23,18 @@ describe("R6 token exchange", () => {
     expect(await errorOf(await exchangeCode(emulator, code))).toEqual([400, "UDAPI100057"]);
   });
 
+  test('malformedTokens(1): the next exchange answers access_token "not-a-jwt", the one after a real token', async () => {
+    emulator.malformedTokens(1);
+    const first = (await (await exchangeCode(emulator, await freshCode())).json()) as {
+      access_token: string;
+    };
+    expect(first.access_token).toBe("not-a-jwt");
+    const second = (await (await exchangeCode(emulator, await freshCode())).json()) as {
+      access_token: string;
+    };
+    expect(second.access_token.split(".")).toHaveLength(3);
+  });
+
   test("grant_type other than authorization_code → 400 UDAPI100036, and the code is burnt anyway", async () => {
     const code = await freshCode();
     expect(await errorOf(await exchangeCode(emulator, code, { grant_type: "refresh_token" }))).toEqual([

@@ -145,3 +145,18 @@ describe("R9 access token request + R10 notifier webhook", () => {
     expect(emulator.steps("token-request").length).toBeGreaterThanOrEqual(5);
   });
 });
+
+test("mintToken: another user's genuine token for an app, delivered nowhere (what a stranger could post to a notifier)", async () => {
+  const other = emulator.addUser({ mobile: "9123400001", pin: "654321", totpSecret: DEMO_USER.totpSecret });
+  const before = deliveries.length;
+  const minted = emulator.mintToken(APP, { mobile: other.mobile });
+  expect(minted.userId).toBe(other.userId);
+  expect(minted.userId).not.toBe(DEMO_USER.userId);
+  expect(emulator.isTokenValid(minted.token)).toBe(true);
+  const profile = await fetch(`${emulator.url}/v2/user/profile`, {
+    headers: { authorization: `Bearer ${minted.token}` },
+  });
+  expect(((await profile.json()) as { data: { user_id: string } }).data.user_id).toBe(other.userId);
+  expect(deliveries.length).toBe(before);
+  expect(() => emulator.mintToken("no-such-app")).toThrow(/no app/);
+});

@@ -37,7 +37,7 @@ return 0
 
 export interface RedisLockOptions {
   url: string;
-  /** Lock keys are `<prefix>lock:<name>`. Default "upstox-token:". */
+  /** Lock keys are `<prefix>lock:<name>`; the engine passes the Upstox user's `userKey` as the name, as for the file lock. Default "upstox-token:". */
   prefix?: string;
   /** How long a lock lives without renewal, so a crashed holder frees it. Default 120 000 (2 min). */
   ttlMs?: number;

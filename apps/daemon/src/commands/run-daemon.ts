@@ -1,9 +1,16 @@
 import { resolve } from "node:path";
-import { readEnvironment } from "@upstox-token/core";
+import {
+  claimDaemonPidFile,
+  type DaemonPidFile,
+  defaultStateDir,
+  readEnvironment,
+} from "@upstox-token/core/internal";
+import { findConfigFile } from "../config/load-config.js";
 import type { DaemonServers } from "../http/daemon-servers.js";
 import { checkListenAddresses } from "../http/listen-check.js";
 import { createLogger, loadPrettyLogs, wantsPrettyLogs } from "../observe/logger.js";
 import { attachNotifications, type NotificationsHandle } from "../observe/notify.js";
+import { maskTokens } from "../observe/public-error.js";
 import { daemonRedactor, registerConfigSecrets } from "../observe/secret-scrub.js";
 import { type Daemon, startDaemon } from "../runner/daemon.js";
 import type { EmulatorMode } from "../runner/emulator-mode.js";
@@ -39,6 +46,7 @@ export async function runDaemon(flags: DaemonFlags, io: MainIo): Promise<number>
   let daemon: Daemon | undefined;
   let hooks: NotificationsHandle | undefined;
   let servers: DaemonServers | undefined;
+  let pidFile: DaemonPidFile | undefined;
   try {
     if (flags.emulator)
       emulator = await (await import("../runner/emulator-mode.js")).startEmulatorMode(logger);
@@ -48,6 +56,9 @@ export async function runDaemon(flags: DaemonFlags, io: MainIo): Promise<number>
     // The status endpoint's and the proxy's addresses are tried before anything starts: a port in use is a
     // config error (exit 2) before the first login, not a crash in the middle of one.
     if (scheduled) await checkListenAddresses(flags.config, env());
+    // One daemon per config on this host (<state>/daemons/<configKey>.pid). --once and --dry-run do not
+    // claim it: a one-shot run beside the daemon is serialised by the user's lock and serves its token.
+    if (scheduled) pidFile = claimDaemonPidFile(defaultStateDir(), findConfigFile({ path: flags.config }));
     daemon = await startDaemon({
       configPath: flags.config,
       ...(envFile ? { env, envFile } : {}),
@@ -57,6 +68,10 @@ export async function runDaemon(flags: DaemonFlags, io: MainIo): Promise<number>
     });
     if (flags.dryRun) {
       io.stdout(dryRunReport(daemon.config, Date.now(), { offline: flags.offline === true }));
+      // A sink that cannot be written now does not stop the daemon, but a check run says so (exit 1).
+      const sinkFailures = daemon.sinkCheckFailures();
+      for (const f of sinkFailures) io.stdout(`sink ${f.sink}: check FAILED: ${maskTokens(f.message)}\n`);
+      if (sinkFailures.length > 0) return EXIT_FAILED;
       if (flags.offline) return EXIT_OK;
       const doctor = await (await import("./dry-run-doctor.js")).dryRunDoctor(daemon.config, emulator?.fetch);
       io.stdout(doctor.text);
@@ -75,9 +90,15 @@ export async function runDaemon(flags: DaemonFlags, io: MainIo): Promise<number>
       const summary = await withSignals(io, logger, daemon, () => running.runOnce("catch-up"));
       await hooks?.settled();
       if (summary === "stopped") return EXIT_OK;
+      // A sink that did not take the token is not caught up after --once exits: say so, and exit 1.
+      const lagging = running.config.accounts.flatMap((a) =>
+        running
+          .laggingSinks(a.name)
+          .map((l) => `${a.name}: sink ${l.sink} does not hold the token: ${maskTokens(l.error.message)}\n`),
+      );
       // Upstox's own message may echo a secret: the summary passes through the same redactor as the logs.
-      io.stdout(daemonRedactor.redact(onceReport(summary)));
-      return summary.ok ? EXIT_OK : EXIT_FAILED;
+      io.stdout(daemonRedactor.redact(onceReport(summary) + lagging.join("")));
+      return summary.ok && lagging.length === 0 ? EXIT_OK : EXIT_FAILED;
     }
     // Synchronously, right after start-up: the catch-up's "scheduled" events must find the listener there.
     logSchedule(running.events, () => running.config, logger);
@@ -96,6 +117,7 @@ export async function runDaemon(flags: DaemonFlags, io: MainIo): Promise<number>
     await daemon?.stop();
     hooks?.();
     await emulator?.close();
+    pidFile?.release();
     logger.flush?.();
   }
 }

@@ -1,16 +1,18 @@
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { closeAfterAnswer, readNodeBody, toIstIso } from "@upstox-token/core/internal";
+import { closeAfterAnswer, readNodeBody } from "@upstox-token/core/internal";
 import type { AccountStatus } from "../observe/account-status.js";
 import { PROMETHEUS_CONTENT_TYPE } from "../observe/metrics.js";
 import { maskTokens, type PublicError, publicError } from "../observe/public-error.js";
 import { type FleetState, withFleet } from "./fleet-status.js";
+import { healthReport } from "./health-report.js";
 import { type AccessPolicy, decideAccess, isLoopbackAddress } from "./request-policy.js";
 import { checkRequestShape, refuseConnect } from "./request-shape.js";
 import type { AccountsReport } from "./status-page/account-view.js";
 import { ReportStream } from "./status-page/event-stream.js";
 import { renderStatusPage } from "./status-page/page-html.js";
 
+export { type AccountHealth, type HealthReport, healthReport } from "./health-report.js";
 export { maskTokens, type PublicError, publicError };
 
 export interface StatusServerOptions {
@@ -36,42 +38,6 @@ export interface StatusServerOptions {
 export interface StatusServer {
   url: string;
   close(): Promise<void>;
-}
-
-export interface AccountHealth {
-  account: string;
-  valid: boolean;
-  expires_at: string | null;
-  seconds_until_expiry: number | null;
-  last_refresh_at: string | null;
-  last_error: (PublicError & { at: string }) | null;
-  next_run_at: string | null;
-}
-
-export interface HealthReport {
-  ok: boolean;
-  now: string;
-  accounts: AccountHealth[];
-  fleet?: FleetState & { read_at: number | null };
-}
-
-const iso = (ms: number | null): string | null => (ms === null ? null : toIstIso(ms));
-
-/** Healthy while every account holds a token valid now. No accounts at all counts as healthy. */
-export function healthReport(accounts: AccountStatus[], now: number): HealthReport {
-  const rows = accounts.map((a): AccountHealth => {
-    const valid = a.expiresAt !== null && a.expiresAt > now;
-    return {
-      account: a.account,
-      valid,
-      expires_at: iso(a.expiresAt),
-      seconds_until_expiry: a.expiresAt === null ? null : Math.max(0, Math.floor((a.expiresAt - now) / 1000)),
-      last_refresh_at: iso(a.lastRefreshAt),
-      last_error: a.lastError === null ? null : { ...publicError(a.lastError), at: toIstIso(a.lastError.at) },
-      next_run_at: iso(a.nextRunAt),
-    };
-  });
-  return { ok: rows.every((r) => r.valid), now: toIstIso(now), accounts: rows };
 }
 
 /** The only body this server reads; anything bigger is refused unread. */

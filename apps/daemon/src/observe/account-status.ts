@@ -1,4 +1,4 @@
-import type { UpstoxTokenError } from "@upstox-token/core";
+import type { LaggingSink, UpstoxTokenError } from "@upstox-token/core";
 import type { DaemonEvent } from "./event-bus.js";
 
 /** Per-account state the runner keeps and the status endpoint shows. Never holds a token. */
@@ -16,6 +16,30 @@ export interface AccountStatus {
   nextRunAt: number | null;
   logins: number;
   failures: number;
+  /** The account's sinks, by name (filled by the runner's status()). */
+  sinks?: string[];
+  /** Sinks that do not hold the account's newest token yet; the engine retries them (filled by status()). */
+  laggingSinks?: LaggingSinkStatus[];
+}
+
+/** A sink behind the newest token: why, since when, and when the engine tries it again. */
+export interface LaggingSinkStatus {
+  sink: string;
+  since: number;
+  nextTryAt: number;
+  attempts: number;
+  error: { code: string; message: string; hint?: string | undefined };
+}
+
+/** The engine's lagging sink as the status shows it (the error reduced to its code, message and hint). */
+export function laggingSinkStatus(lagging: LaggingSink): LaggingSinkStatus {
+  return {
+    sink: lagging.sink,
+    since: lagging.since,
+    nextTryAt: lagging.nextTryAt,
+    attempts: lagging.attempts,
+    error: { code: lagging.error.code, message: lagging.error.message, hint: lagging.error.hint },
+  };
 }
 
 /**

@@ -1,6 +1,5 @@
 import { createRequire } from "node:module";
-import type { SecretRedactor } from "@upstox-token/core";
-import { formatIst } from "@upstox-token/core";
+import { formatIst, type SecretRedactor, scrubText } from "@upstox-token/core";
 import pino, { type Logger as PinoLogger } from "pino";
 import { daemonRedactor } from "./secret-scrub.js";
 
@@ -86,8 +85,9 @@ export function createLogger(options: CreateLoggerOptions = {}): DaemonLogger {
     level,
     base: { name: "upstox-token-daemon", pid: process.pid },
     redact: { paths: REDACTED_PATHS, censor: "***" },
-    // Field names cannot catch a secret inside a message (an Upstox error echoing the PIN): scrub each line.
-    hooks: { streamWrite: (line: string) => redactor.redact(line) },
+    // Field names cannot catch a secret inside a message (an Upstox error echoing the PIN or a token): scrub
+    // each line of the configured secrets and of anything shaped like a JWT, as every other output does.
+    hooks: { streamWrite: (line: string) => scrubText(line, redactor) },
     timestamp: pino.stdTimeFunctions.isoTime,
   };
   const destination = options.destination ?? 2;

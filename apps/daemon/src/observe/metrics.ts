@@ -177,6 +177,17 @@ export function createMetrics(
             })),
         },
         {
+          name: "upstox_token_sink_lagging",
+          help: "1 while the sink does not hold the account's newest token (the daemon retries it), else 0.",
+          type: "gauge",
+          samples: accounts.flatMap((a) =>
+            (a.sinks ?? []).map((sink) => ({
+              labels: { account: a.account, sink },
+              value: a.laggingSinks?.some((l) => l.sink === sink) ? 1 : 0,
+            })),
+          ),
+        },
+        {
           name: "upstox_token_last_success_timestamp_seconds",
           help: "Unix time of the account's last successful refresh; absent before the first one.",
           type: "gauge",

@@ -2,8 +2,8 @@ import {
   type BuiltinSinks,
   ConfigError,
   type ConfigProblem,
-  checkSinks,
   createSinkFromSpec,
+  failedSinkChecks,
   type Logger,
   SinkError,
   type TokenSink,
@@ -72,9 +72,12 @@ export class ConfiguredSinks {
     return [...new Set([...this.#shared, ...[...this.#perAccount.values()].flat()])];
   }
 
-  /** The start-up check (a throwaway write) of every sink, in parallel; throws the failures together. */
-  check(): Promise<void> {
-    return checkSinks(this.all(), "Fix the sink's target (path, permissions, server) and start again.");
+  /**
+   * The start-up check (a throwaway write) of every sink, in parallel: the sinks that failed it. Not fatal
+   * (a sink may come up after the daemon); the caller names them.
+   */
+  check(): Promise<{ sink: TokenSink; error: unknown }[]> {
+    return failedSinkChecks(this.all());
   }
 
   async close(): Promise<void> {

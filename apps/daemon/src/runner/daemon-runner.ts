@@ -1,39 +1,31 @@
 // Over 300 lines: the runner is one class whose methods share its state (limiter, engines, suspensions,
 // schedule); fleet mode adds two small seams to it (lockHeld, the PIN-step hook), which belong with that state.
 import {
-  AccountRefresher,
+  type AccountRefresher,
   asUpstoxError,
-  DEFAULT_LOCK_WAIT_MS,
-  loginForAccount,
-  type PinState,
   type RefreshOutcome,
   readNewest,
   TokenHolder,
   type TokenRecord,
   UpstoxTokenError,
-  verifyAccountToken,
 } from "@upstox-token/core/internal";
 import type { DaemonConfig, ResolvedAccount } from "../config/resolve-config.js";
-import { type AccountStatus, AccountStatusBook } from "../observe/account-status.js";
+import {
+  type AccountStatus,
+  AccountStatusBook,
+  type LaggingSinkStatus,
+  laggingSinkStatus,
+} from "../observe/account-status.js";
 import { DaemonEvents } from "../observe/event-bus.js";
+import { createAccountEngine } from "./account-engine.js";
+import type { AccountResult, CycleReason, RunSummary } from "./account-result.js";
 import { Limiter } from "./limiter.js";
+import { NextRuns } from "./next-run.js";
 import { QuietCollector } from "./quiet-collector.js";
 import { logRefreshEvent } from "./refresh-log.js";
 import { closeResources, type RunnerDeps, type RunnerResources } from "./resources.js";
-import { nextRunAt } from "./schedule.js";
 
-/** One account's cycle as the engine ended it, named; `suspended` when the runner did not start it. */
-export type AccountResult = { account: string } & (
-  | RefreshOutcome
-  | { result: "suspended"; error: UpstoxTokenError }
-);
-
-export type CycleReason = "catch-up" | "scheduled" | "manual";
-
-export interface RunSummary {
-  ok: boolean;
-  accounts: AccountResult[];
-}
+export type { AccountResult, CycleReason, RunSummary } from "./account-result.js";
 
 /**
  * Keeps every account's token fresh: catch-up at start, then the schedule; one refresh cycle per account at a
@@ -50,7 +42,11 @@ export class DaemonRunner {
   readonly #suspended = new Map<string, UpstoxTokenError>();
   /** One engine per account per config: its single-flight and its sinks' generations live across cycles. */
   #refreshers = new Map<string, AccountRefresher>();
+  /** Tokens the engines of the previous config held, for the new ones (a reload). */
+  readonly #carried = new Map<string, TokenRecord>();
   readonly #reasons = new Map<string, CycleReason>();
+  /** When each account's next cycle runs after one ended (the pre-login failures' backoff lives there). */
+  readonly #nextRuns = new NextRuns();
   readonly #abort = new AbortController();
   readonly #collector: QuietCollector;
   #resources: RunnerResources;
@@ -81,7 +77,16 @@ export class DaemonRunner {
   }
 
   status(): AccountStatus[] {
-    return this.#status.list(this.config.accounts.map((a) => a.name));
+    return this.#status.list(this.config.accounts.map((a) => a.name)).map((status) => ({
+      ...status,
+      sinks: this.sinkNames(status.account),
+      laggingSinks: this.laggingSinks(status.account),
+    }));
+  }
+
+  /** The account's sinks that do not hold its newest token yet (the engine is catching them up). */
+  laggingSinks(name: string): LaggingSinkStatus[] {
+    return (this.#refreshers.get(name)?.laggingSinks() ?? []).map(laggingSinkStatus);
   }
 
   /** Catch-up: every account without a token valid for the margin is refreshed now (bounded concurrency). */
@@ -95,9 +100,19 @@ export class DaemonRunner {
     };
   }
 
-  /** The newest stored record of an account (what the proxy injects). */
-  storedRecord(name: string): Promise<TokenRecord | null> {
-    return readNewest(this.#resources.sinks.for(name), name, this.#deps.logger);
+  /**
+   * The newest record of an account (what the proxy injects): stored, or held by the engine while no sink
+   * could store it yet.
+   */
+  async storedRecord(name: string): Promise<TokenRecord | null> {
+    const stored = await readNewest(this.#resources.sinks.for(name), name, this.#deps.logger);
+    const held = this.#refreshers.get(name)?.heldRecord() ?? null;
+    return held && (!stored || held.generation > stored.generation) ? held : stored;
+  }
+
+  /** The sinks whose check failed when the current config was loaded (--dry-run reports them). */
+  sinkCheckFailures(): { sink: string; message: string }[] {
+    return this.#resources.sinkCheckFailures;
   }
 
   /** Whether anyone (this process or another) holds the account's lock now; false when the lock cannot tell. */
@@ -180,6 +195,13 @@ export class DaemonRunner {
     const old = this.#resources;
     this.#resources = resources;
     this.#limiter = new Limiter(resources.config.concurrency);
+    // A token no sink could store yet survives the reload (the new engine writes it, no new login).
+    this.#carried.clear();
+    for (const [name, refresher] of this.#refreshers) {
+      const held = refresher.heldRecord();
+      if (held) this.#carried.set(name, held);
+      refresher.close();
+    }
     this.#refreshers = new Map();
     this.#suspended.clear();
     this.#status.retain(resources.config.accounts.map((a) => a.name));
@@ -195,22 +217,16 @@ export class DaemonRunner {
 
   async close(): Promise<void> {
     this.#collector.stop();
+    for (const refresher of this.#refreshers.values()) refresher.close();
     await closeResources(this.#resources);
   }
 
   #nextRun(account: ResolvedAccount, outcome: AccountResult): number | null {
-    const now = this.#deps.clock.now();
-    const cron = nextRunAt(account.schedule, account.name, now);
-    if (outcome.result === "aborted" || outcome.result === "suspended") return null;
-    if (outcome.result === "rate-limited" || outcome.result === "failed") {
-      if (this.#abort.signal.aborted) return null;
-      // A rate limit: exactly when Upstox allows it, never sooner (an earlier try would ask for another OTP).
-      if (outcome.result === "rate-limited") return outcome.retryAt;
-      if (outcome.permanent) return null;
-      const again = now + this.config.retry.afterFailureMs;
-      return cron === null ? again : Math.min(cron, again);
-    }
-    return cron;
+    return this.#nextRuns.after(account, outcome, {
+      now: this.#deps.clock.now(),
+      aborted: this.#abort.signal.aborted,
+      afterFailureMs: this.config.retry.afterFailureMs,
+    });
   }
 
   #scheduleAfter(account: ResolvedAccount, outcome: AccountResult): void {
@@ -236,38 +252,14 @@ export class DaemonRunner {
   #refresher(account: ResolvedAccount, resources: RunnerResources): AccountRefresher {
     let refresher = this.#refreshers.get(account.name);
     if (refresher) return refresher;
-    const { clock, logger } = this.#deps;
-    const signal = this.#abort.signal;
-    const loginDeps = {
-      fetch: resources.fetch,
-      now: () => clock.now(),
-      sleep: (ms: number) => this.#limiter.yieldWhile(() => this.#deps.sleep(ms, signal)),
-      logger,
-      signal,
-      onPinStep: async (state: PinState) => {
-        await this.#deps.pinStepFor?.(account.name)?.(state);
-      },
-    };
-    refresher = new AccountRefresher({
-      account: account.name,
-      sinks: resources.sinks.for(account.name),
-      lock: resources.lock,
-      lockWaitMs: DEFAULT_LOCK_WAIT_MS,
-      marginMs: resources.config.marginMs,
-      retry: resources.config.retry,
-      flow: account.flow,
-      login: () => loginForAccount(account, loginDeps),
-      fallbacks: account.fallback.map((flow) => ({
-        flow,
-        login: () => loginForAccount(account, loginDeps, flow),
-      })),
-      verifyToken: (record) => verifyAccountToken(account, record, loginDeps),
-      now: () => clock.now(),
-      sleep: (ms) => this.#limiter.yieldWhile(() => this.#deps.sleep(ms, signal)),
-      random: this.#deps.random,
-      // Cycles wait for a slot of the limiter inside the engine, so a call meanwhile joins them.
+    const { logger } = this.#deps;
+    refresher = createAccountEngine(account, resources, {
+      deps: this.#deps,
+      signal: this.#abort.signal,
+      // Backoff waits give the limiter's slot to another account; cycles wait for a slot inside the engine.
+      sleep: (ms) => this.#limiter.yieldWhile(() => this.#deps.sleep(ms, this.#abort.signal)),
       run: (cycle) => this.#limiter.run(cycle),
-      logger,
+      heldRecord: this.#carried.get(account.name) ?? null,
       onEvent: (event) => {
         // The status first (a listener or a health check reading it sees the event's effect), then the log
         // line, then the listeners: all hear the engine's event as it is.
@@ -277,6 +269,9 @@ export class DaemonRunner {
         this.events.emit(event);
       },
     });
+    // A token the previous engine held and no sink stored yet reaches the proxy through the holder too.
+    const held = refresher.heldRecord();
+    if (held) this.tokens.keep(held);
     this.#refreshers.set(account.name, refresher);
     return refresher;
   }

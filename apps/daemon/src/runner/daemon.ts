@@ -2,7 +2,7 @@ import type { BuiltinSinks, Logger, TokenHolder, TokenRecord } from "@upstox-tok
 import { silentLogger } from "@upstox-token/core";
 import { loadConfigFile } from "../config/load-config.js";
 import type { DaemonConfig } from "../config/resolve-config.js";
-import type { AccountStatus } from "../observe/account-status.js";
+import type { AccountStatus, LaggingSinkStatus } from "../observe/account-status.js";
 import type { DaemonEvents } from "../observe/event-bus.js";
 import { builtinSinks } from "./builtin-sinks.js";
 import { type Clock, sleepOn, systemClock } from "./clock.js";
@@ -62,6 +62,10 @@ export interface Daemon {
   storedRecord(account: string): Promise<TokenRecord | null>;
   /** The names of the sinks an account's token is written to (the status page). */
   sinkNames(account: string): string[];
+  /** The account's sinks that do not hold its newest token yet; the engine retries them (no new login). */
+  laggingSinks(account: string): LaggingSinkStatus[];
+  /** The sinks whose start-up check (a throwaway write) failed for the config in use; not fatal. */
+  sinkCheckFailures(): { sink: string; message: string }[];
   /** Re-reads the config; an invalid one leaves the daemon running on the old one. */
   reload(configPath?: string): Promise<ReloadResult>;
   /** Resolves when no refresh cycle is running (tests, and callers that want a quiet moment). */
@@ -74,7 +78,8 @@ export interface Daemon {
 
 /**
  * Validates the config, creates and checks every sink, then (unless `schedule: false`) catches up and follows
- * the schedule. Throws ConfigError (exit 2) or SinkError before anything runs.
+ * the schedule. Throws ConfigError (exit 2) before anything runs; a sink that cannot be written at start
+ * (Redis not up yet) is logged and caught up once the first token exists and it answers.
  */
 export async function startDaemon(options: StartDaemonOptions = {}): Promise<Daemon> {
   const logger = options.logger ?? silentLogger;
@@ -205,6 +210,8 @@ export async function startDaemon(options: StartDaemonOptions = {}): Promise<Dae
     status: () => runner.status(),
     storedRecord: (account: string) => runner.storedRecord(account),
     sinkNames: (account: string) => runner.sinkNames(account),
+    laggingSinks: (account: string) => runner.laggingSinks(account),
+    sinkCheckFailures: () => runner.sinkCheckFailures(),
     runOnce: (reason = "manual") => (fleet ? fleet.runDay() : runner.runAll(reason)),
     fleetState: async () => (fleet ? fleet.state() : null),
     refreshNow: (account, reason, refreshOptions) => runner.refreshNow(account, reason, refreshOptions),

@@ -46,6 +46,23 @@ export function logRefreshEvent(
       return;
     case "sink-failed":
       return;
+    case "sink-lagging":
+      // Loud when found lagging and every tenth retry after (a sink down for hours retries every minute).
+      logger[event.attempts % 10 === 0 ? "warn" : "debug"](
+        {
+          account,
+          sink: event.sink,
+          code: event.error.code,
+          err: event.error.message,
+          attempts: event.attempts,
+          nextTryAt: new Date(event.nextTryAt).toISOString(),
+        },
+        `sink ${event.sink} does not hold ${account}'s token; the daemon keeps it and retries the sink (no new login)`,
+      );
+      return;
+    case "sink-caught-up":
+      logger.info({ account, sink: event.sink }, `sink ${event.sink} caught up: it holds the token again`);
+      return;
     case "token-refused":
       logger.warn({ account, code: event.error.code }, "Upstox refused the stored token; logging in again");
       return;

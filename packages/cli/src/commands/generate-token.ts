@@ -10,7 +10,7 @@ export function registerGenerateToken(program: Command, action: ActionFactory): 
       .description("log in headlessly (mobile, TOTP, PIN) and print a new access token; --sink stores it"),
   ).action(
     action<DeliverOptions>(async (ctx, options) => {
-      const { loginWithTotp } = await ctx.core();
+      const { loginWithTotp, getProfile } = await ctx.core();
       const { deliverToken } = await import("../deliver-token.js");
       const config = await ctx.config();
       const deps = await ctx.flowDeps();
@@ -19,7 +19,12 @@ export function registerGenerateToken(program: Command, action: ActionFactory): 
       // Ctrl-C says whether the PIN reached Upstox (a second login after a sent PIN may count as a failure).
       const { withPinInterruptNote } = await import("../pin-interrupt.js");
       return withPinInterruptNote(ctx.out, (onPinState) =>
-        deliverToken(ctx, options, () => loginWithTotp(config, { ...deps, onPinStep: onPinState })),
+        deliverToken(ctx, options, () => loginWithTotp(config, { ...deps, onPinStep: onPinState }), {
+          flow: "totp",
+          verify: async (record) => {
+            await getProfile(config, record.accessToken, deps);
+          },
+        }),
       );
     }),
   );

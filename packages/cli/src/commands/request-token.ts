@@ -59,6 +59,12 @@ export function registerRequestToken(program: Command, action: ActionFactory): v
       const { deliverToken } = await import("../deliver-token.js");
       core.requireCredentials(config, ["clientId", "clientSecret"], "the access-token request");
       const json: Record<string, unknown> = {};
+      const expectedUserId =
+        options.userId ??
+        core.expectedDeliveryUser(
+          config.ucc,
+          core.userStateFor(core.defaultStateDir(await ctx.environment()), config),
+        );
       const { describeExpiry } = await import("../token-view.js");
       return deliverToken(
         ctx,
@@ -72,7 +78,8 @@ export function registerRequestToken(program: Command, action: ActionFactory): v
                 host: listen.host,
                 path: listen.path,
                 timeoutMs: options.timeout,
-                ...(options.userId ? { notifier: { expectedUserId: options.userId } } : {}),
+                // --user-id, else UPSTOX_UCC, else the user learnt from this account's first verified login.
+                ...(expectedUserId ? { notifier: { expectedUserId } } : {}),
                 onRequested: (request) => {
                   json.authorization_expiry = core.toIstIso(request.authorizationExpiry);
                   json.notifier_url = request.notifierUrl;

@@ -15,6 +15,8 @@ export function emulatorEnv(
     UPSTOX_CLIENT_ID: DEMO_APP.apiKey,
     UPSTOX_CLIENT_SECRET: DEMO_APP.apiSecret,
     UPSTOX_REDIRECT_URI: DEMO_APP.redirectUri,
+    // The test's own state folder (test/support/isolated-state.ts): refused PINs, rate limits, locks.
+    ...(process.env.UPSTOX_STATE_DIR ? { UPSTOX_STATE_DIR: process.env.UPSTOX_STATE_DIR } : {}),
     ...overrides,
   };
 }

@@ -24,7 +24,14 @@ export async function runBin(
 ): Promise<BinResult> {
   const child = Bun.spawn(["bun", BIN, ...args], {
     cwd: options.cwd ?? tempDir(),
-    env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", NO_COLOR: "1", ...options.env },
+    env: {
+      PATH: process.env.PATH ?? "",
+      HOME: process.env.HOME ?? "",
+      NO_COLOR: "1",
+      // The test's own state folder (test/support/isolated-state.ts), never the developer's.
+      ...(process.env.UPSTOX_STATE_DIR ? { UPSTOX_STATE_DIR: process.env.UPSTOX_STATE_DIR } : {}),
+      ...options.env,
+    },
     stdout: "pipe",
     stderr: "pipe",
     stdin: "ignore",
@@ -43,7 +50,14 @@ export async function runBin(
 export function spawnBin(args: string[], options: { env?: Record<string, string>; cwd?: string } = {}) {
   const child = Bun.spawn(["bun", BIN, ...args], {
     cwd: options.cwd ?? tempDir(),
-    env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", NO_COLOR: "1", ...options.env },
+    env: {
+      PATH: process.env.PATH ?? "",
+      HOME: process.env.HOME ?? "",
+      NO_COLOR: "1",
+      // The test's own state folder (test/support/isolated-state.ts), never the developer's.
+      ...(process.env.UPSTOX_STATE_DIR ? { UPSTOX_STATE_DIR: process.env.UPSTOX_STATE_DIR } : {}),
+      ...options.env,
+    },
     stdout: "pipe",
     stderr: "pipe",
     stdin: "ignore",

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { requireCredentials, type UpstoxConfig } from "../config.js";
 import { LoginCookieJar } from "../cookie-jar.js";
-import { isUpstoxTokenError, type PinState, UpstoxApiError } from "../errors.js";
+import { isUpstoxTokenError, type PinState, UpstoxApiError, unclassifiedLoginError } from "../errors.js";
 import type { HttpResponse } from "../http-client.js";
 import { newRequestId, serviceHeaders } from "../service-headers.js";
 import type { UpstoxToken } from "../token.js";
@@ -53,8 +53,13 @@ export async function loginWithTotp(config: UpstoxConfig, deps: FlowDeps = {}): 
   try {
     return await headlessLogin(config, deps, pin);
   } catch (error) {
-    if (isUpstoxTokenError(error)) error.pin = pin.state;
-    throw error;
+    if (isUpstoxTokenError(error)) {
+      error.pin = pin.state;
+      throw error;
+    }
+    // Not classified (a TypeError, a bug): before the PIN it changes nothing; after, it fails closed.
+    if (pin.state === "not-sent") throw error;
+    throw unclassifiedLoginError(error, pin.state);
   }
 }
 

@@ -1,6 +1,6 @@
 import type { AccountLock, LockHandle } from "../account-lock.js";
 import { defaultSleep } from "../backoff.js";
-import { UpstoxTokenError } from "../errors.js";
+import { UpstoxTokenError, unclassifiedLoginError } from "../errors.js";
 import { upstoxExpiryMs } from "../expiry.js";
 import { type Logger, silentLogger } from "../logger.js";
 import { isRecordUsable, type TokenRecord, toRecord } from "../record.js";
@@ -8,8 +8,10 @@ import type { TokenSink } from "../sink.js";
 import type { SinkOutcome } from "../sink-fanout.js";
 import type { UpstoxToken } from "../token.js";
 import type { RefreshEvent, RefreshListener } from "./events.js";
+import { type CatchUpPolicy, type LaggingSink, LaggingSinks } from "./lagging-sinks.js";
 import { allowsFallback, decideRetry, defaultRetryPolicy, type RetryPolicy } from "./retry-policy.js";
-import { AccountSinks, defaultSinkWriteRetry, noSinkStoredError, type StoredView } from "./sink-set.js";
+import { AccountSinks, defaultSinkWriteRetry, type StoredView } from "./sink-set.js";
+import { acceptNewToken } from "./token-acceptance.js";
 
 export interface AccountRefresherOptions {
   account: string;
@@ -30,6 +32,11 @@ export interface AccountRefresherOptions {
   run?: <T>(cycle: () => Promise<T>) => Promise<T>;
   /** Serialises refreshes of the account across processes (file lock) or machines (Redis lock). */
   lock?: AccountLock | undefined;
+  /**
+   * The lock's key. Default: the account's name. Shells pass the Upstox user's `userKey`, so two configs of one
+   * user serialise and two users never wait on each other, whatever their accounts are called.
+   */
+  lockKey?: string;
   /** How long to wait for another holder of the lock. Default 3 minutes. */
   lockWaitMs?: number;
   /** A stored token must stay valid this long to be served. Default 10 minutes. */
@@ -39,10 +46,23 @@ export interface AccountRefresherOptions {
   /** A sink write attempt that has not settled after this long counts as failed. Default 30 s. */
   sinkAttemptTimeoutMs?: number;
   /**
-   * true (default): a login whose token reached no sink is a failed, retryable attempt (a daemon has no one to
-   * hand the token to). false: the token is returned anyway with the failed outcomes (a CLI prints it).
+   * @deprecated No effect: a login whose token reached no sink is never a failed attempt (that would send the
+   * PIN again). The token is returned with the failed outcomes, held in memory and caught up into the sinks.
    */
   requireStored?: boolean;
+  /**
+   * A token an earlier engine for this account held (a reloaded config): kept and written to the sinks that
+   * lack it at the next cycle, instead of a new login.
+   */
+  heldRecord?: TokenRecord | null;
+  /** Catch-up of sinks that missed a token, and the read-back of those that have it (lagging-sinks.ts). */
+  catchUp?: Partial<CatchUpPolicy>;
+  /**
+   * Check a token just obtained before it is stored: a JWT whose `exp` is in the future, accepted by
+   * `verifyToken` (the profile call) when given. Otherwise the cycle fails (TOKEN_MALFORMED / TOKEN_REJECTED)
+   * and nothing is stored. Default false (callers whose logins return opaque tokens).
+   */
+  acceptNewTokens?: boolean;
   /** Asks Upstox whether a stored token still works (the profile call); throws INVALID_TOKEN if not. */
   verifyToken?: (record: TokenRecord) => Promise<void>;
   now?: () => number;
@@ -93,10 +113,51 @@ export class AccountRefresher {
   #lastGeneration = 0;
   /** The record the last verification found refused (so the re-read under the lock does not serve it). */
   #lastRefused: TokenRecord | null = null;
+  /** The newest token this process obtained or served: kept even when no sink could store it. */
+  #held: TokenRecord | null = null;
+  readonly #lagging: LaggingSinks;
 
   constructor(options: AccountRefresherOptions) {
     this.#o = options;
     this.#sinks = new AccountSinks(options.sinks, options.logger ?? silentLogger);
+    this.#lagging = new LaggingSinks(options.sinks, {
+      account: options.account,
+      ...(options.catchUp ? { policy: options.catchUp } : {}),
+      now: () => this.#now(),
+      ...(options.random ? { random: options.random } : {}),
+      logger: options.logger ?? silentLogger,
+      emit: (event) => this.#emit(event),
+    });
+    if (options.heldRecord) this.#keep(options.heldRecord);
+  }
+
+  /** The sinks that do not hold this process's newest token yet (being caught up), in config order. */
+  laggingSinks(): LaggingSink[] {
+    return this.#lagging.list();
+  }
+
+  /** The newest token this process holds, stored or not (a sink may still be catching up). */
+  heldRecord(): TokenRecord | null {
+    return this.#held;
+  }
+
+  /** Stops the catch-up loop (its timers never keep a process alive, but a shell that is done says so). */
+  close(): void {
+    this.#lagging.close();
+  }
+
+  #keep(record: TokenRecord | null): void {
+    if (record && this.#held && record.generation < this.#held.generation) return;
+    this.#held = record;
+    this.#lagging.hold(record);
+  }
+
+  /** What the sinks hold, with the token this process holds counted as one more copy. */
+  async #read(account: string): Promise<StoredView> {
+    const view = await this.#sinks.read(account);
+    const held = this.#held;
+    if (held && (!view.newest || held.generation > view.newest.generation)) return { ...view, newest: held };
+    return view;
   }
 
   get account(): string {
@@ -163,7 +224,7 @@ export class AccountRefresher {
     if (signal?.aborted) return { result: "aborted" };
     const force = request.mode === "force";
     // Without the lock first: most cycles find a valid token (another process, or a restart) and stop here.
-    const before = await this.#sinks.read(account);
+    const before = await this.#read(account);
     let refused = false;
     if (!force) {
       const served = await this.#serveIfUsable(before, request);
@@ -173,7 +234,7 @@ export class AccountRefresher {
     const handle = await this.#lock(signal);
     if (handle === "aborted") return { result: "aborted" };
     try {
-      const under = await this.#sinks.read(account);
+      const under = await this.#read(account);
       const newer = under.newest && under.newest.generation > (before.newest?.generation ?? 0);
       // A token Upstox just refused is not served again; only a newer one (another process's) is.
       if ((!force && !refused) || newer) {
@@ -222,6 +283,7 @@ export class AccountRefresher {
           return this.#serve(record, view);
         }
         this.#lastRefused = record;
+        if (record === this.#held) this.#keep(null);
         this.#emit({ type: "token-refused", account: this.#o.account, error, at: this.#now() });
         return null;
       }
@@ -236,11 +298,14 @@ export class AccountRefresher {
   }
 
   async #sync(record: TokenRecord, view: StoredView): Promise<void> {
-    const { synced, outcomes } = await this.#sinks.syncLagging(
-      record,
-      view,
-      this.#o.sinkRetry ?? defaultSinkWriteRetry,
+    this.#keep(record);
+    // Sinks already lagging are the catch-up loop's: a served token does not wait on them again.
+    const { synced, outcomes } = await this.#lagging.exclusive(() =>
+      this.#sinks.syncLagging(record, view, this.#o.sinkRetry ?? defaultSinkWriteRetry, (sink) =>
+        this.#lagging.isLagging(sink),
+      ),
     );
+    this.#lagging.report(record, outcomes);
     this.#reportSinkFailures(outcomes);
     if (synced.length > 0)
       this.#emit({ type: "synced", account: this.#o.account, record, sinks: synced, at: this.#now() });
@@ -250,10 +315,11 @@ export class AccountRefresher {
     const lock = this.#o.lock;
     if (!lock) return null;
     const account = this.#o.account;
+    const key = this.#o.lockKey ?? account;
     const waitMs = this.#o.lockWaitMs ?? DEFAULT_LOCK_WAIT_MS;
-    const free = await lock.acquire(account, { waitMs: 0 });
+    const free = await lock.acquire(key, { waitMs: 0 });
     if (free) return free;
-    const holder = await lock.holder?.(account).catch(() => null);
+    const holder = await lock.holder?.(key).catch(() => null);
     this.#emit({
       type: "waiting-for-lock",
       account,
@@ -261,7 +327,7 @@ export class AccountRefresher {
       since: holder?.since,
       at: this.#now(),
     });
-    const handle = await lock.acquire(account, { waitMs, ...(signal ? { signal } : {}) });
+    const handle = await lock.acquire(key, { waitMs, ...(signal ? { signal } : {}) });
     if (signal?.aborted) {
       await handle?.release().catch(() => {});
       return "aborted";
@@ -323,6 +389,13 @@ export class AccountRefresher {
       this.#emit({ type: "refreshing", account, attempt, at: this.#now() });
       try {
         const token = await login({ attempt, signal });
+        if (this.#o.acceptNewTokens)
+          await acceptNewToken(token, {
+            now: this.#now(),
+            ...(this.#o.verifyToken ? { verify: this.#o.verifyToken } : {}),
+            logger: this.#o.logger ?? silentLogger,
+            account,
+          });
         const generation = Math.max(
           this.#now(),
           (stored.newest?.generation ?? 0) + 1,
@@ -330,19 +403,23 @@ export class AccountRefresher {
         );
         this.#lastGeneration = generation;
         const record = toRecord(account, token, generation);
-        const outcomes = await this.#sinks.writeAll(
-          record,
-          this.#o.sinkRetry ?? defaultSinkWriteRetry,
-          this.#o.sinkAttemptTimeoutMs,
+        // From here the login is spent: a sink that fails is caught up later, never a reason to log in again.
+        this.#keep(record);
+        const outcomes = await this.#lagging.exclusive(() =>
+          this.#sinks.writeAll(
+            record,
+            this.#o.sinkRetry ?? defaultSinkWriteRetry,
+            this.#o.sinkAttemptTimeoutMs,
+          ),
         );
+        this.#lagging.report(record, outcomes);
         this.#reportSinkFailures(outcomes);
-        const storedNowhere = outcomes.length > 0 && outcomes.every((o) => !o.ok);
-        if (storedNowhere && this.#o.requireStored !== false) throw noSinkStoredError(outcomes);
         this.#emit({ type: "stored", account, record, loggedIn: true, attempts: attempt, at: this.#now() });
         return { result: "refreshed", record, loggedIn: true, attempts: attempt, sinks: outcomes };
       } catch (caught) {
-        const error = asUpstoxError(caught);
         if (signal?.aborted) return { result: "aborted" };
+        // Fail closed: a fault no flow classified may have come after the PIN left (no new login this cycle).
+        const error = caught instanceof UpstoxTokenError ? caught : unclassifiedLoginError(caught);
         const decision = decideRetry({
           error,
           attempt,

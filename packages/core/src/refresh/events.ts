@@ -34,6 +34,21 @@ export type RefreshEvent =
   | { type: "sink-failed"; account: string; sink: string; error: UpstoxTokenError; at: number }
   | { type: "token-refused"; account: string; error: UpstoxTokenError; at: number }
   | {
+      /** A sink missed the newest token (a failed write, or a read-back found it gone): it is retried. */
+      type: "sink-lagging";
+      account: string;
+      sink: string;
+      error: UpstoxTokenError;
+      /** The generation it is being caught up to. */
+      generation: number;
+      /** Catch-up attempts so far (0: just found lagging). */
+      attempts: number;
+      /** The next catch-up write, epoch ms. */
+      nextTryAt: number;
+      at: number;
+    }
+  | { type: "sink-caught-up"; account: string; sink: string; generation: number; at: number }
+  | {
       type: "failed";
       account: string;
       error: UpstoxTokenError;

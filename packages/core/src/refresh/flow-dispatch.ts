@@ -69,6 +69,8 @@ export async function loginForAccount(
   account: FlowAccount,
   deps: LoginDeps,
   flow: LoginFlow = account.flow,
+  /** The user a notifier delivery must belong to (the `ucc`, else the identity learnt earlier). */
+  pinned: { expectedUserId?: string | undefined } = {},
 ): Promise<UpstoxToken> {
   const flowDeps = flowDepsFor(account, deps);
   switch (flow) {
@@ -91,6 +93,7 @@ export async function loginForAccount(
           port: account.notifierPort,
           host: account.notifierHost,
           timeoutMs: account.loginTimeoutMs,
+          ...(pinned.expectedUserId ? { notifier: { expectedUserId: pinned.expectedUserId } } : {}),
           onRequested: (request) =>
             deps.logger.warn(
               {

@@ -7,6 +7,7 @@ import type { UpstoxTokenError } from "../errors.js";
  */
 export const PERMANENT_CODES: ReadonlySet<string> = new Set([
   "WRONG_PIN",
+  "PIN_REFUSED_BEFORE",
   "ACCOUNT_LOCKED",
   "BAD_CLIENT_CREDENTIALS",
   "REDIRECT_MISMATCH",
@@ -28,7 +29,12 @@ export const FALLBACK_CODES: ReadonlySet<string> = new Set([
 
 /** True when a cycle that ended with this error may go on with a fallback flow. */
 export function allowsFallback(error: UpstoxTokenError, outOfAttempts: boolean): boolean {
-  if (error.code === "WRONG_PIN" || error.code === "ACCOUNT_LOCKED" || error.code === "LOGIN_ABORTED")
+  if (
+    error.code === "WRONG_PIN" ||
+    error.code === "PIN_REFUSED_BEFORE" ||
+    error.code === "ACCOUNT_LOCKED" ||
+    error.code === "LOGIN_ABORTED"
+  )
     return false;
   return FALLBACK_CODES.has(error.code) || (outOfAttempts && error.retryable);
 }
@@ -68,6 +74,14 @@ export function decideRetry(ctx: RetryContext): RetryDecision {
   if (error.code === "LOGIN_ABORTED") return { action: "stop", permanent: false, reason: "aborted" };
   if (PERMANENT_CODES.has(error.code)) {
     return { action: "stop", permanent: true, reason: `${error.code} cannot be fixed by retrying` };
+  }
+  if (error.code === "UNCLASSIFIED") {
+    return {
+      action: "stop",
+      permanent: false,
+      reason:
+        "an unclassified fault during the login: the PIN's state is unknown, so no new login in this cycle",
+    };
   }
   // The PIN rule: another login would send the PIN again, allowed only if it was never sent or was accepted.
   if (error.pin !== undefined && error.pin !== "not-sent" && error.pin !== "accepted") {

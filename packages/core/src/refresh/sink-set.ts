@@ -60,14 +60,24 @@ export async function readNewest(
 }
 
 /**
+ * The start-up check itself: every sink's `check()` (a throwaway write) in parallel; the sinks that failed it.
+ * A shell that runs on when a sink is down (the daemon: the engine catches it up) names them; checkSinks throws.
+ */
+export async function failedSinkChecks(
+  sinks: readonly TokenSink[],
+): Promise<{ sink: TokenSink; error: unknown }[]> {
+  const results = await Promise.allSettled(sinks.map((sink) => sink.check?.()));
+  return results.flatMap((r, i) =>
+    r.status === "rejected" ? [{ sink: sinks[i]!, error: r.reason as unknown }] : [],
+  );
+}
+
+/**
  * The one start-up sink check: every sink's `check()` (a throwaway write) in parallel, before a login is spent;
  * the failures are thrown together as one SINK_CHECK_FAILED naming each sink, with every sink's own hint.
  */
 export async function checkSinks(sinks: readonly TokenSink[], hint: string): Promise<void> {
-  const results = await Promise.allSettled(sinks.map((sink) => sink.check?.()));
-  const failures = results.flatMap((r, i) =>
-    r.status === "rejected" ? [{ sink: sinks[i]!, error: r.reason as unknown }] : [],
-  );
+  const failures = await failedSinkChecks(sinks);
   const first = failures[0];
   if (!first) return;
   const lines = failures.map(({ sink, error }) => `  - ${sink.name}: ${errorText(error)}`).join("\n");
@@ -132,8 +142,10 @@ export class AccountSinks {
     record: TokenRecord,
     view: StoredView,
     retry: BackoffPolicy,
+    skip: (sink: TokenSink) => boolean = () => false,
   ): Promise<{ synced: string[]; outcomes: SinkOutcome[] }> {
     const behind = this.#sinks.filter((sink) => {
+      if (skip(sink)) return false;
       if (!sink.read) return record.generation > this.#seenGeneration;
       const held = view.held.get(sink);
       return !held || held.generation < record.generation;
@@ -143,21 +155,6 @@ export class AccountSinks {
     const outcomes = await writeToSinks(behind, record, { retry, logger: this.#logger });
     return { synced: outcomes.filter((o) => o.ok).map((o) => o.sink), outcomes };
   }
-}
-
-/** A login whose token reached no sink: the cycle counts it as a failed (retryable) attempt. */
-export function noSinkStoredError(outcomes: SinkOutcome[]): UpstoxTokenError {
-  const failed = outcomes.filter((o) => !o.ok);
-  return new SinkError(
-    "SINK_FAILED",
-    failed.map((o) => o.sink).join(", "),
-    "the new token could not be stored in any sink",
-    {
-      retryable: true,
-      hint: "Check the sinks (paths, permissions, servers).",
-      ...(failed[0] && !failed[0].ok ? { cause: failed[0].error } : {}),
-    },
-  );
 }
 
 function errorText(error: unknown): string {

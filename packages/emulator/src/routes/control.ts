@@ -111,6 +111,10 @@ export const controlRoutes: Route[] = [
     state.totpRejections = optionalNumber(bodyObject(ex).count, "count") ?? 1;
     return { totpRejections: state.totpRejections };
   }),
+  control("POST", "/__emulator/malformed-tokens", (ex, state) => {
+    state.malformedTokens = optionalNumber(bodyObject(ex).count, "count") ?? 1;
+    return { malformedTokens: state.malformedTokens };
+  }),
   control("GET", "/__emulator/service-paths", (_ex, state) => ({ paths: state.servicePaths.table() })),
   control("POST", "/__emulator/service-paths", (ex, state) => {
     const { retire, serve, table, style, restore } = bodyObject(ex);

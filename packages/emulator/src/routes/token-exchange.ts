@@ -30,5 +30,11 @@ export function handleTokenExchange(ex: HttpExchange, state: EmulatorState) {
 
   const access = mintAccessToken(state, user, app);
   const extended = extendedTokenFor(state, user, app, form.get("refresh_extended_token") === "true");
+  if (state.malformedTokens > 0) {
+    // A success envelope whose token is not a token (a misbehaving upstream): clients must store nothing.
+    state.malformedTokens--;
+    ex.json(200, { ...accountProfile(user), access_token: "not-a-jwt", extended_token: null });
+    return;
+  }
   ex.json(200, { ...accountProfile(user), access_token: access.token, extended_token: extended.token });
 }

@@ -99,6 +99,9 @@ export class AccountBoard {
         activity.refreshing = false;
         activity.failed = false;
         break;
+      case "sink-caught-up":
+        activity.sinks.set(event.sink, { ok: true, at: event.at, error: null });
+        break;
       case "sink-failed":
         this.#cycleSinkFailures.get(event.account)?.add(event.sink);
         activity.sinks.set(event.sink, { ok: false, at: event.at, error: event.error.message });

@@ -30,7 +30,13 @@ export interface AccountView {
   next_run_at: string | null;
   next_run_at_ms: number | null;
   last_error: (PublicError & { at: string }) | null;
-  sinks: { name: string; state: "ok" | "failed" | "unknown"; at: string | null; error: string | null }[];
+  sinks: {
+    name: string;
+    /** "lagging": it missed the newest token and the daemon is retrying it (no new login). */
+    state: "ok" | "failed" | "lagging" | "unknown";
+    at: string | null;
+    error: string | null;
+  }[];
 }
 
 export interface AccountsReport {
@@ -100,6 +106,15 @@ function accountView(status: AccountStatus, board: AccountBoard, flow: string, n
         : { ...publicError(status.lastError), at: toIstIso(status.lastError.at) },
     sinks: names.map((name) => {
       const s = activity.sinks.get(name);
+      const lagging = status.laggingSinks?.find((l) => l.sink === name);
+      if (lagging) {
+        return {
+          name,
+          state: "lagging" as const,
+          at: toIstIso(lagging.since),
+          error: `${maskTokens(lagging.error.message)} (retrying; next try ${toIstIso(lagging.nextTryAt)})`,
+        };
+      }
       return {
         name,
         state: s === undefined ? "unknown" : s.ok ? "ok" : "failed",

@@ -32,7 +32,7 @@ dt{color:var(--muted)}dd{margin:0;min-width:0;overflow-wrap:anywhere}
 .error.past b{color:var(--muted)}.label{font-weight:600}.hint{display:block;margin-top:4px;color:var(--muted)}
 .sinks{display:flex;flex-wrap:wrap;gap:6px;margin-top:10px}
 .sink{font-size:12px;padding:2px 8px;border-radius:6px;border:1px solid var(--line)}
-.sink.ok{color:var(--ok)}.sink.failed{color:var(--bad);border-color:var(--bad)}.sink.unknown{color:var(--muted)}
+.sink.ok{color:var(--ok)}.sink.failed{color:var(--bad);border-color:var(--bad)}.sink.unknown{color:var(--muted)}.sink.lagging{color:var(--bad);border-style:dashed;border-color:var(--bad)}
 footer{padding:0 20px 20px;color:var(--muted);font-size:13px}
 footer a{color:inherit}
 `;

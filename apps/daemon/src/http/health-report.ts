@@ -1,0 +1,58 @@
+import { toIstIso } from "@upstox-token/core";
+import type { AccountStatus } from "../observe/account-status.js";
+import { type PublicError, publicError } from "../observe/public-error.js";
+import type { FleetState } from "./fleet-status.js";
+
+/** /healthz's body: one row per account, never a token. */
+export interface AccountHealth {
+  account: string;
+  valid: boolean;
+  expires_at: string | null;
+  seconds_until_expiry: number | null;
+  last_refresh_at: string | null;
+  last_error: (PublicError & { at: string }) | null;
+  next_run_at: string | null;
+  /** Sinks that do not hold the token yet (the daemon retries them): not ok until they catch up. */
+  lagging_sinks: { sink: string; since: string; next_try_at: string; attempts: number; error: PublicError }[];
+}
+
+export interface HealthReport {
+  ok: boolean;
+  now: string;
+  accounts: AccountHealth[];
+  /** Fleet mode: the shared queue's state, as last read from Redis. */
+  fleet?: FleetState & { read_at: number | null };
+}
+
+const iso = (ms: number | null): string | null => (ms === null ? null : toIstIso(ms));
+
+/**
+ * Healthy while every account holds a token valid now and every sink holds it (a lagging sink is named).
+ * No accounts at all counts as healthy.
+ */
+export function healthReport(accounts: AccountStatus[], now: number): HealthReport {
+  const rows = accounts.map((a): AccountHealth => {
+    const valid = a.expiresAt !== null && a.expiresAt > now;
+    return {
+      account: a.account,
+      valid,
+      expires_at: iso(a.expiresAt),
+      seconds_until_expiry: a.expiresAt === null ? null : Math.max(0, Math.floor((a.expiresAt - now) / 1000)),
+      last_refresh_at: iso(a.lastRefreshAt),
+      last_error: a.lastError === null ? null : { ...publicError(a.lastError), at: toIstIso(a.lastError.at) },
+      next_run_at: iso(a.nextRunAt),
+      lagging_sinks: (a.laggingSinks ?? []).map((l) => ({
+        sink: l.sink,
+        since: toIstIso(l.since),
+        next_try_at: toIstIso(l.nextTryAt),
+        attempts: l.attempts,
+        error: publicError(l.error),
+      })),
+    };
+  });
+  return {
+    ok: rows.every((r) => r.valid && r.lagging_sinks.length === 0),
+    now: toIstIso(now),
+    accounts: rows,
+  };
+}
