@@ -49,6 +49,7 @@ export * from "./service-headers.js";
 export * from "./sink.js";
 export * from "./sink-fanout.js";
 export * from "./sink-loader.js";
+export * from "./state/last-refresh.js";
 export * from "./state/state-layout.js";
 export * from "./token.js";
 export * from "./totp.js";

@@ -17,7 +17,8 @@ export type AccountOutcome =
   | { account: string; result: "aborted" }
   | { account: string; result: "suspended"; error: UpstoxTokenError | null };
 
-export type CycleReason = "catch-up" | "scheduled" | "manual";
+/** Why a cycle runs: start-up catch-up, the schedule, a person (button, API), or the proxy's watchdog. */
+export type CycleReason = "catch-up" | "scheduled" | "manual" | "watchdog";
 
 export interface RunSummary {
   ok: boolean;

@@ -1,6 +1,8 @@
 import {
   AccountRefresher,
   asUpstoxError,
+  defaultStateDir,
+  type LastRefresh,
   readNewest,
   type TokenRecord,
   UpstoxTokenError,
@@ -16,6 +18,7 @@ import {
   toAccountOutcome,
 } from "./account-outcome.js";
 import { AccountStatusBook } from "./account-status.js";
+import { LastRefreshBook } from "./last-refresh-book.js";
 import { Limiter } from "./limiter.js";
 import { QuietCollector } from "./quiet-collector.js";
 import { renderRefreshEvent } from "./refresh-log.js";
@@ -40,6 +43,7 @@ export class DaemonRunner {
   readonly #reasons = new Map<string, CycleReason>();
   readonly #abort = new AbortController();
   readonly #collector: QuietCollector;
+  readonly #lastRefresh: LastRefreshBook;
   #resources: RunnerResources;
   #limiter: Limiter;
   #scheduler: { set(account: string, at: number | null): void; clear(): void } | null = null;
@@ -50,6 +54,7 @@ export class DaemonRunner {
     this.#limiter = new Limiter(resources.config.concurrency);
     this.#collector = new QuietCollector(deps.collectGarbage ? { collect: deps.collectGarbage } : {});
     this.#status.retain(resources.config.accounts.map((a) => a.name));
+    this.#lastRefresh = new LastRefreshBook(deps.stateDir ?? defaultStateDir(), this.events, deps.logger);
     this.events.onListenerError((error, event) =>
       deps.logger.warn({ event: event.type, err: String(error) }, "a daemon event listener failed"),
     );
@@ -87,6 +92,16 @@ export class DaemonRunner {
     return readNewest(this.#resources.sinks.for(name), name, this.#deps.logger);
   }
 
+  /** Reads the state folder's last refresh of every account (at start; a reload reads new ones). */
+  loadLastRefresh(): Promise<void> {
+    return this.#lastRefresh.load(this.config.accounts);
+  }
+
+  /** An account's last stored or served result, this run's or an earlier run's (the status page). */
+  lastRefresh(name: string): LastRefresh | null {
+    return this.#lastRefresh.get(name);
+  }
+
   /** The names of an account's sinks (the status page). */
   sinkNames(name: string): string[] {
     return this.#resources.sinks.for(name).map((sink) => sink.name);
@@ -94,11 +109,16 @@ export class DaemonRunner {
 
   /**
    * One engine cycle for one account, now, through the limiter (the proxy's watchdog calls this when Upstox
-   * refuses the token in use). `force` logs in even when a valid token is stored.
+   * refuses the token in use; the status page's button). `force` logs in even when a valid token is stored;
+   * `cause` is what the status page says about it (default "manual").
    */
-  refreshNow(name: string, reason: string, options: { force?: boolean } = {}): Promise<AccountOutcome> {
-    this.#deps.logger.info({ account: name, reason }, "refresh requested");
-    return this.runAccount(name, "manual", options);
+  refreshNow(
+    name: string,
+    reason: string,
+    options: { force?: boolean; cause?: "manual" | "watchdog" } = {},
+  ): Promise<AccountOutcome> {
+    this.#deps.logger.info({ account: name, reason, cause: options.cause ?? "manual" }, "refresh requested");
+    return this.runAccount(name, options.cause ?? "manual", options);
   }
 
   /** Runs one account's cycle unless one is already running for it (then joins that one). */
@@ -158,6 +178,7 @@ export class DaemonRunner {
     this.#suspended.clear();
     this.#status.retain(resources.config.accounts.map((a) => a.name));
     for (const status of this.status()) status.nextRunAt = null;
+    await this.#lastRefresh.load(resources.config.accounts);
     await closeResources(old);
   }
 
@@ -168,6 +189,7 @@ export class DaemonRunner {
 
   async close(): Promise<void> {
     this.#collector.stop();
+    await this.#lastRefresh.flushed();
     await closeResources(this.#resources);
   }
 
@@ -262,11 +284,16 @@ export class DaemonRunner {
     // The profile call once per account at start-up and after a reload: a token Upstox no longer accepts
     // (revoked, or invalidated by a static-IP change) is replaced instead of served until 03:30.
     const verifyStored = resources.config.verifyOnStart && reason === "catch-up";
+    this.#lastRefresh.startCycle(name);
     const outcome = await this.#refresher(account, resources).refresh({
       mode: force ? "force" : "serve-valid",
       verifyStored,
       signal,
     });
+    if (outcome.result === "served" || outcome.result === "refreshed") {
+      const sinkNames = resources.sinks.for(name).map((sink) => sink.name);
+      this.#lastRefresh.record(account, outcome, reason, sinkNames, clock.now());
+    }
     return toAccountOutcome(name, outcome, status, clock.now(), {
       logger: this.#deps.logger,
       events: this.events,

@@ -1,4 +1,4 @@
-import type { BuiltinSinks, Logger, TokenRecord } from "@upstox-token/core";
+import type { BuiltinSinks, LastRefresh, Logger, TokenRecord } from "@upstox-token/core";
 import { silentLogger } from "@upstox-token/core";
 import { loadConfigFile } from "../config/load-config.js";
 import type { DaemonConfig } from "../config/resolve-config.js";
@@ -35,6 +35,8 @@ export interface StartDaemonOptions {
   sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
   random?: () => number;
   builtins?: BuiltinSinks;
+  /** The state folder; default UPSTOX_STATE_DIR, else $XDG_STATE_HOME/upstox-token (core's defaultStateDir). */
+  stateDir?: string;
   /** How long stop() waits for logins in flight to end after aborting them. Default 5000 ms. */
   stopGraceMs?: number;
 }
@@ -52,7 +54,13 @@ export interface Daemon {
    * One engine cycle for one account now, through the limiter (joins a cycle already running for it).
    * `force` logs in even when a stored token looks valid (Upstox refused it, e.g. the proxy saw a 401).
    */
-  refreshNow(account: string, reason: string, options?: { force?: boolean }): Promise<AccountOutcome>;
+  refreshNow(
+    account: string,
+    reason: string,
+    options?: { force?: boolean; cause?: "manual" | "watchdog" },
+  ): Promise<AccountOutcome>;
+  /** The last stored or served result of an account, kept in the state folder across restarts. */
+  lastRefresh(account: string): LastRefresh | null;
   /** The start-up catch-up (scheduled mode); resolves once every account has had its first cycle. */
   readonly caughtUp: Promise<RunSummary> | null;
   /** The newest stored record of an account (holds its token; never log it): what the proxy injects. */
@@ -94,10 +102,12 @@ export async function startDaemon(options: StartDaemonOptions = {}): Promise<Dae
     random: options.random ?? Math.random,
     logger,
     builtins: options.builtins ?? builtinSinks,
+    ...(options.stateDir !== undefined ? { stateDir: options.stateDir } : {}),
   };
 
   const resources = await prepareResources(await load(configPath), deps);
   const runner = new DaemonRunner(resources, deps);
+  await runner.loadLastRefresh();
   const scheduler = new Scheduler({
     clock,
     onDue: (accounts) => {
@@ -165,6 +175,7 @@ export async function startDaemon(options: StartDaemonOptions = {}): Promise<Dae
     sinkNames: (account: string) => runner.sinkNames(account),
     runOnce: (reason = "manual") => runner.runAll(reason),
     refreshNow: (account, reason, refreshOptions) => runner.refreshNow(account, reason, refreshOptions),
+    lastRefresh: (account) => runner.lastRefresh(account),
     idle: async () => {
       await runner.settle();
     },

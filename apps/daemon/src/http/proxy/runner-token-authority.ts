@@ -7,7 +7,11 @@ import type { CurrentToken, RefreshNowResult, TokenAuthority } from "./token-aut
 export interface RunnerTokenSource {
   readonly events: DaemonEvents;
   storedRecord(account: string): Promise<TokenRecord | null>;
-  refreshNow(account: string, reason: string, options?: { force?: boolean }): Promise<AccountOutcome>;
+  refreshNow(
+    account: string,
+    reason: string,
+    options?: { force?: boolean; cause?: "manual" | "watchdog" },
+  ): Promise<AccountOutcome>;
 }
 
 const toCurrent = (record: TokenRecord): CurrentToken => ({
@@ -90,7 +94,7 @@ export class RunnerTokenAuthority implements TokenAuthority {
 
   async refreshNow(account: string, reason: string): Promise<RefreshNowResult> {
     // Forced: the stored token looks valid by its expiry, but Upstox refused it.
-    const outcome = await this.#source.refreshNow(account, reason, { force: true });
+    const outcome = await this.#source.refreshNow(account, reason, { force: true, cause: "watchdog" });
     if (outcome.result === "refreshed" || outcome.result === "skipped") {
       const token = await this.current(account, { reload: outcome.result === "skipped" });
       if (token) return { ok: true, token };
