@@ -17,6 +17,7 @@ import {
   tempDir,
   writeConfig,
 } from "./support/helpers.js";
+import { revokeAtEmulator } from "./support/proxied-daemon.js";
 
 let emulator: Emulator;
 const cleanups: (() => void | Promise<void>)[] = [];
@@ -140,6 +141,24 @@ describe("the status page tells the truth after a restart", () => {
       cause: "start-up",
     });
   });
+});
+
+test("a refresh the watchdog starts (Upstox refused the token) is shown with the cause watchdog", async () => {
+  const running = await start(folder());
+  await running.daemon.runOnce("catch-up");
+  const record = await running.daemon.storedRecord("main");
+  await revokeAtEmulator(emulator, record!.accessToken.reveal());
+  const report = await fetch(`${running.url}/v1/token/invalid`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: '{"account":"main"}',
+  });
+  expect(report.status).toBeLessThan(300);
+  await until(
+    "the watchdog's refresh",
+    async () => (await account(running.url)).last_refresh?.cause === "watchdog",
+  );
+  expect(running.daemon.lastRefresh("main")).toMatchObject({ cause: "watchdog", loggedIn: true });
 });
 
 describe("POST /v1/refresh: the page's button, CSRF-safe", () => {

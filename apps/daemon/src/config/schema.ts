@@ -208,7 +208,7 @@ export const statusServerSchema = z
       )
       .optional()
       .describe(
-        'Remote mode (the phone): the page is served at /s/<secret>/ to other machines. Use "${STATUS_SECRET}" and keep the value in the env file.',
+        `Remote mode (the phone): the page is served at /s/<secret>/ to other machines. Use "\${STATUS_SECRET}" and keep the value in the env file.`,
       ),
   })
   .describe(
