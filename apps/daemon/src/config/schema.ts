@@ -1,5 +1,6 @@
 import { credentialProblems, credentialsSchema } from "@upstox-token/core";
 import { z } from "zod";
+import { isLoopbackListen } from "./loopback-host.js";
 import { notificationsSchema } from "./notifications-schema.js";
 import { proxySchema, watchdogSchema } from "./proxy-config.js";
 
@@ -214,14 +215,6 @@ export const statusServerSchema = z
   .describe(
     "Optional HTTP status server: the status page (/), /v1/accounts, /healthz, /metrics, POST /v1/refresh, POST /v1/token/invalid.",
   );
-
-/** 127/8, ::1 and localhost: a status server there is reachable from this machine only. */
-export function isLoopbackListen(host: string): boolean {
-  const name = host.replace(/^\[|\]$/g, "").toLowerCase();
-  return (
-    name === "localhost" || name === "::1" || /^127\.\d+\.\d+\.\d+$/.test(name) || name === "::ffff:127.0.0.1"
-  );
-}
 
 export const daemonConfigSchema = z
   .strictObject({
