@@ -38,6 +38,14 @@ function childrenOf(pid: number): number[] {
   return found;
 }
 
+/** A failed test leaves nothing running: the launcher was started in its own process group. */
+function killGroup(leader: number | undefined): void {
+  if (leader === undefined) return;
+  try {
+    process.kill(-leader, "SIGKILL");
+  } catch {}
+}
+
 function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
@@ -105,8 +113,10 @@ test.skipIf(!NODE)(
   "node_modules/.bin/upstox-token-daemon under Node, handing over to Bun: HUP reloads, TERM leaves no process",
   async () => {
     const { dir, cleanup } = tempDir("daemon-launcher-");
+    let group: number | undefined;
     try {
       const { child, lines, exited } = startLinked(dir);
+      group = child.pid;
       const logged = (msg: string) => lines.some((l) => String(l.msg).includes(msg));
       await until('"new token stored"', () => logged("new token stored"));
       const launcher = child.pid!;
@@ -126,17 +136,21 @@ test.skipIf(!NODE)(
       expect(logged("stopping: no new logins")).toBe(true);
       await until("the Bun child to be gone", () => !alive(runtime!), 5_000);
     } finally {
+      killGroup(group);
       cleanup();
     }
   },
+  30_000,
 );
 
 test.skipIf(!NODE)(
   "a signal that ends the Bun child ends the launcher the same way (QUIT: 128 + 3, or the signal itself)",
   async () => {
     const { dir, cleanup } = tempDir("daemon-launcher-");
+    let group: number | undefined;
     try {
       const { child, lines, exited } = startLinked(dir);
+      group = child.pid;
       await until('"new token stored"', () => lines.some((l) => l.msg === "new token stored"));
       const [runtime] = childrenOf(child.pid!);
       process.kill(child.pid!, "SIGQUIT");
@@ -144,7 +158,9 @@ test.skipIf(!NODE)(
       expect(end.signal === "SIGQUIT" || end.code === 131).toBe(true);
       await until("the Bun child to be gone", () => !alive(runtime!), 5_000);
     } finally {
+      killGroup(group);
       cleanup();
     }
   },
+  30_000,
 );
