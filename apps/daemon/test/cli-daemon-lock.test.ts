@@ -2,7 +2,7 @@ import { afterAll, beforeAll, expect, test } from "bun:test";
 import { join } from "node:path";
 import { DEMO_APP, DEMO_USER, type Emulator, startEmulator } from "@upstox-token/emulator";
 import { validateConfig } from "../src/config/load-config.js";
-import type { DaemonEvent } from "../src/observe/events.js";
+import type { DaemonEvent } from "../src/observe/event-bus.js";
 import { startDaemon } from "../src/runner/daemon.js";
 import { accountEntry, demoAccount, loginCount, memoryLogger, tempDir } from "./support/helpers.js";
 
@@ -79,10 +79,8 @@ test("a CLI generate-token started while the daemon logs in the same account wai
     expect(stderr).toMatch(/waiting for account main's lock by pid \d+ on .+, held since \d{4}-/);
     const body = JSON.parse(stdout) as { access_token: string; logged_in_by?: string };
     expect(body.logged_in_by).toBe("another process");
-    const stored = events.find((e) => e.type === "refresh-succeeded");
-    expect(stored?.type === "refresh-succeeded" && stored.record.accessToken.reveal()).toBe(
-      body.access_token,
-    );
+    const stored = events.find((e) => e.type === "stored");
+    expect(stored?.type === "stored" && stored.record.accessToken.reveal()).toBe(body.access_token);
     // One login in all: the CLI waited for the daemon's and took its token.
     expect(loginCount(emulator)).toBe(1);
     expect(emulator.steps("otp-generate")).toHaveLength(1);

@@ -1,6 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { Secret, UpstoxTokenError } from "@upstox-token/core";
-import { type AccountStatus, DaemonEvents } from "../src/observe/events.js";
+import type { AccountStatus } from "../src/observe/account-status.js";
+import { DaemonEvents } from "../src/observe/event-bus.js";
 import { createMetrics, escapeLabelValue } from "../src/observe/metrics.js";
 
 const TOKEN = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJERU1PMDEifQ.c2VjcmV0LXNpZ25hdHVyZQ";
@@ -103,7 +104,7 @@ describe("createMetrics", () => {
     );
 
     events.emit({
-      type: "refresh-succeeded",
+      type: "stored",
       account: "alice",
       record: record("alice"),
       loggedIn: true,
@@ -111,7 +112,7 @@ describe("createMetrics", () => {
       at: NOW,
     });
     events.emit({
-      type: "refresh-succeeded",
+      type: "stored",
       account: "alice",
       record: record("alice"),
       loggedIn: true,
@@ -120,7 +121,7 @@ describe("createMetrics", () => {
     });
     // Re-reading another instance's token is not a login.
     events.emit({
-      type: "refresh-succeeded",
+      type: "stored",
       account: "alice",
       record: record("alice"),
       loggedIn: false,
@@ -129,27 +130,28 @@ describe("createMetrics", () => {
     });
     const wrongPin = new UpstoxTokenError("WRONG_PIN", "wrong PIN", { upstoxCode: "1017106" });
     events.emit({
-      type: "refresh-failed",
+      type: "failed",
       account: "bob",
       error: wrongPin,
       attempt: 1,
-      willRetry: false,
+      reason: "r",
+      permanent: true,
       at: NOW,
     });
     events.emit({
-      type: "refresh-failed",
+      type: "retrying",
       account: "bob",
       error: new UpstoxTokenError("TIMEOUT", "t"),
       attempt: 1,
-      willRetry: true,
+      delayMs: 1_000,
       at: NOW,
     });
     events.emit({
-      type: "refresh-failed",
+      type: "retrying",
       account: "bob",
       error: new UpstoxTokenError("TIMEOUT", "t"),
       attempt: 2,
-      willRetry: true,
+      delayMs: 1_000,
       at: NOW,
     });
     events.emit({
@@ -209,7 +211,7 @@ describe("createMetrics", () => {
     const odd = 'weird "name"\\with\nnewline';
     const metrics = createMetrics(events, () => []);
     events.emit({
-      type: "refresh-succeeded",
+      type: "stored",
       account: odd,
       record: record(odd),
       loggedIn: true,

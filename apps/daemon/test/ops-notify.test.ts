@@ -6,8 +6,8 @@ import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type Logger, Secret, UpstoxTokenError } from "@upstox-token/core";
-import { notificationsSchema } from "../src/config/notifications-schema.js";
-import { DaemonEvents } from "../src/observe/events.js";
+import { notificationsSchema } from "@upstox-token/core/daemon-config";
+import { DaemonEvents } from "../src/observe/event-bus.js";
 import { attachNotifications, type HookPayload } from "../src/observe/notify.js";
 
 const TOKEN = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJERU1PMDEifQ.c2VjcmV0LXNpZ25hdHVyZQ";
@@ -67,7 +67,7 @@ function recordingLogger() {
 
 function succeeded(account: string, loggedIn = true) {
   return {
-    type: "refresh-succeeded" as const,
+    type: "stored" as const,
     account,
     record: {
       account,
@@ -89,7 +89,9 @@ function failed(account: string, willRetry = false) {
     hint: "Check UPSTOX_PIN_CODE; never retried automatically.",
     upstoxCode: "1017106",
   });
-  return { type: "refresh-failed" as const, account, error, attempt: 1, willRetry, at: T0 };
+  return willRetry
+    ? { type: "retrying" as const, account, error, attempt: 1, delayMs: 1_000, at: T0 }
+    : { type: "failed" as const, account, error, attempt: 1, reason: "r", permanent: true, at: T0 };
 }
 
 const waitFor = async (check: () => boolean, ms = 5_000) => {

@@ -2,7 +2,8 @@ import { afterEach, describe, expect, test } from "bun:test";
 import { Agent, request } from "node:http";
 import { Secret, UpstoxTokenError } from "@upstox-token/core";
 import { type StatusServer, startStatusServer } from "../src/http/status-server.js";
-import { type AccountStatus, DaemonEvents } from "../src/observe/events.js";
+import type { AccountStatus } from "../src/observe/account-status.js";
+import { DaemonEvents } from "../src/observe/event-bus.js";
 import { createMetrics } from "../src/observe/metrics.js";
 
 const TOKEN = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJERU1PMDEifQ.c2VjcmV0LXNpZ25hdHVyZQ";
@@ -122,7 +123,7 @@ describe("startStatusServer", () => {
       () => T0,
     );
     events.emit({
-      type: "refresh-succeeded",
+      type: "stored",
       account: "alice",
       record: {
         account: "alice",

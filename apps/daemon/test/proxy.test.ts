@@ -242,7 +242,7 @@ for (const kind of ["bun", "node"] as const) {
         const proxied = await start({ login: false });
         const started = new Promise<void>((resolve) =>
           proxied.daemon.events.on((event) => {
-            if (event.type === "refresh-started") resolve();
+            if (event.type === "refreshing") resolve();
           }),
         );
         const cycle = proxied.daemon.runOnce();

@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { FileLock, msUntilNextTotpWindow, upstoxExpiryMs } from "@upstox-token/core";
 import { type Emulator, startEmulator } from "@upstox-token/emulator";
 import { validateConfig } from "../src/config/load-config.js";
-import type { DaemonEvent } from "../src/observe/events.js";
+import type { DaemonEvent } from "../src/observe/event-bus.js";
 import { attachNotifications } from "../src/observe/notify.js";
 import { type Daemon, startDaemon } from "../src/runner/daemon.js";
 import { startEmulatorMode } from "../src/runner/emulator-mode.js";
@@ -97,8 +97,11 @@ describe("catch-up at start (fake clock)", () => {
     clock = new FakeClock(ist("2026-11-23T10:00"));
     const third = await start({ config, clock, schedule: true });
     const day2b = await third.daemon.caughtUp!;
-    expect(day2b.accounts[0]).toMatchObject({ result: "skipped", expiresAt: ist("2026-11-24T03:30") });
-    expect(third.events.map((e) => e.type)).toContain("refresh-skipped");
+    expect(day2b.accounts[0]).toMatchObject({
+      result: "served",
+      record: { expiresAt: ist("2026-11-24T03:30") },
+    });
+    expect(third.events.map((e) => e.type)).toContain("served");
     expect(loginCount(emulator)).toBe(2);
     // …and its next run is the scheduled one after the 03:30 expiry.
     const next = third.daemon.status()[0]?.nextRunAt ?? 0;
@@ -112,7 +115,7 @@ describe("catch-up at start (fake clock)", () => {
     const { daemon, events } = await start({ config, clock, schedule: true });
     await daemon.caughtUp;
     await clock.advanceTo(ist("2026-11-26T12:00"), () => daemon.idle());
-    const runs = events.filter((e) => e.type === "refresh-started").map((e) => e.at);
+    const runs = events.filter((e) => e.type === "refreshing").map((e) => e.at);
     expect(runs).toHaveLength(4); // catch-up + 3 mornings
     const jitter = runs[1]! - ist("2026-11-24T03:35");
     expect(jitter).toBeGreaterThanOrEqual(0);
@@ -143,12 +146,11 @@ describe("failures", () => {
     const summary = await daemon.runOnce();
     expect(summary.ok).toBe(false);
     expect(summary.accounts.map((o) => o.result)).toEqual(["refreshed", "failed", "refreshed"]);
-    expect(summary.accounts[1]).toMatchObject({ attempts: 1, suspended: true, error: { code: "WRONG_PIN" } });
+    expect(summary.accounts[1]).toMatchObject({ attempts: 1, permanent: true, error: { code: "WRONG_PIN" } });
 
-    const failed = events.filter((e) => e.type === "refresh-failed");
-    console.log(JSON.stringify(events.map((e) => e.type)));
+    const failed = events.filter((e) => e.type === "failed");
     expect(failed).toHaveLength(1);
-    expect(failed[0]).toMatchObject({ account: b!.name, willRetry: false, attempt: 1 });
+    expect(failed[0]).toMatchObject({ account: b!.name, permanent: true, attempt: 1 });
     expect(emulator.steps("2fa").filter((e) => e.account === b!.mobile)).toHaveLength(1);
     expect(daemon.status()[1]?.lastError?.code).toBe("WRONG_PIN");
     const loud = logger.lines.find((l) => l.level === "error" && l.fields.account === b!.name);
@@ -186,7 +188,7 @@ describe("failures", () => {
     }
     const summary = await daemon.runOnce();
     expect(summary.accounts[0]).toMatchObject({ result: "refreshed", loggedIn: true, attempts: 4 });
-    const codes = events.flatMap((e) => (e.type === "refresh-failed" ? [e.error.code] : []));
+    const codes = events.flatMap((e) => (e.type === "retrying" ? [e.error.code] : []));
     expect(codes).toEqual(["TIMEOUT", "UPSTOX_API", "RATE_LIMITED"]);
     expect(delays).toHaveLength(3);
     for (const delay of delays) {
@@ -204,7 +206,7 @@ describe("failures", () => {
     });
     const { daemon } = await start({ config, schedule: false });
     const summary = await daemon.runOnce();
-    expect(summary.accounts[0]).toMatchObject({ result: "failed", attempts: 1, suspended: false });
+    expect(summary.accounts[0]).toMatchObject({ result: "failed", attempts: 1, permanent: false });
     expect(emulator.steps("2fa")).toHaveLength(1);
   });
 
@@ -229,7 +231,7 @@ describe("failures", () => {
     expect(summary.accounts[0]).toMatchObject({
       result: "failed",
       attempts: 1,
-      suspended: false,
+      permanent: false,
       error: { code: "WRONG_TOTP" },
     });
     expect(emulator.steps("otp-generate")).toHaveLength(1);
@@ -237,7 +239,7 @@ describe("failures", () => {
     expect(emulator.steps("2fa")).toHaveLength(0);
     // The second code is the next 30 s window's: the flow waited for it.
     expect(waits.some((ms) => ms >= 1_000 && ms <= 31_000)).toBe(true);
-    expect(events.filter((e) => e.type === "refresh-started")).toHaveLength(1);
+    expect(events.filter((e) => e.type === "refreshing")).toHaveLength(1);
   });
 
   test("one rejected TOTP then a good one: 1 generate, 2 verifies, 1 PIN, token stored", async () => {
@@ -284,9 +286,8 @@ describe("failures", () => {
     const first = await daemon.caughtUp!;
     const startedAt = ist("2026-11-23T09:00");
     expect(first.accounts[0]).toMatchObject({
-      result: "failed",
+      result: "rate-limited",
       attempts: 1,
-      suspended: false,
       retryAt: startedAt + 600_000,
       error: { code: "RATE_LIMITED" },
     });
@@ -314,7 +315,7 @@ describe("failures", () => {
     await first.daemon.stop();
 
     const again = await start({ config, schedule: true });
-    expect((await again.daemon.caughtUp!).accounts[0]?.result).toBe("skipped");
+    expect((await again.daemon.caughtUp!).accounts[0]?.result).toBe("served");
     await again.daemon.stop();
     expect(emulator.steps("profile")).toHaveLength(1);
     expect(loginCount(emulator)).toBe(1);
@@ -380,7 +381,7 @@ describe("the fallback chain", () => {
     expect(mode.emulator.steps("otp-generate")).toHaveLength(2);
     expect(mode.emulator.steps("token-request")).toHaveLength(1);
     expect(events.find((e) => e.type === "fallback")).toMatchObject({ from: "totp", to: "token-request" });
-    expect(events.some((e) => e.type === "refresh-failed" && !e.willRetry)).toBe(false);
+    expect(events.some((e) => e.type === "failed" || e.type === "rate-limited")).toBe(false);
     expect(readFileSync(marker, "utf8").trim()).toBe("fallback main totp>token-request");
     expect(logger.lines.some((l) => l.message?.includes("falling back to the token request"))).toBe(true);
   });
@@ -433,7 +434,7 @@ describe("the fallback chain", () => {
     expect(events.find((e) => e.type === "fallback")).toMatchObject({ from: "totp", to: "token-request" });
     expect(readFileSync(marker, "utf8").trim()).toBe("totp>token-request");
     // One headless attempt, refused as BLOCKED (never blamed on the credentials), then the fallback.
-    expect(events.filter((e) => e.type === "refresh-started")).toHaveLength(2);
+    expect(events.filter((e) => e.type === "refreshing")).toHaveLength(2);
     const fallback = events.find((e) => e.type === "fallback") as { error: { code: string; hint?: string } };
     expect(fallback.error.code).toBe("BLOCKED");
     expect(fallback.error.hint).not.toMatch(/UPSTOX_ENDPOINT_PROFILE|PIN|secret/);
@@ -448,7 +449,7 @@ describe("the fallback chain", () => {
     const { daemon, events } = await start({ config, schedule: false });
     expect((await daemon.runOnce()).accounts[0]).toMatchObject({
       result: "failed",
-      suspended: true,
+      permanent: true,
       error: { code: "WRONG_PIN" },
     });
     expect(events.some((e) => e.type === "fallback")).toBe(false);
@@ -491,7 +492,7 @@ describe("the account lock and refreshNow", () => {
     const { config } = configFor({ accounts: [accountEntry(emulator, demoAccount())] });
     const { daemon } = await start({ config, schedule: false });
     await daemon.runOnce();
-    expect(await daemon.refreshNow("demo", "test")).toMatchObject({ result: "skipped" });
+    expect(await daemon.refreshNow("demo", "test")).toMatchObject({ result: "served" });
     expect(await daemon.refreshNow("demo", "upstox refused the token", { force: true })).toMatchObject({
       result: "refreshed",
       loggedIn: true,

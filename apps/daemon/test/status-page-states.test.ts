@@ -3,7 +3,8 @@ import { Secret, type TokenRecord, UpstoxTokenError } from "@upstox-token/core";
 import { AccountBoard } from "../src/http/status-page/account-board.js";
 import { accountsReport } from "../src/http/status-page/account-view.js";
 import { renderStatusPage } from "../src/http/status-page/page-html.js";
-import { type AccountStatus, DaemonEvents } from "../src/observe/events.js";
+import type { AccountStatus } from "../src/observe/account-status.js";
+import { DaemonEvents } from "../src/observe/event-bus.js";
 
 const NOW = Date.parse("2026-11-24T02:45:00+05:30");
 const EXPIRY = Date.parse("2026-11-24T03:30:00+05:30");
@@ -40,39 +41,41 @@ describe("the status page's states", () => {
     const board = new AccountBoard(events, () => ["env:.env", "redis"]);
     const wrongPin = new UpstoxTokenError("WRONG_PIN", "wrong PIN", { hint: "fix the PIN" });
     const network = new UpstoxTokenError("NETWORK", "timed out", { retryable: true });
-    events.emit({ type: "refresh-started", account: "ok", attempt: 1, at: NOW });
+    events.emit({ type: "refreshing", account: "ok", attempt: 1, at: NOW });
     events.emit({ type: "sink-failed", account: "ok", sink: "redis", error: network, at: NOW });
     events.emit({
-      type: "refresh-succeeded",
+      type: "stored",
       account: "ok",
       record: record("ok"),
       loggedIn: true,
       attempts: 1,
       at: NOW,
     });
-    events.emit({ type: "refresh-started", account: "busy", attempt: 1, at: NOW });
+    events.emit({ type: "refreshing", account: "busy", attempt: 1, at: NOW });
     events.emit({
-      type: "refresh-failed",
+      type: "retrying",
       account: "busy",
       error: network,
       attempt: 1,
-      willRetry: true,
+      delayMs: 1_000,
       at: NOW,
     });
     events.emit({
-      type: "refresh-failed",
+      type: "failed",
       account: "down",
       error: network,
       attempt: 5,
-      willRetry: false,
+      reason: "r",
+      permanent: false,
       at: NOW,
     });
     events.emit({
-      type: "refresh-failed",
+      type: "failed",
       account: "pin",
       error: wrongPin,
       attempt: 1,
-      willRetry: false,
+      reason: "r",
+      permanent: true,
       at: NOW,
     });
     const failedStatus = { code: "NETWORK", message: "timed out", at: NOW };

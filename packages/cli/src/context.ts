@@ -22,8 +22,8 @@ export class CommandContext {
     this.out = out;
   }
 
-  core(): Promise<typeof import("@upstox-token/core")> {
-    return import("@upstox-token/core");
+  core(): Promise<typeof import("@upstox-token/core/internal")> {
+    return import("@upstox-token/core/internal");
   }
 
   async logger(): Promise<Logger> {

@@ -1,17 +1,15 @@
 import {
   AccountRefresher,
   type BackoffPolicy,
+  checkSinks,
   describeLockWait,
   FileLock,
-  isUpstoxTokenError,
   type RefreshEvent,
-  SinkError,
   type SinkOutcome,
   type TokenRecord,
-  type TokenSink,
   type UpstoxToken,
   UpstoxTokenError,
-} from "@upstox-token/core";
+} from "@upstox-token/core/internal";
 import type { CommandContext } from "./context.js";
 import { earlyMorningNote } from "./early-morning-note.js";
 import { ExitCode, type ExitCodeValue } from "./exit-codes.js";
@@ -52,7 +50,10 @@ export async function deliverToken(
   const { defaultLockDir } = await ctx.core();
   const lock = new FileLock({ dir: defaultLockDir(await ctx.baseEnv()), logger });
   try {
-    await Promise.all(sinks.map(checkSink));
+    await checkSinks(
+      sinks,
+      "Fix the sink target (path, permissions, server) and run again; no login was made.",
+    );
     const refresher = new AccountRefresher({
       account: options.account,
       sinks,
@@ -131,19 +132,5 @@ function renderEvent(ctx: CommandContext, event: RefreshEvent): void {
       return;
     default:
       return;
-  }
-}
-
-/** The start-up write check; a bad target fails here, before a login is spent. */
-async function checkSink(sink: TokenSink): Promise<void> {
-  try {
-    await sink.check?.();
-  } catch (error) {
-    if (isUpstoxTokenError(error)) throw error;
-    const message = error instanceof Error ? error.message : String(error);
-    throw new SinkError("SINK_CHECK_FAILED", sink.name, `${sink.name} is not writable: ${message}`, {
-      cause: error,
-      hint: "Fix the sink target (path, permissions, server) and run again; no login was made.",
-    });
   }
 }

@@ -1,6 +1,6 @@
+import { IST_OFFSET_MS } from "@upstox-token/core";
 import { formatIst, formatSpan } from "./time-format.js";
 
-const IST_OFFSET_MS = 5.5 * 3_600_000;
 const DAY_MS = 86_400_000;
 const CUTOFF_MS = 3.5 * 3_600_000;
 

@@ -1,8 +1,8 @@
-const IST_OFFSET_MS = 5.5 * 3_600_000;
+import { formatIst as formatIstIn } from "@upstox-token/core";
 
-/** "2026-11-23 03:30 IST". */
+/** "2026-11-23 03:30 IST" (core's formatter, to the minute). */
 export function formatIst(ms: number): string {
-  return `${new Date(ms + IST_OFFSET_MS).toISOString().slice(0, 16).replace("T", " ")} IST`;
+  return formatIstIn(ms, { seconds: false });
 }
 
 /** The machine's local time with its zone abbreviation, e.g. "2026-11-22 23:00 CET". */

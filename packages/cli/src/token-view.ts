@@ -5,7 +5,7 @@ import {
   toIstIso,
   type UpstoxProfile,
   type UpstoxToken,
-} from "@upstox-token/core";
+} from "@upstox-token/core/internal";
 import type { Output } from "./output.js";
 import { formatIst, formatLocal, formatRelative } from "./time-format.js";
 

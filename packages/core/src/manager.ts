@@ -4,9 +4,10 @@ import { DEFAULT_ACCOUNT } from "./default-account.js";
 import { UpstoxTokenError } from "./errors.js";
 import { type Logger, silentLogger } from "./logger.js";
 import { isRecordUsable, type TokenRecord } from "./record.js";
-import { AccountRefresher } from "./refresh/account-refresher.js";
+import { AccountRefresher, DEFAULT_LOCK_WAIT_MS, DEFAULT_MARGIN_MS } from "./refresh/account-refresher.js";
+import { readNewest, readSink } from "./refresh/sink-set.js";
 import type { TokenSink } from "./sink.js";
-import { defaultSinkRetry, readNewest, type SinkOutcome, writeToSinks } from "./sink-fanout.js";
+import { defaultSinkRetry, type SinkOutcome, writeToSinks } from "./sink-fanout.js";
 import type { UpstoxToken } from "./token.js";
 
 export interface TokenManagerOptions {
@@ -31,8 +32,6 @@ export interface RefreshResult {
   loggedIn: boolean;
   sinks: SinkOutcome[];
 }
-
-export const DEFAULT_MARGIN_MS = 10 * 60_000;
 
 /**
  * Hands out valid tokens: from the sinks when one is still valid (no HTTP at all), else from one login per
@@ -62,15 +61,6 @@ export class TokenManager {
     return this.#options.marginMs ?? DEFAULT_MARGIN_MS;
   }
 
-  async #readOne(sink: TokenSink, account: string): Promise<TokenRecord | null> {
-    try {
-      return (await sink.read!(account)) ?? null;
-    } catch (error) {
-      this.#logger.warn({ sink: sink.name, account, err: String(error) }, "sink read failed; ignoring it");
-      return null;
-    }
-  }
-
   /** The newest stored record across readable sinks, valid or not. */
   readStored(account: string): Promise<TokenRecord | null> {
     return readNewest(this.#options.sinks, account, this.#logger);
@@ -80,7 +70,7 @@ export class TokenManager {
   async getValidToken(account = DEFAULT_ACCOUNT): Promise<TokenRecord> {
     // The hot path of every consumer asking for its token: one readable sink, read directly.
     const only = this.#onlyReadable;
-    const stored = only ? await this.#readOne(only, account) : await this.readStored(account);
+    const stored = only ? await readSink(only, account, this.#logger) : await this.readStored(account);
     if (stored && isRecordUsable(stored, this.#now() + this.#marginMs)) return stored;
     return (await this.refresh(account)).record;
   }
@@ -114,7 +104,7 @@ export class TokenManager {
         sinks: o.sinks,
         login: () => o.login(account),
         lock: o.lock,
-        lockWaitMs: o.lockWaitMs ?? 180_000,
+        lockWaitMs: o.lockWaitMs ?? DEFAULT_LOCK_WAIT_MS,
         marginMs: this.#marginMs,
         // The login is never retried here: callers own retries (a repeated PIN counts toward a lock-out).
         retry: { attempts: 1, baseMs: 0, maxMs: 0 },

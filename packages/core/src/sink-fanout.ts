@@ -19,7 +19,7 @@ export interface FanoutOptions {
 
 export const defaultSinkRetry: BackoffPolicy = { attempts: 4, baseMs: 250, maxMs: 5_000 };
 
-function asSinkError(sink: TokenSink, error: unknown): UpstoxTokenError {
+export function asSinkError(sink: TokenSink, error: unknown): UpstoxTokenError {
   if (error instanceof UpstoxTokenError) return error;
   const message = error instanceof Error ? error.message : String(error);
   return new SinkError("SINK_FAILED", sink.name, `sink ${sink.name} failed: ${message}`, { cause: error });
@@ -74,27 +74,4 @@ function withinTime<T>(sink: TokenSink, work: Promise<T>, ms: number): Promise<T
  */
 export function writeToSinks(sinks: TokenSink[], record: TokenRecord, options: FanoutOptions) {
   return Promise.all(sinks.map((sink) => writeWithRetry(sink, record, options)));
-}
-
-/** The freshest record across the readable sinks (highest generation). A sink that fails to read is skipped. */
-export async function readNewest(sinks: TokenSink[], account: string, logger: Logger) {
-  const readOne = async (sink: TokenSink): Promise<TokenRecord | null> => {
-    try {
-      return (await sink.read!(account)) ?? null;
-    } catch (error) {
-      logger.warn(
-        { sink: sink.name, account, err: asSinkError(sink, error).message },
-        "sink read failed; ignoring it",
-      );
-      return null;
-    }
-  };
-  const readable = sinks.filter((s) => s.read);
-  // The common case, one readable sink, is the hot path of every consumer asking for its token.
-  if (readable.length === 1) return readOne(readable[0]!);
-  const results = await Promise.all(readable.map(readOne));
-  let newest: TokenRecord | null = null;
-  for (const record of results)
-    if (record && (!newest || record.generation > newest.generation)) newest = record;
-  return newest;
 }

@@ -185,7 +185,7 @@ describe("AccountRefresher", () => {
     );
     const a = refresher({ login: wrongPin.login });
     expect(await a.r.refresh()).toMatchObject({ result: "failed", permanent: true });
-    expect(a.events.at(-1)?.type).toBe("suspended");
+    expect(a.events.at(-1)).toMatchObject({ type: "failed", permanent: true });
     const wrongTotp = fails(
       new UpstoxTokenError("WRONG_TOTP", "bad code", { retryable: true, pin: "not-sent" }),
       9,
@@ -318,7 +318,7 @@ describe("AccountRefresher", () => {
     expect(await a.r.refresh()).toMatchObject({ result: "refreshed", loggedIn: true });
     expect(fallbackLogins).toBe(1);
     expect(a.events.find((e) => e.type === "fallback")).toMatchObject({ from: "totp", to: "token-request" });
-    expect(a.events.some((e) => e.type === "failed" || e.type === "suspended")).toBe(false);
+    expect(a.events.some((e) => e.type === "failed")).toBe(false);
 
     const flaky = fails(
       new UpstoxTokenError("NETWORK", "reset", { retryable: true, pin: "not-sent" }),
@@ -341,7 +341,7 @@ describe("AccountRefresher", () => {
     });
     expect(fallbackLogins).toBe(2);
     expect(c.events.some((e) => e.type === "fallback")).toBe(false);
-    expect(c.events.at(-1)?.type).toBe("suspended");
+    expect(c.events.at(-1)).toMatchObject({ type: "failed", permanent: true });
   });
 
   test("against the emulator: one rejected TOTP then a good one is one login (1 generate, 2 verifies, 1 PIN)", async () => {

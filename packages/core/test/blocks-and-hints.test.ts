@@ -8,7 +8,7 @@ import {
   isFirewallBlock,
   retryAfterMs,
   UpstoxTokenError,
-} from "../src/index.js";
+} from "../src/internal.js";
 import { readUpstoxResponse } from "../src/upstox-response.js";
 
 const CF_PAGE =

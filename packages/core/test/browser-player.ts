@@ -1,5 +1,5 @@
 import { DEMO_USER } from "@upstox-token/emulator";
-import { LoginCookieJar, serviceHeaders } from "../src/index.js";
+import { LoginCookieJar, serviceHeaders } from "../src/internal.js";
 import { authenticator } from "./authenticator.js";
 
 export interface BrowserRun {

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { type CallbackPage, renderCallbackPage } from "../src/index.js";
+import { type CallbackPage, renderCallbackPage } from "../src/internal.js";
 
 const success: CallbackPage = {
   outcome: "success",

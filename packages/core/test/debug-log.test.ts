@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from "bun:test";
 import { DEMO_APP, DEMO_USER, type Emulator, startEmulator } from "@upstox-token/emulator";
-import { getProfile, loginWithTotp, logout, redactUrl, type UpstoxTokenError } from "../src/index.js";
+import { getProfile, loginWithTotp, logout, redactUrl, type UpstoxTokenError } from "../src/internal.js";
 import { captureLogger, caught, demoConfig } from "./helpers.js";
 
 let emu: Emulator;

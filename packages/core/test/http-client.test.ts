@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { HttpClient, NetworkError, silentLogger } from "../src/index.js";
+import { HttpClient, NetworkError, silentLogger } from "../src/internal.js";
 
 let server: Server;
 let base: string;

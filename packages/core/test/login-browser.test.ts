@@ -10,7 +10,7 @@ import {
   Secret,
   type UpstoxConfig,
   type UpstoxTokenError,
-} from "../src/index.js";
+} from "../src/internal.js";
 import { rssMb, streamPost } from "./big-post.js";
 import { playBrowser } from "./browser-player.js";
 import { captureLogger, caught, demoConfig, freePort } from "./helpers.js";

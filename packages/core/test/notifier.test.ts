@@ -8,7 +8,7 @@ import {
   type UpstoxToken,
   type UpstoxTokenError,
   upstoxExpiryMs,
-} from "../src/index.js";
+} from "../src/internal.js";
 import { rssMb, streamPost } from "./big-post.js";
 import { captureLogger, caught, demoConfig } from "./helpers.js";
 

@@ -8,7 +8,7 @@ import {
   UnexpectedResponseError,
   UpstoxApiError,
   type UpstoxTokenError,
-} from "../src/index.js";
+} from "../src/internal.js";
 import { readUpstoxResponse } from "../src/upstox-response.js";
 
 const apiEnvelope = (code: string, message = "msg") => ({

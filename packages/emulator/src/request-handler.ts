@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { setTimeout as sleep } from "node:timers/promises";
+import { closeAfterAnswer, readNodeBody } from "@upstox-token/http-body";
 import { NOT_FOUND_HTML } from "./cloudflare-page.js";
 import type { EmulatorState } from "./emulator-state.js";
 import { sendApiError } from "./envelopes.js";
@@ -10,18 +11,6 @@ import type { FaultSpec, RequestLogEntry } from "./types.js";
 
 const MAX_BODY_BYTES = 1_000_000;
 const CONTROL_PREFIX = "/__emulator/";
-
-async function readBody(req: IncomingMessage): Promise<string> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    const buffer = typeof chunk === "string" ? Buffer.from(chunk) : (chunk as Buffer);
-    size += buffer.length;
-    if (size > MAX_BODY_BYTES) throw new RangeError("request body too large");
-    chunks.push(buffer);
-  }
-  return Buffer.concat(chunks).toString("utf8");
-}
 
 function answerWithFault(ex: HttpExchange, fault: FaultSpec): void {
   const body = fault.body ?? "";
@@ -51,13 +40,14 @@ export async function handleRequest(
   routes: readonly Route[],
 ): Promise<void> {
   const at = state.now();
-  let body = "";
-  try {
-    body = await readBody(req);
-  } catch {
-    res.writeHead(413).end();
+  // The project's one bounded-body reader: 400 on a malformed Content-Length, 413 past the cap.
+  const read = await readNodeBody(req, MAX_BODY_BYTES);
+  if (!read.ok) {
+    closeAfterAnswer(req, res);
+    res.writeHead(read.status, { connection: "close" }).end();
     return;
   }
+  const body = read.body.toString("utf8");
   // The emulator's clock, so a client can measure its skew against it (as against Upstox's Date header).
   res.setHeader("date", new Date(at).toUTCString());
   const ex = new HttpExchange(req, res, body);

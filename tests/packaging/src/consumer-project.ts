@@ -54,6 +54,14 @@ function systemNpmCafile(): string | undefined {
   return cafileMemo ?? undefined;
 }
 
+/** "upstox-token-http-body-0.1.0.tgz" → "@upstox-token/http-body" (bun pm pack's naming). */
+function tarballPackageName(tarball: string): string {
+  const file = tarball.split(/[\\/]/).at(-1) ?? tarball;
+  const name = /^upstox-token-(.+?)-\d+\.\d+\.\d+.*\.tgz$/.exec(file)?.[1];
+  if (!name) throw new Error(`not one of our tarballs: ${file}`);
+  return `@upstox-token/${name}`;
+}
+
 /**
  * A new project as a user starts one (a package.json, nothing else), the consumer examples copied in, and
  * only `tarballs` installed: by npm (on the given Node) or by `bun add`. Their third-party dependencies come
@@ -61,10 +69,14 @@ function systemNpmCafile(): string | undefined {
  */
 export async function createConsumerProject(dir: string, installer: Installer, tarballs: string[]) {
   mkdirSync(dir, { recursive: true });
-  await Bun.write(
-    join(dir, "package.json"),
-    `${JSON.stringify({ name: "consumer", version: "1.0.0", private: true, type: "module" }, null, 2)}\n`,
-  );
+  // `bun add` of tarballs does not resolve one tarball's dependency on another (core on http-body) without the
+  // registry: point our packages at their tarballs, as a user installing from tarballs would.
+  const overrides =
+    installer.kind === "bun"
+      ? Object.fromEntries(tarballs.map((t) => [tarballPackageName(t), `file:${t}`]))
+      : {};
+  const manifest = { name: "consumer", version: "1.0.0", private: true, type: "module", overrides };
+  await Bun.write(join(dir, "package.json"), `${JSON.stringify(manifest, null, 2)}\n`);
   for (const file of readdirSync(exampleDir).filter((f) => f.endsWith(".js"))) {
     copyFileSync(join(exampleDir, file), join(dir, file));
   }

@@ -30,8 +30,8 @@ export async function packTarballs(folder: string): Promise<PackedTarballs> {
 
 /** A tarball's dependencies on our own packages must be installed from tarballs too: nothing is published. */
 const RECIPES: { what: string; packages: string[] }[] = [
-  { what: "a library user with SQLite", packages: ["core", "sink-sqlite"] },
-  { what: "a library user with Redis", packages: ["core", "sink-redis"] },
+  { what: "a library user with SQLite", packages: ["core", "http-body", "sink-sqlite"] },
+  { what: "a library user with Redis", packages: ["core", "http-body", "sink-redis"] },
 ];
 
 /**

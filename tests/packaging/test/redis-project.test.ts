@@ -59,15 +59,20 @@ describe.each(installers)("Redis-only project (%s)", (label, installer) => {
   let firstGeneration = 0;
 
   test.skipIf(!installer)(
-    "installs only core + sink-redis from the tarballs, with no SQLite and no native code",
+    "installs only core (with http-body) + sink-redis from the tarballs, with no SQLite and no native code",
     async () => {
-      const tarballs = [packed.tarball("@upstox-token/core"), packed.tarball("@upstox-token/sink-redis")];
+      const tarballs = [
+        packed.tarball("@upstox-token/core"),
+        packed.tarball("@upstox-token/http-body"),
+        packed.tarball("@upstox-token/sink-redis"),
+      ];
       await createConsumerProject(dir(), installer!, tarballs);
       const report = inspectInstall(dir());
       console.log(`${label}: ${report.names.length} packages: ${report.names.join(" ")}`);
 
       expect(report.names.filter((n) => n.startsWith("@upstox-token/"))).toEqual([
         "@upstox-token/core",
+        "@upstox-token/http-body",
         "@upstox-token/sink-redis",
       ]);
       expect(report.names).toContain("ioredis");

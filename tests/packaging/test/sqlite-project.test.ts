@@ -50,15 +50,20 @@ describe.each(installers)("SQLite-only project (%s)", (label, installer) => {
   const dir = () => join(packed.root, `sqlite-${installer?.kind}`);
 
   test.skipIf(!installer)(
-    "installs only core + sink-sqlite from the tarballs, with no Redis code",
+    "installs only core (with http-body) + sink-sqlite from the tarballs, with no Redis code",
     async () => {
-      const tarballs = [packed.tarball("@upstox-token/core"), packed.tarball("@upstox-token/sink-sqlite")];
+      const tarballs = [
+        packed.tarball("@upstox-token/core"),
+        packed.tarball("@upstox-token/http-body"),
+        packed.tarball("@upstox-token/sink-sqlite"),
+      ];
       await createConsumerProject(dir(), installer!, tarballs);
       const report = inspectInstall(dir());
       console.log(`${label}: ${report.names.length} packages: ${report.names.join(" ")}`);
 
       expect(report.names.filter((n) => n.startsWith("@upstox-token/"))).toEqual([
         "@upstox-token/core",
+        "@upstox-token/http-body",
         "@upstox-token/sink-sqlite",
       ]);
       expect(report.names).toContain("better-sqlite3");

@@ -1,5 +1,5 @@
+import { daemonConfigSchema } from "@upstox-token/core/daemon-config";
 import { z } from "zod";
-import { daemonConfigSchema } from "./schema.js";
 
 /** The JSON Schema of the config file's input form (what a user writes), for editors. */
 export function configJsonSchema(): Record<string, unknown> {

@@ -2,11 +2,11 @@ import { existsSync, readFileSync, statSync } from "node:fs";
 import { dirname, extname, isAbsolute, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { ConfigError, type ConfigProblem, type Logger, Secret, silentLogger } from "@upstox-token/core";
+import { daemonConfigSchema } from "@upstox-token/core/daemon-config";
 import { configFileError, problemsFromZod } from "./config-problems.js";
 import { interpolateEnv } from "./interpolate.js";
 import { jsonErrorPosition } from "./json-error-position.js";
 import { type DaemonConfig, resolveDaemonConfig } from "./resolve-config.js";
-import { daemonConfigSchema } from "./schema.js";
 
 /** Looked for in the working directory, in this order, when no --config is given. */
 export const CONFIG_FILE_NAMES = [

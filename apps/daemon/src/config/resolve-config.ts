@@ -1,3 +1,5 @@
+// Over 300 lines: resolving a config is one pass (accounts, schedules, secret files, endpoint profiles) whose
+// steps share the file's error context (file, field, fix); split, each part would need that context passed in.
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import {
@@ -10,20 +12,22 @@ import {
   type SinkSpec,
   type UpstoxConfig,
 } from "@upstox-token/core";
-import { Cron } from "croner";
-import { configFileError } from "./config-problems.js";
-import type { NotificationsConfig } from "./notifications-schema.js";
-import { DEFAULT_WATCHDOG, type ProxyConfig, type WatchdogConfig } from "./proxy-config.js";
+import type { NotificationsConfig } from "@upstox-token/core/daemon-config";
 import {
   type AccountConfigParsed,
   type DaemonConfigParsed,
   DEFAULT_CRON,
   DEFAULT_JITTER_MS,
   DEFAULT_TIMEZONE,
+  DEFAULT_WATCHDOG,
   type LockConfig,
+  type ProxyConfig,
   type RetryConfig,
   type StatusServerConfig,
-} from "./schema.js";
+  type WatchdogConfig,
+} from "@upstox-token/core/daemon-config";
+import { Cron } from "croner";
+import { configFileError } from "./config-problems.js";
 import { cronZone, isTimeZone } from "./time-zone.js";
 
 export type LoginFlow = AccountConfigParsed["flow"];

@@ -1,5 +1,5 @@
 import { toIstIso } from "@upstox-token/core";
-import type { AccountStatus } from "../observe/events.js";
+import type { AccountStatus } from "../observe/account-status.js";
 import { type PublicError, publicError } from "../observe/public-error.js";
 
 export interface AccountHealth {

@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { closeAfterAnswer } from "./refuse-unread.js";
+import { closeAfterAnswer } from "@upstox-token/core/internal";
 
 /** How the status server answers: security headers on every answer, no caching, unread bodies closed. */
 export const SECURITY_HEADERS = {

@@ -1,10 +1,10 @@
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import type { AccountStatus } from "../observe/events.js";
+import { readNodeBody } from "@upstox-token/core/internal";
+import type { AccountStatus } from "../observe/account-status.js";
 import { PROMETHEUS_CONTENT_TYPE } from "../observe/metrics.js";
 import { maskTokens, type PublicError, publicError } from "../observe/public-error.js";
 import { type AccountHealth, type HealthReport, healthReport } from "./health-report.js";
-import { readBoundedBody } from "./proxy/bounded-body.js";
 import { type AccessPolicy, decideAccess, isLoopbackAddress, isLoopbackHost } from "./request-policy.js";
 import { csrfRefusal, newCsrfToken, routeRequest } from "./status-access.js";
 import { json, SECURITY_HEADERS, send } from "./status-answer.js";
@@ -176,7 +176,7 @@ async function readAccount(
   req: IncomingMessage,
   res: ServerResponse,
 ): Promise<{ account: string | undefined } | null> {
-  const body = await readBoundedBody(req, MAX_STATUS_BODY_BYTES);
+  const body = await readNodeBody(req, MAX_STATUS_BODY_BYTES);
   if (!body.ok) {
     send(req, res, body.status, "application/json", json({ error: body.error }));
     return null;

@@ -1,8 +1,8 @@
 import { createRequire } from "node:module";
 import type { SecretRedactor } from "@upstox-token/core";
+import { formatIst } from "@upstox-token/core";
 import pino, { type Logger as PinoLogger } from "pino";
 import { daemonRedactor } from "./secret-scrub.js";
-import { formatIst } from "./time-format.js";
 
 /** pino-pretty's stream factory. */
 type PinoPretty = typeof import("pino-pretty");

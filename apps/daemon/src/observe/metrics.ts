@@ -1,4 +1,5 @@
-import type { AccountStatus, DaemonEvents } from "./events.js";
+import type { AccountStatus } from "./account-status.js";
+import type { DaemonEvents } from "./event-bus.js";
 
 /**
  * Prometheus text exposition format 0.0.4, written by hand: five series do not earn a client library.
@@ -121,12 +122,15 @@ export function createMetrics(
 
   events.on((event) => {
     switch (event.type) {
-      case "refresh-succeeded":
+      case "stored":
         // A success that only re-read a token another instance stored is not a login.
         if (event.loggedIn) logins.inc({ account: event.account });
         else logins.touch({ account: event.account });
         break;
-      case "refresh-failed":
+      // Every failed attempt: one retried, and the one that ended the cycle.
+      case "retrying":
+      case "failed":
+      case "rate-limited":
         loginFailures.inc({ account: event.account, code: event.error.code });
         break;
       case "sink-failed":

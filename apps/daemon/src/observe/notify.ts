@@ -1,13 +1,13 @@
 import { type Logger, runHook, toIstIso } from "@upstox-token/core";
-import type { z } from "zod";
 import {
   DEFAULT_HOOK_TIMEOUT_MS,
   type HookSpec,
   type hooksSchema,
   type NotificationsConfig,
   notificationsSchema,
-} from "../config/notifications-schema.js";
-import type { DaemonEvent, DaemonEvents } from "./events.js";
+} from "@upstox-token/core/daemon-config";
+import type { z } from "zod";
+import type { DaemonEvent, DaemonEvents } from "./event-bus.js";
 import { maskTokens, type PublicError, publicError } from "./public-error.js";
 import { daemonRedactor } from "./secret-scrub.js";
 
@@ -43,25 +43,25 @@ export function hookPayload(
 ): { hook: "onRefresh" | "onFailure" | "onFallback"; payload: HookPayload } | null {
   const at = toIstIso(event.at);
   switch (event.type) {
-    case "refresh-succeeded":
+    case "stored":
       // Only a new token: a success that re-read another instance's token changed nothing.
       if (!event.loggedIn) return null;
       return {
         hook: "onRefresh",
         payload: {
-          event: event.type,
+          event: "refresh-succeeded",
           account: event.account,
           expires_at: toIstIso(event.record.expiresAt),
           at,
         },
       };
-    case "refresh-failed":
-      // Retries in progress are not news; the account giving up for this cycle is.
-      if (event.willRetry) return null;
+    // Retries in progress are not news; the account giving up for this cycle is.
+    case "failed":
+    case "rate-limited":
       return {
         hook: "onFailure",
         payload: {
-          event: event.type,
+          event: "refresh-failed",
           account: event.account,
           expires_at: null,
           at,

@@ -1,6 +1,6 @@
 import { isAbsolute, resolve } from "node:path";
 import { type AccountLock, FileLock, type Logger } from "@upstox-token/core";
-import type { LockConfig } from "../config/schema.js";
+import type { LockConfig } from "@upstox-token/core/daemon-config";
 
 /** The account lock the config asks for: Redis across machines, a file lock on one host (the default). */
 export async function createAccountLock(

@@ -1,32 +1,29 @@
 import {
   AccountRefresher,
   asUpstoxError,
+  DEFAULT_LOCK_WAIT_MS,
   defaultStateDir,
   type LastRefresh,
+  loginForAccount,
+  type RefreshOutcome,
   readNewest,
+  TokenHolder,
   type TokenRecord,
   UpstoxTokenError,
-} from "@upstox-token/core";
+  verifyAccountToken,
+} from "@upstox-token/core/internal";
 import type { DaemonConfig, ResolvedAccount } from "../config/resolve-config.js";
-import type { AccountStatus } from "../observe/events.js";
-import { DaemonEvents } from "../observe/events.js";
-import { loginForAccount, verifyStoredToken } from "./account-login.js";
-import {
-  type AccountOutcome,
-  type CycleReason,
-  type RunSummary,
-  toAccountOutcome,
-} from "./account-outcome.js";
-import { AccountStatusBook } from "./account-status.js";
+import { type AccountStatus, AccountStatusBook } from "../observe/account-status.js";
+import { DaemonEvents } from "../observe/event-bus.js";
+import type { AccountResult, CycleReason, RefreshNowOptions, RunSummary } from "./account-result.js";
 import { LastRefreshBook } from "./last-refresh-book.js";
 import { Limiter } from "./limiter.js";
+import { nextRunAfter } from "./next-run.js";
 import { QuietCollector } from "./quiet-collector.js";
-import { renderRefreshEvent } from "./refresh-log.js";
+import { logRefreshEvent } from "./refresh-log.js";
 import { closeResources, type RunnerDeps, type RunnerResources } from "./resources.js";
-import { nextRunAt } from "./schedule.js";
 
-/** How long a refresh waits for another daemon holding the account's lock. */
-const LOCK_WAIT_MS = 180_000;
+export type { AccountResult, CycleReason, RefreshNowOptions, RunSummary } from "./account-result.js";
 
 /**
  * Keeps every account's token fresh: catch-up at start, then the schedule; one refresh cycle per account at a
@@ -34,9 +31,12 @@ const LOCK_WAIT_MS = 180_000;
  */
 export class DaemonRunner {
   readonly events = new DaemonEvents();
+  /** Each account's newest token as the engine stored or served it: what the proxy and the watchdog read. */
+  readonly tokens = new TokenHolder();
   readonly #deps: RunnerDeps;
   readonly #status = new AccountStatusBook();
-  readonly #running = new Map<string, Promise<AccountOutcome>>();
+  /** The cycles this runner started, with their scheduling (for settle() and the quiet collector). */
+  readonly #running = new Set<Promise<AccountResult>>();
   readonly #suspended = new Map<string, UpstoxTokenError>();
   /** One engine per account per config: its single-flight and its sinks' generations live across cycles. */
   #refreshers = new Map<string, AccountRefresher>();
@@ -82,7 +82,7 @@ export class DaemonRunner {
       this.config.accounts.map((account) => this.runAccount(account.name, reason)),
     );
     return {
-      ok: outcomes.every((o) => o.result === "skipped" || o.result === "refreshed"),
+      ok: outcomes.every((o) => o.result === "served" || o.result === "refreshed"),
       accounts: outcomes,
     };
   }
@@ -102,6 +102,11 @@ export class DaemonRunner {
     return this.#lastRefresh.get(name);
   }
 
+  /** The engine's cycle in flight for the account (its single-flight), if one runs. */
+  inFlight(name: string): Promise<RefreshOutcome> | undefined {
+    return this.#refreshers.get(name)?.inFlight;
+  }
+
   /** The names of an account's sinks (the status page). */
   sinkNames(name: string): string[] {
     return this.#resources.sinks.for(name).map((sink) => sink.name);
@@ -112,50 +117,49 @@ export class DaemonRunner {
    * refuses the token in use; the status page's button). `force` logs in even when a valid token is stored;
    * `cause` is what the status page says about it (default "manual").
    */
-  refreshNow(
-    name: string,
-    reason: string,
-    options: { force?: boolean; cause?: "manual" | "watchdog" } = {},
-  ): Promise<AccountOutcome> {
+  refreshNow(name: string, reason: string, options: RefreshNowOptions = {}): Promise<AccountResult> {
     this.#deps.logger.info({ account: name, reason, cause: options.cause ?? "manual" }, "refresh requested");
     return this.runAccount(name, options.cause ?? "manual", options);
   }
 
-  /** Runs one account's cycle unless one is already running for it (then joins that one). */
-  runAccount(name: string, reason: CycleReason, options: { force?: boolean } = {}): Promise<AccountOutcome> {
-    const running = this.#running.get(name);
-    if (running) return running;
+  /**
+   * Runs one account's cycle through the limiter, unless the engine has one in flight for it (waiting for a slot
+   * or running): then joins that one. The engine's single-flight is the only one.
+   */
+  runAccount(name: string, reason: CycleReason, options: { force?: boolean } = {}): Promise<AccountResult> {
     const account = this.config.accounts.find((a) => a.name === name);
     if (!account) return Promise.resolve({ account: name, result: "aborted" });
+    const resources = this.#resources;
+    const joined = this.#refresher(account, resources).inFlight;
+    if (joined) return joined.then((outcome) => ({ account: name, ...outcome }));
     const suspendedBy = this.#suspended.get(name);
     if (suspendedBy) {
       return Promise.resolve({ account: name, result: "suspended", error: suspendedBy });
     }
-    const resources = this.#resources;
-    const cycle = this.#limiter
-      .run(() => this.#cycle(account, resources, reason, options.force ?? false))
-      .catch((error: unknown): AccountOutcome => {
+    const cycle: Promise<AccountResult> = this.#cycle(account, resources, reason, options.force ?? false)
+      .catch((error: unknown): AccountResult => {
         // A bug here must not kill the daemon: report it like a failed cycle.
         const wrapped = asUpstoxError(error);
         this.#deps.logger.error({ account: name, err: wrapped.message }, "refresh cycle crashed");
-        return { account: name, result: "failed", error: wrapped, attempts: 0, suspended: false };
+        const reason = "the refresh cycle crashed";
+        return { account: name, result: "failed", error: wrapped, attempts: 0, permanent: false, reason };
       })
       .then((outcome) => {
         this.#scheduleAfter(account, outcome);
         return outcome;
       })
       .finally(() => {
-        this.#running.delete(name);
+        this.#running.delete(cycle);
         if (this.#running.size === 0) this.#collector.quiet();
       });
-    this.#running.set(name, cycle);
+    this.#running.add(cycle);
     this.#collector.busy();
     return cycle;
   }
 
   /** Waits for the cycles in flight (after stop(), they end at their next abort point). */
   async settle(timeoutMs = Number.POSITIVE_INFINITY): Promise<boolean> {
-    const all = Promise.allSettled([...this.#running.values()]).then(() => true);
+    const all = Promise.allSettled([...this.#running]).then(() => true);
     if (!Number.isFinite(timeoutMs)) return all;
     let timer: ReturnType<typeof setTimeout> | undefined;
     const timeout = new Promise<boolean>((resolve) => {
@@ -177,6 +181,7 @@ export class DaemonRunner {
     this.#refreshers = new Map();
     this.#suspended.clear();
     this.#status.retain(resources.config.accounts.map((a) => a.name));
+    this.tokens.retain(resources.config.accounts.map((a) => a.name));
     for (const status of this.status()) status.nextRunAt = null;
     await this.#lastRefresh.load(resources.config.accounts);
     await closeResources(old);
@@ -193,23 +198,13 @@ export class DaemonRunner {
     await closeResources(this.#resources);
   }
 
-  #nextRun(account: ResolvedAccount, outcome: AccountOutcome): number | null {
-    const now = this.#deps.clock.now();
-    const cron = nextRunAt(account.schedule, account.name, now);
-    if (outcome.result === "aborted" || outcome.result === "suspended") return null;
-    if (outcome.result === "failed") {
-      if (outcome.suspended || this.#abort.signal.aborted) return null;
-      // A rate limit: exactly when Upstox allows it, never sooner (an earlier try would ask for another OTP).
-      if (outcome.retryAt !== undefined) return outcome.retryAt;
-      const again = now + this.config.retry.afterFailureMs;
-      return cron === null ? again : Math.min(cron, again);
-    }
-    return cron;
-  }
-
-  #scheduleAfter(account: ResolvedAccount, outcome: AccountOutcome): void {
+  #scheduleAfter(account: ResolvedAccount, outcome: AccountResult): void {
     if (!this.#scheduler || !this.config.accounts.includes(account)) return;
-    const at = this.#nextRun(account, outcome);
+    const at = nextRunAfter(account, outcome, {
+      now: this.#deps.clock.now(),
+      aborted: this.#abort.signal.aborted,
+      afterFailureMs: this.config.retry.afterFailureMs,
+    });
     const status = this.#status.ensure(account.name);
     status.nextRunAt = at;
     this.#scheduler.set(account.name, at);
@@ -243,7 +238,7 @@ export class DaemonRunner {
       account: account.name,
       sinks: resources.sinks.for(account.name),
       lock: resources.lock,
-      lockWaitMs: LOCK_WAIT_MS,
+      lockWaitMs: DEFAULT_LOCK_WAIT_MS,
       marginMs: resources.config.marginMs,
       retry: resources.config.retry,
       flow: account.flow,
@@ -252,18 +247,21 @@ export class DaemonRunner {
         flow,
         login: () => loginForAccount(account, loginDeps, flow),
       })),
-      verifyToken: (record) => verifyStoredToken(account, record, loginDeps),
+      verifyToken: (record) => verifyAccountToken(account, record, loginDeps),
       now: () => clock.now(),
       sleep: (ms) => this.#limiter.yieldWhile(() => this.#deps.sleep(ms, signal)),
       random: this.#deps.random,
+      // Cycles wait for a slot of the limiter inside the engine, so a call meanwhile joins them.
+      run: (cycle) => this.#limiter.run(cycle),
       logger,
-      onEvent: (event) =>
-        renderRefreshEvent(event, {
-          events: this.events,
-          logger,
-          reason: this.#reasons.get(account.name) ?? "",
-          flow: account.flow,
-        }),
+      onEvent: (event) => {
+        // The status first (a listener or a health check reading it sees the event's effect), then the log
+        // line, then the listeners: all hear the engine's event as it is.
+        this.#status.apply(event);
+        this.tokens.observe(event);
+        logRefreshEvent(event, { logger, reason: this.#reasons.get(account.name) ?? "", flow: account.flow });
+        this.events.emit(event);
+      },
     });
     this.#refreshers.set(account.name, refresher);
     return refresher;
@@ -274,12 +272,11 @@ export class DaemonRunner {
     resources: RunnerResources,
     reason: CycleReason,
     force: boolean,
-  ): Promise<AccountOutcome> {
-    const { clock } = this.#deps;
+  ): Promise<AccountResult> {
     const name = account.name;
     const signal = this.#abort.signal;
     if (signal.aborted) return { account: name, result: "aborted" };
-    const status = this.#status.ensure(name);
+    this.#status.ensure(name);
     this.#reasons.set(name, reason);
     // The profile call once per account at start-up and after a reload: a token Upstox no longer accepts
     // (revoked, or invalidated by a static-IP change) is replaced instead of served until 03:30.
@@ -290,20 +287,12 @@ export class DaemonRunner {
       verifyStored,
       signal,
     });
-    if (outcome.result === "served" || outcome.result === "refreshed") {
-      const sinkNames = resources.sinks.for(name).map((sink) => sink.name);
-      this.#lastRefresh.record(account, outcome, reason, sinkNames, clock.now());
+    this.#lastRefresh.record(account, outcome, reason, resources.sinks.for(name), this.#deps.clock.now());
+    if (outcome.result === "aborted") {
+      this.#deps.logger.warn({ account: name }, "refresh abandoned: shutting down");
     }
-    return toAccountOutcome(name, outcome, status, clock.now(), {
-      logger: this.#deps.logger,
-      events: this.events,
-      book: this.#status,
-      suspended: this.#suspended,
-    });
+    // The engine's verdict: a permanent failure stops the account until the config changes.
+    if (outcome.result === "failed" && outcome.permanent) this.#suspended.set(name, outcome.error);
+    return { account: name, ...outcome };
   }
 }
-
-export type { AccountOutcome, CycleReason, RunSummary } from "./account-outcome.js";
-export type { RunnerDeps, RunnerResources } from "./resources.js";
-export { closeResources, prepareResources } from "./resources.js";
-export { asUpstoxError };

@@ -1,18 +1,18 @@
-import type { BuiltinSinks, LastRefresh, Logger, TokenRecord } from "@upstox-token/core";
+import type { BuiltinSinks, LastRefresh, Logger, TokenHolder, TokenRecord } from "@upstox-token/core";
 import { silentLogger } from "@upstox-token/core";
 import { loadConfigFile } from "../config/load-config.js";
 import type { DaemonConfig } from "../config/resolve-config.js";
-import type { AccountStatus, DaemonEvents } from "../observe/events.js";
+import type { AccountStatus } from "../observe/account-status.js";
+import type { DaemonEvents } from "../observe/event-bus.js";
 import { builtinSinks } from "./builtin-sinks.js";
 import { type Clock, sleepOn, systemClock } from "./clock.js";
 import {
-  type AccountOutcome,
-  closeResources,
+  type AccountResult,
   DaemonRunner,
-  prepareResources,
-  type RunnerResources,
+  type RefreshNowOptions,
   type RunSummary,
 } from "./daemon-runner.js";
+import { closeResources, prepareResources, type RunnerResources } from "./resources.js";
 import { Scheduler } from "./scheduler.js";
 
 export interface StartDaemonOptions {
@@ -45,6 +45,10 @@ export type ReloadResult = { ok: true; config: DaemonConfig } | { ok: false; err
 
 export interface Daemon {
   readonly events: DaemonEvents;
+  /** Each account's newest token as the engine stored or served it (holds tokens: never log it). */
+  readonly tokens: TokenHolder;
+  /** The engine's cycle in flight for the account, if one runs. */
+  inFlight(account: string): Promise<unknown> | undefined;
   /** The config in use (changes on a successful reload). */
   readonly config: DaemonConfig;
   status(): AccountStatus[];
@@ -54,11 +58,7 @@ export interface Daemon {
    * One engine cycle for one account now, through the limiter (joins a cycle already running for it).
    * `force` logs in even when a stored token looks valid (Upstox refused it, e.g. the proxy saw a 401).
    */
-  refreshNow(
-    account: string,
-    reason: string,
-    options?: { force?: boolean; cause?: "manual" | "watchdog" },
-  ): Promise<AccountOutcome>;
+  refreshNow(account: string, reason: string, options?: RefreshNowOptions): Promise<AccountResult>;
   /** The last stored or served result of an account, kept in the state folder across restarts. */
   lastRefresh(account: string): LastRefresh | null;
   /** The start-up catch-up (scheduled mode); resolves once every account has had its first cycle. */
@@ -166,6 +166,8 @@ export async function startDaemon(options: StartDaemonOptions = {}): Promise<Dae
 
   return {
     events: runner.events,
+    tokens: runner.tokens,
+    inFlight: (account: string) => runner.inFlight(account),
     get config() {
       return runner.config;
     },
@@ -201,4 +203,4 @@ export async function startDaemon(options: StartDaemonOptions = {}): Promise<Dae
   };
 }
 
-export type { AccountOutcome, RunSummary };
+export type { AccountResult, RunSummary };

@@ -10,8 +10,8 @@ import {
   writeLastRefresh,
 } from "@upstox-token/core";
 import type { ResolvedAccount } from "../config/resolve-config.js";
-import type { DaemonEvents } from "../observe/events.js";
-import type { CycleReason } from "./account-outcome.js";
+import type { DaemonEvents } from "../observe/event-bus.js";
+import type { CycleReason } from "./account-result.js";
 
 /** The cause the status page shows, for the reason the runner started a cycle. */
 export function causeOf(reason: CycleReason): RefreshCause {
@@ -78,14 +78,19 @@ export class LastRefreshBook {
     return this.#byAccount.get(account) ?? null;
   }
 
-  /** Records a stored or served result: in memory at once (the page's next render), on disk in order. */
+  /**
+   * Records a stored or served result: in memory at once (the page's next render), on disk in order. Any other
+   * outcome leaves the last refresh as it was.
+   */
   record(
     account: ResolvedAccount,
-    outcome: Extract<RefreshOutcome, { result: "served" | "refreshed" }>,
+    outcome: RefreshOutcome,
     reason: CycleReason,
-    sinkNames: string[],
+    configured: readonly { name: string }[],
     now: number,
   ): void {
+    if (outcome.result !== "served" && outcome.result !== "refreshed") return;
+    const sinkNames = configured.map((sink) => sink.name);
     const previous = this.#byAccount.get(account.name);
     const record = outcome.record;
     const failures = this.#cycleFailures.get(account.name) ?? new Map<string, SinkState>();

@@ -1,9 +1,9 @@
 import type { AccountLock, BuiltinSinks, Logger } from "@upstox-token/core";
 import type { DaemonConfig } from "../config/resolve-config.js";
 import type { Clock } from "./clock.js";
+import { ConfiguredSinks } from "./configured-sinks.js";
 import { createAccountLock } from "./create-lock.js";
 import { pacedFetch } from "./paced-fetch.js";
-import { SinkSet } from "./sink-set.js";
 
 export interface RunnerDeps {
   clock: Clock;
@@ -22,13 +22,13 @@ export interface RunnerDeps {
 /** The resources built from one config: created (and checked) before a config is used, closed after. */
 export interface RunnerResources {
   config: DaemonConfig;
-  sinks: SinkSet;
+  sinks: ConfiguredSinks;
   lock: AccountLock;
   fetch: typeof fetch;
 }
 
 export async function prepareResources(config: DaemonConfig, deps: RunnerDeps): Promise<RunnerResources> {
-  const sinks = await SinkSet.create(config, { builtins: deps.builtins, logger: deps.logger });
+  const sinks = await ConfiguredSinks.create(config, { builtins: deps.builtins, logger: deps.logger });
   try {
     await sinks.check();
   } catch (error) {

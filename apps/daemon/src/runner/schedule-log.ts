@@ -1,7 +1,7 @@
 import type { Logger } from "@upstox-token/core";
+import { formatIst, formatLocal } from "@upstox-token/core";
 import type { DaemonConfig } from "../config/resolve-config.js";
-import type { DaemonEvents } from "../observe/events.js";
-import { formatIst, formatLocal } from "../observe/time-format.js";
+import type { DaemonEvents } from "../observe/event-bus.js";
 import { nextRunAt } from "./schedule.js";
 
 /** When the next run is, as an operator reads it: IST (the schedule's own zone) and the machine's time. */

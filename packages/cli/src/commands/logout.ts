@@ -35,7 +35,7 @@ export function registerLogout(program: Command, action: ActionFactory): void {
 async function logoutFromSinks(
   ctx: Parameters<Parameters<ActionFactory>[0]>[0],
   options: TokenSourceOptions,
-  core: typeof import("@upstox-token/core"),
+  core: typeof import("@upstox-token/core/internal"),
 ) {
   const { closeSinks, openSinks } = await import("../sink-setup.js");
   const logger = await ctx.logger();

@@ -1,4 +1,5 @@
 import { CONFIG_KEY_VARIABLES } from "@upstox-token/core";
+import type { DaemonConfigInput } from "@upstox-token/core/daemon-config";
 import { credentialFieldsFor, type InitAnswers, type InitSink } from "./init-answers.js";
 import { pathInside, urlHasCredentials } from "./sink-choice.js";
 
@@ -39,14 +40,22 @@ export function envValuesFor(answers: InitAnswers): Map<string, string> {
 
 const ref = (variable: string): string => `\${${variable}}`;
 
-/** The daemon config: every credential is a `${VAR}` reference to .env, so the file holds no secret. */
-export function daemonConfigFor(answers: InitAnswers): Record<string, unknown> {
+/**
+ * The daemon config: every credential is a `${VAR}` reference to .env, so the file holds no secret. Typed by the
+ * daemon's own schema (core's daemon-config, which the daemon validates with), so a field the daemon does not
+ * know cannot be written; a test parses the output with that schema.
+ */
+export function daemonConfigFor(answers: InitAnswers): DaemonConfigInput {
   const v = CONFIG_KEY_VARIABLES;
-  const credentials: Record<string, string> =
-    answers.flow === "totp" ? { mobile: ref(v.mobile), pin: ref(v.pin), totpSecret: ref(v.totpSecret) } : {};
-  credentials.clientId = ref(v.clientId);
-  credentials.clientSecret = ref(v.clientSecret);
-  credentials.redirectUri = ref(v.redirectUri);
+  const app = {
+    clientId: ref(v.clientId),
+    clientSecret: ref(v.clientSecret),
+    redirectUri: ref(v.redirectUri),
+  };
+  const credentials =
+    answers.flow === "totp"
+      ? { mobile: ref(v.mobile), pin: ref(v.pin), totpSecret: ref(v.totpSecret), ...app }
+      : app;
   const redisVariables = redisUrlVariables(answers.sinks);
   return {
     $schema: "./node_modules/@upstox-token/daemon/upstox-token.config.schema.json",

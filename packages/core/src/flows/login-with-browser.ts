@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import { closeAfterAnswer } from "@upstox-token/http-body";
 import { requireCredentials, type UpstoxConfig } from "../config.js";
 import { ConfigError, UpstoxApiError, UpstoxTokenError } from "../errors.js";
 import { silentLogger } from "../logger.js";
@@ -100,10 +101,10 @@ export async function loginWithBrowser(
 
     /** Answers without reading the request's body, and drops the connection once the answer is out. */
     const refuse = (req: IncomingMessage, res: ServerResponse, status: number, text: string) => {
+      // Whatever the client is still uploading is never read: the socket closes once the answer is out.
+      closeAfterAnswer(req, res);
       res.writeHead(status, { "content-type": "text/plain", connection: "close" });
       res.end(text);
-      // Whatever the client is still uploading is never read: cut the socket once the answer is sent.
-      res.once("finish", () => req.destroy());
     };
 
     const onCallback = async (req: IncomingMessage, res: ServerResponse) => {

@@ -1,7 +1,7 @@
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
+import { closeAfterAnswer, MAX_REQUEST_BODY_BYTES, readNodeBody, readWebBody } from "@upstox-token/http-body";
 import { z } from "zod";
-import { BodyTooLargeError, MAX_REQUEST_BODY_BYTES, readNodeBody, readWebBody } from "../bounded-body.js";
 import type { UpstoxConfig } from "../config.js";
 import { ConfigError, UpstoxTokenError } from "../errors.js";
 import { type Logger, silentLogger } from "../logger.js";
@@ -80,14 +80,17 @@ export function createNotifierHandler(options: NotifierHandlerOptions = {}): Not
 
   const handler = async (req: Request): Promise<Response> => {
     if (req.method !== "POST") return json(405, { status: "error", message: "POST only" });
+    const read = await readWebBody(req, MAX_REQUEST_BODY_BYTES);
+    if (!read.ok) {
+      if (read.status === 413) {
+        logger.warn({ limit: MAX_REQUEST_BODY_BYTES }, "notifier: oversized delivery refused");
+      }
+      return json(read.status, { status: "error", message: read.error });
+    }
     let body: unknown;
     try {
-      body = JSON.parse(await readWebBody(req));
-    } catch (error) {
-      if (error instanceof BodyTooLargeError) {
-        logger.warn({ limit: error.limit }, "notifier: oversized delivery refused");
-        return json(413, { status: "error", message: error.message });
-      }
+      body = JSON.parse(read.body.toString("utf8"));
+    } catch {
       return json(400, { status: "error", message: "body is not JSON" });
     }
     const parsed = notifierPayloadSchema.safeParse(body);
@@ -167,17 +170,17 @@ export function serveNotifier(options: ServeNotifierOptions): Promise<UpstoxToke
           return await sendWebResponse(res, json(404, { status: "error", message: "not found" }));
         if (req.method !== "POST")
           return await sendWebResponse(res, json(405, { status: "error", message: "POST only" }));
-        let body: Buffer;
-        try {
-          body = await readNodeBody(req, MAX_REQUEST_BODY_BYTES);
-        } catch (error) {
-          if (!(error instanceof BodyTooLargeError)) throw error;
-          logger.warn({ limit: error.limit }, "notifier: oversized delivery refused");
-          await sendWebResponse(res, json(413, { status: "error", message: error.message }));
-          // Stop the upload: what is still in flight is dropped, never buffered.
-          req.destroy();
+        const read = await readNodeBody(req, MAX_REQUEST_BODY_BYTES);
+        if (!read.ok) {
+          if (read.status === 413) {
+            logger.warn({ limit: MAX_REQUEST_BODY_BYTES }, "notifier: oversized delivery refused");
+          }
+          // Stop the upload once the answer is out: what is still in flight is dropped, never buffered.
+          closeAfterAnswer(req, res);
+          await sendWebResponse(res, json(read.status, { status: "error", message: read.error }));
           return;
         }
+        const body = read.body;
         const headers = new Headers();
         const type = req.headers["content-type"];
         if (typeof type === "string") headers.set("content-type", type);

@@ -23,6 +23,11 @@ export interface AccountRefresherOptions {
    * (blocked, endpoint gone, app version refused, out of attempts). Never after a wrong PIN or a locked account.
    */
   fallbacks?: readonly { flow: string; login: LoginAttempt }[];
+  /**
+   * Where a new cycle runs, e.g. a shell's concurrency limiter; default: at once. A call made while a cycle waits
+   * here joins it: the engine's single-flight covers the wait too, so a shell needs no guard of its own.
+   */
+  run?: <T>(cycle: () => Promise<T>) => Promise<T>;
   /** Serialises refreshes of the account across processes (file lock) or machines (Redis lock). */
   lock?: AccountLock | undefined;
   /** How long to wait for another holder of the lock. Default 3 minutes. */
@@ -71,8 +76,10 @@ export type RefreshOutcome =
   | { result: "rate-limited"; error: UpstoxTokenError; attempts: number; retryAt: number }
   | { result: "aborted" };
 
-const DEFAULT_MARGIN_MS = 10 * 60_000;
-const DEFAULT_LOCK_WAIT_MS = 180_000;
+/** A stored token must stay valid this long to be served (the one place for the margin's default). */
+export const DEFAULT_MARGIN_MS = 10 * 60_000;
+/** How long a refresh waits for another holder of the account's lock (the one place for it). */
+export const DEFAULT_LOCK_WAIT_MS = 180_000;
 
 /**
  * One account's refresh cycle: serve a valid stored token, else take the account's lock, log in with retries
@@ -100,8 +107,15 @@ export class AccountRefresher {
     return this.#sinks.sinks;
   }
 
+  /** The cycle in flight (the account's one single-flight), if one runs: a reader may wait for its token. */
+  get inFlight(): Promise<RefreshOutcome> | undefined {
+    return this.#inflight;
+  }
+
   refresh(request: RefreshRequest = {}): Promise<RefreshOutcome> {
-    this.#inflight ??= this.#guardedCycle(request).finally(() => {
+    this.#inflight ??= (
+      this.#o.run ? this.#o.run(() => this.#guardedCycle(request)) : this.#guardedCycle(request)
+    ).finally(() => {
       this.#inflight = undefined;
     });
     return this.#inflight;
@@ -130,7 +144,15 @@ export class AccountRefresher {
       if (request.signal?.aborted) return { result: "aborted" };
       const error = asUpstoxError(caught);
       const reason = `${error.code} before the login`;
-      this.#emit({ type: "failed", account: this.#o.account, error, attempt: 0, reason, at: this.#now() });
+      this.#emit({
+        type: "failed",
+        account: this.#o.account,
+        error,
+        attempt: 0,
+        reason,
+        permanent: false,
+        at: this.#now(),
+      });
       return { result: "failed", error, attempts: 0, permanent: false, reason };
     }
   }
@@ -171,6 +193,14 @@ export class AccountRefresher {
   }
 
   #fromOther(record: TokenRecord): RefreshOutcome {
+    this.#emit({
+      type: "stored",
+      account: this.#o.account,
+      record,
+      loggedIn: false,
+      attempts: 0,
+      at: this.#now(),
+    });
     return { result: "refreshed", record, loggedIn: false, attempts: 0, sinks: [] };
   }
 
@@ -274,8 +304,8 @@ export class AccountRefresher {
     const { fallback: _ignored, ...failed } = outcome;
     const { error, attempts: attempt, reason } = failed;
     const account = this.#o.account;
-    if (failed.permanent) this.#emit({ type: "suspended", account, error, attempt, reason, at: this.#now() });
-    else this.#emit({ type: "failed", account, error, attempt, reason, at: this.#now() });
+    const permanent = failed.permanent;
+    this.#emit({ type: "failed", account, error, attempt, reason, permanent, at: this.#now() });
     return failed;
   }
 

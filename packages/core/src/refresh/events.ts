@@ -25,6 +25,10 @@ export type RefreshEvent =
       at: number;
     }
   | { type: "served"; account: string; record: TokenRecord; at: number }
+  /**
+   * A new token is in the sinks: this process logged in (`loggedIn`), or another process stored it while this
+   * one waited for the lock (`loggedIn: false`, `attempts: 0`).
+   */
   | { type: "stored"; account: string; record: TokenRecord; loggedIn: boolean; attempts: number; at: number }
   | { type: "synced"; account: string; record: TokenRecord; sinks: string[]; at: number }
   | { type: "sink-failed"; account: string; sink: string; error: UpstoxTokenError; at: number }
@@ -36,6 +40,11 @@ export type RefreshEvent =
       attempt: number;
       /** Why the cycle stopped here. */
       reason: string;
+      /**
+       * The engine's verdict (retry-policy's PERMANENT_CODES): only a change of config can fix it, so a shell
+       * that runs every day stops the account and asks for attention.
+       */
+      permanent: boolean;
       at: number;
     }
   | {
@@ -46,14 +55,6 @@ export type RefreshEvent =
       /** The flow now run, e.g. "token-request". */
       to: string;
       error: UpstoxTokenError;
-      at: number;
-    }
-  | {
-      type: "suspended";
-      account: string;
-      error: UpstoxTokenError;
-      attempt: number;
-      reason: string;
       at: number;
     }
   | {

@@ -1,34 +1,8 @@
 import type { IncomingHttpHeaders } from "node:http";
-import type { Logger } from "@upstox-token/core";
-import type { BodyResult } from "./bounded-body.js";
+import { type Logger, readWebBody } from "@upstox-token/core/internal";
 import type { AfterReply, Listener, ReplyHandler } from "./node-listener.js";
 import type { ProxyExchange, ProxyReply } from "./proxy-exchange.js";
 import { downstreamHeaders } from "./upstream-request.js";
-
-/** A request body read with a cap: a declared length over it is refused unread, a stream at the cap. */
-async function readCapped(request: Request, maxBytes: number): Promise<BodyResult> {
-  const declared = request.headers.get("content-length");
-  if (declared !== null) {
-    if (!/^\d+$/.test(declared)) return { ok: false, status: 400, error: "bad Content-Length" };
-    if (Number(declared) > maxBytes)
-      return { ok: false, status: 413, error: `request body larger than ${maxBytes} bytes` };
-  }
-  if (!request.body) return { ok: true, body: Buffer.alloc(0) };
-  const reader = request.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const next = await reader.read().catch(() => undefined);
-    if (!next) return { ok: false, status: 400, error: "the request body was cut off" };
-    if (next.done) return { ok: true, body: Buffer.concat(chunks) };
-    size += next.value.length;
-    if (size > maxBytes) {
-      await reader.cancel().catch(() => {});
-      return { ok: false, status: 413, error: `request body larger than ${maxBytes} bytes` };
-    }
-    chunks.push(next.value);
-  }
-}
 
 function toHeaders(record: Record<string, string | string[]>): Headers {
   const headers = new Headers();
@@ -112,7 +86,7 @@ export async function listenBunServe(
         target: `${url.pathname}${url.search}`,
         headers,
         remoteAddress: bun.requestIP(request)?.address,
-        readBody: (max) => readCapped(request, max),
+        readBody: (max) => readWebBody(request, max),
       };
       try {
         const reply = await handle(ex);

@@ -1,8 +1,6 @@
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import type { Logger } from "@upstox-token/core";
-import { closeAfterAnswer } from "../refuse-unread.js";
-import { readBoundedBody } from "./bounded-body.js";
+import { closeAfterAnswer, type Logger, readNodeBody } from "@upstox-token/core/internal";
 import { sendProxied } from "./proxied-answer.js";
 import type { ProxyExchange, ProxyReply } from "./proxy-exchange.js";
 
@@ -45,7 +43,7 @@ export async function listenNodeHttp(
       target: req.url ?? "/",
       headers: req.headers,
       remoteAddress: req.socket.remoteAddress,
-      readBody: (max) => readBoundedBody(req, max),
+      readBody: (max) => readNodeBody(req, max),
     };
     handle(ex)
       .then(async (reply) => {

@@ -1,5 +1,5 @@
 import type { IncomingHttpHeaders } from "node:http";
-import type { BodyResult } from "./bounded-body.js";
+import type { BodyResult } from "@upstox-token/core/internal";
 import type { UpstreamAnswer } from "./upstream-request.js";
 
 /** One request as the proxy's logic sees it, whichever HTTP server received it. */

@@ -1,5 +1,5 @@
-import type { Logger } from "@upstox-token/core";
-import type { ProxyConfig } from "../../config/proxy-config.js";
+import type { ProxyConfig } from "@upstox-token/core/daemon-config";
+import { type Logger, readAtMost } from "@upstox-token/core/internal";
 import { type AccessPolicy, decideAccess } from "../request-policy.js";
 import { isInvalidTokenBody } from "./proxied-answer.js";
 import type { ProxyExchange, ProxyReply } from "./proxy-exchange.js";
@@ -84,17 +84,7 @@ function chooseAccount(
 
 /** Reads a 401 answer (bounded) to tell a refused token from any other 401. */
 async function readRefusal(answer: UpstreamAnswer): Promise<{ invalidToken: boolean; body: Buffer }> {
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for await (const chunk of answer.body) {
-    size += chunk.length;
-    if (size > MAX_REFUSAL_BYTES) {
-      answer.abort();
-      break;
-    }
-    chunks.push(chunk);
-  }
-  const body = Buffer.concat(chunks);
+  const { body } = await readAtMost(answer.body, MAX_REFUSAL_BYTES, () => answer.abort());
   return { invalidToken: isInvalidTokenBody(body.toString("utf8")), body };
 }
 

@@ -1,5 +1,5 @@
 import type { Logger } from "@upstox-token/core";
-import type { ProxyConfig } from "../../config/proxy-config.js";
+import type { ProxyConfig } from "@upstox-token/core/daemon-config";
 import type { AccessPolicy } from "../request-policy.js";
 import { listenBunServe } from "./bun-listener.js";
 import { listenNodeHttp } from "./node-listener.js";

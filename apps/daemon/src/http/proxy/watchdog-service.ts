@@ -1,12 +1,15 @@
-import { type Logger, toIstIso } from "@upstox-token/core";
+import {
+  EngineTokenAuthority,
+  type Logger,
+  profileVerifier,
+  TokenWatchdog,
+  toIstIso,
+} from "@upstox-token/core";
 import type { Daemon } from "../../runner/daemon.js";
-import { profileVerifier } from "./profile-verifier.js";
 import { ProxyMetrics } from "./proxy-metrics.js";
-import { RunnerTokenAuthority } from "./runner-token-authority.js";
-import { TokenWatchdog } from "./watchdog.js";
 
 export interface WatchdogService {
-  authority: RunnerTokenAuthority;
+  authority: EngineTokenAuthority;
   watchdog: TokenWatchdog;
   metrics: ProxyMetrics;
   /** The accounts and their API hosts in the config now. */
@@ -22,7 +25,16 @@ export function createWatchdogService(
   options: { logger: Logger; fetch?: typeof fetch; now?: () => number },
 ): WatchdogService {
   const now = options.now ?? Date.now;
-  const authority = new RunnerTokenAuthority(daemon, now);
+  // The engine hands the token on: the holder it feeds, a re-login's own outcome, its cycle in flight.
+  const authority = new EngineTokenAuthority(
+    {
+      holder: daemon.tokens,
+      inFlight: (account) => daemon.inFlight(account),
+      refresh: (account, reason) => daemon.refreshNow(account, reason, { force: true, cause: "watchdog" }),
+      readStored: (account) => daemon.storedRecord(account),
+    },
+    now,
+  );
   const metrics = new ProxyMetrics();
   const watchdog = new TokenWatchdog({
     authority,
@@ -85,5 +97,5 @@ export function createWatchdogService(
     };
   };
 
-  return { authority, watchdog, metrics, accounts, reportInvalid, close: () => authority.close() };
+  return { authority, watchdog, metrics, accounts, reportInvalid, close: () => {} };
 }

@@ -1,4 +1,4 @@
-import type { DaemonEvent, DaemonEvents } from "../../observe/events.js";
+import type { DaemonEvent, DaemonEvents } from "../../observe/event-bus.js";
 
 /** What the status page shows beyond AccountStatus, learned from the daemon's events. Never holds a token. */
 export interface AccountActivity {
@@ -17,21 +17,6 @@ export interface AccountActivity {
   } | null;
   sinks: Map<string, { ok: boolean; at: number; error: string | null }>;
 }
-
-/**
- * Errors the runner suspends an account for (runner/retry-policy.ts SUSPENDING_CODES, repeated here so the
- * page does not reach into the runner; the core engine's event can carry `suspended` instead).
- */
-const NEEDS_ATTENTION = new Set([
-  "WRONG_PIN",
-  "ACCOUNT_LOCKED",
-  "BAD_CLIENT_CREDENTIALS",
-  "REDIRECT_MISMATCH",
-  "APP_INACTIVE",
-  "APP_VERSION_OUTDATED",
-  "CONFIG_INVALID",
-  "BLOCKED",
-]);
 
 export class AccountBoard {
   readonly #accounts = new Map<string, AccountActivity>();
@@ -78,25 +63,28 @@ export class AccountBoard {
   #apply(event: DaemonEvent): void {
     const activity = this.get(event.account);
     switch (event.type) {
-      case "refresh-started":
+      case "refreshing":
         activity.refreshing = true;
         activity.attempt = event.attempt;
         if (event.attempt === 1) this.#cycleSinkFailures.set(event.account, new Set());
         break;
-      case "refresh-failed":
-        activity.refreshing = event.willRetry;
-        if (!event.willRetry) {
-          activity.failed = true;
-          activity.needsAttention = NEEDS_ATTENTION.has(event.error.code);
-        }
+      case "retrying":
+        activity.refreshing = true;
         break;
-      case "refresh-succeeded": {
+      case "failed":
+      case "rate-limited":
+        activity.refreshing = false;
+        activity.failed = true;
+        // The engine says whether only a person can fix it (no copied list of codes here).
+        activity.needsAttention = event.type === "failed" && event.permanent;
+        break;
+      case "stored": {
         activity.refreshing = false;
         activity.failed = false;
         activity.needsAttention = false;
         activity.lastSuccess = {
           at: event.at,
-          attempts: event.attempts,
+          attempts: Math.max(1, event.attempts),
           loggedIn: event.loggedIn,
           userId: event.record.profile.userId,
           userName: event.record.profile.userName ?? null,
@@ -107,7 +95,7 @@ export class AccountBoard {
         }
         break;
       }
-      case "refresh-skipped":
+      case "served":
         activity.refreshing = false;
         activity.failed = false;
         break;

@@ -1,5 +1,5 @@
 import { type LastRefresh, type RefreshCause, toIstIso } from "@upstox-token/core";
-import type { AccountStatus } from "../../observe/events.js";
+import type { AccountStatus } from "../../observe/account-status.js";
 import { maskTokens, type PublicError, publicError } from "../../observe/public-error.js";
 import type { AccountBoard } from "./account-board.js";
 

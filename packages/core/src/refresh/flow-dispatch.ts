@@ -1,16 +1,26 @@
-import {
-  defaultStateDir,
-  endpointMemoryIn,
-  type FlowDeps,
-  getProfile,
-  type Logger,
-  loginWithBrowser,
-  loginWithTokenRequest,
-  loginWithTotp,
-  type TokenRecord,
-  type UpstoxToken,
-} from "@upstox-token/core";
-import type { ResolvedAccount } from "../config/resolve-config.js";
+import type { UpstoxConfig } from "../config.js";
+import { defaultStateDir, endpointMemoryIn } from "../flows/endpoint-memory.js";
+import type { FlowDeps } from "../flows/flow-deps.js";
+import { loginWithBrowser } from "../flows/login-with-browser.js";
+import { loginWithTokenRequest } from "../flows/login-with-token-request.js";
+import { loginWithTotp } from "../flows/login-with-totp.js";
+import type { Logger } from "../logger.js";
+import type { TokenRecord } from "../record.js";
+import type { UpstoxToken } from "../token.js";
+import { verifyStoredToken as verifyWithProfile } from "./profile-check.js";
+
+export type LoginFlow = "totp" | "browser" | "token-request";
+
+/** What the dispatcher needs of an account (the daemon's resolved account is one). */
+export interface FlowAccount {
+  name: string;
+  flow: LoginFlow;
+  upstox: UpstoxConfig;
+  /** The browser login's and the token request's wait for the person. */
+  loginTimeoutMs: number;
+  notifierPort: number;
+  notifierHost: string;
+}
 
 export interface LoginDeps {
   fetch: typeof fetch;
@@ -21,16 +31,22 @@ export interface LoginDeps {
 }
 
 /** Which login-service paths answered, per account, across restarts (UPSTOX_STATE_DIR/endpoints.json). */
-const endpointMemory = endpointMemoryIn(defaultStateDir());
+let endpointMemory: ReturnType<typeof endpointMemoryIn> | undefined;
 
-function flowDepsFor(account: ResolvedAccount, deps: LoginDeps): FlowDeps {
+/** Read at the first login, not at import: a library user's UPSTOX_STATE_DIR set after import still counts. */
+function rememberedEndpoints(): ReturnType<typeof endpointMemoryIn> {
+  endpointMemory ??= endpointMemoryIn(defaultStateDir());
+  return endpointMemory;
+}
+
+function flowDepsFor(account: FlowAccount, deps: LoginDeps): FlowDeps {
   return {
     fetch: deps.fetch,
     now: deps.now,
     sleep: deps.sleep,
     logger: deps.logger,
     ...(deps.signal ? { signal: deps.signal } : {}),
-    endpointMemory,
+    endpointMemory: rememberedEndpoints(),
     onClockSkew: (skewMs) => {
       if (Math.abs(skewMs) > 5_000) {
         deps.logger.warn(
@@ -42,11 +58,14 @@ function flowDepsFor(account: ResolvedAccount, deps: LoginDeps): FlowDeps {
   };
 }
 
-/** One login for the account with its configured flow. No retries here: core's refresher owns them. */
+/**
+ * The flow dispatcher: one login for the account with its configured flow (or a fallback flow). No retries
+ * here: the refresher owns them.
+ */
 export async function loginForAccount(
-  account: ResolvedAccount,
+  account: FlowAccount,
   deps: LoginDeps,
-  flow: ResolvedAccount["flow"] = account.flow,
+  flow: LoginFlow = account.flow,
 ): Promise<UpstoxToken> {
   const flowDeps = flowDepsFor(account, deps);
   switch (flow) {
@@ -85,10 +104,10 @@ export async function loginForAccount(
 }
 
 /** The profile call: does Upstox still accept the stored token? Throws INVALID_TOKEN when it does not. */
-export async function verifyStoredToken(
-  account: ResolvedAccount,
+export function verifyAccountToken(
+  account: FlowAccount,
   record: TokenRecord,
   deps: LoginDeps,
 ): Promise<void> {
-  await getProfile(account.upstox, record.accessToken, flowDepsFor(account, deps));
+  return verifyWithProfile(account.upstox, record, flowDepsFor(account, deps));
 }

@@ -2,11 +2,12 @@ import {
   type BuiltinSinks,
   ConfigError,
   type ConfigProblem,
+  checkSinks,
   createSinkFromSpec,
   type Logger,
   SinkError,
   type TokenSink,
-} from "@upstox-token/core";
+} from "@upstox-token/core/internal";
 import { configFileError } from "../config/config-problems.js";
 import type { ConfiguredSink, DaemonConfig } from "../config/resolve-config.js";
 
@@ -14,7 +15,7 @@ import type { ConfiguredSink, DaemonConfig } from "../config/resolve-config.js";
  * The sinks of one config: the top-level ones are created once and shared by every account that uses them
  * (one SQLite handle, one Redis connection), per-account ones per account.
  */
-export class SinkSet {
+export class ConfiguredSinks {
   readonly #shared: TokenSink[];
   readonly #perAccount: Map<string, TokenSink[]>;
 
@@ -27,7 +28,7 @@ export class SinkSet {
   static async create(
     config: DaemonConfig,
     context: { builtins: BuiltinSinks; logger: Logger },
-  ): Promise<SinkSet> {
+  ): Promise<ConfiguredSinks> {
     const problems: ConfigProblem[] = [];
     const created: TokenSink[] = [];
     const make = async (configured: ConfiguredSink): Promise<TokenSink | undefined> => {
@@ -60,7 +61,7 @@ export class SinkSet {
       await Promise.allSettled(created.map((s) => s.close?.()));
       throw configFileError(config.file, problems);
     }
-    return new SinkSet(shared, perAccount);
+    return new ConfiguredSinks(shared, perAccount);
   }
 
   for(account: string): TokenSink[] {
@@ -72,20 +73,8 @@ export class SinkSet {
   }
 
   /** The start-up check (a throwaway write) of every sink, in parallel; throws the failures together. */
-  async check(): Promise<void> {
-    const results = await Promise.allSettled(this.all().map((sink) => sink.check?.()));
-    const failures = results.flatMap((r, i) =>
-      r.status === "rejected" ? [{ sink: this.all()[i]!, error: r.reason }] : [],
-    );
-    if (failures.length === 0) return;
-    const lines = failures
-      .map(({ sink, error }) => `  - ${sink.name}: ${(error as Error).message}`)
-      .join("\n");
-    const first = failures[0]!.error as { hint?: string };
-    throw new SinkError("SINK_CHECK_FAILED", failures[0]!.sink.name, `sink check failed:\n${lines}`, {
-      cause: failures[0]!.error,
-      hint: first.hint ?? "Fix the sink's target (path, permissions, server) and start again.",
-    });
+  check(): Promise<void> {
+    return checkSinks(this.all(), "Fix the sink's target (path, permissions, server) and start again.");
   }
 
   async close(): Promise<void> {

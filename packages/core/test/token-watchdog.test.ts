@@ -1,7 +1,12 @@
 import { describe, expect, test } from "bun:test";
-import type { CurrentToken, RefreshNowResult, TokenAuthority } from "../src/http/proxy/token-authority.js";
-import { type TokenHealth, TokenWatchdog } from "../src/http/proxy/watchdog.js";
-import { memoryLogger } from "./support/helpers.js";
+import {
+  type CurrentToken,
+  type RefreshNowResult,
+  type TokenAuthority,
+  type TokenHealth,
+  TokenWatchdog,
+} from "../src/index.js";
+import { captureLogger as memoryLogger } from "./helpers.js";
 
 /** An authority whose re-logins are counted; every re-login hands out the next generation. */
 function authority(start: CurrentToken | undefined, fail = false) {

@@ -1,5 +1,13 @@
-import { credentialProblems, credentialsSchema } from "@upstox-token/core";
+// Over 300 lines: the daemon config file's whole schema in one place, so its JSON Schema and the editor's view
+// of a config follow one file; the proxy and notification blocks are in their own files already.
+//
+// In core (subpath "@upstox-token/core/daemon-config") rather than in the daemon: the CLI's `init` writes this
+// file, and the CLI must not depend on the daemon package. So init's output is typed by this schema's input type
+// and a CLI test parses it with this schema.
+
 import { z } from "zod";
+import { credentialProblems, credentialsSchema } from "../credentials.js";
+import { DEFAULT_MARGIN_MS } from "../refresh/account-refresher.js";
 import { isLoopbackListen } from "./loopback-host.js";
 import { notificationsSchema } from "./notifications-schema.js";
 import { proxySchema, watchdogSchema } from "./proxy-config.js";
@@ -239,7 +247,7 @@ export const daemonConfigSchema = z
       .number()
       .int()
       .min(0)
-      .default(10 * 60_000)
+      .default(DEFAULT_MARGIN_MS)
       .describe("A stored token counts as valid only if it stays valid this much longer. Default 600000."),
     timeoutMs: z.number().int().min(100).optional().describe("Time limit per HTTP request. Default 15000."),
     verifyOnStart: z

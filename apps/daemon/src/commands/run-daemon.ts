@@ -1,0 +1,100 @@
+import { resolve } from "node:path";
+import { readEnvironment } from "@upstox-token/core";
+import type { DaemonServers } from "../http/daemon-servers.js";
+import { checkListenAddresses } from "../http/listen-check.js";
+import { createLogger, loadPrettyLogs, wantsPrettyLogs } from "../observe/logger.js";
+import { attachNotifications, type NotificationsHandle } from "../observe/notify.js";
+import { registerConfigSecrets } from "../observe/secret-scrub.js";
+import { type Daemon, startDaemon } from "../runner/daemon.js";
+import type { EmulatorMode } from "../runner/emulator-mode.js";
+import { logSchedule } from "../runner/schedule-log.js";
+import { EXIT_FAILED, EXIT_OK, type MainIo, reportFatal } from "./command-io.js";
+import { dryRunReport } from "./dry-run.js";
+import { onceReport } from "./once.js";
+import { withSignals } from "./signals.js";
+
+// What only some runs need is imported where it is used: a daemon stays in memory for months, and every module
+// it loads stays with it. The status endpoint (node:http), --emulator and the dry run's doctor are loaded by
+// the runs that ask for them.
+
+export interface DaemonFlags {
+  config?: string;
+  envFile?: string;
+  once?: boolean;
+  dryRun?: boolean;
+  offline?: boolean;
+  emulator?: boolean;
+  pretty?: boolean;
+  logLevel?: string;
+}
+
+/** The daemon itself: long-running (the schedule), `--once` (catch up, report, exit) or `--dry-run`. */
+export async function runDaemon(flags: DaemonFlags, io: MainIo): Promise<number> {
+  if (wantsPrettyLogs(flags.pretty)) await loadPrettyLogs();
+  const logger = createLogger({
+    ...(flags.pretty ? { pretty: true } : {}),
+    ...(flags.logLevel ? { level: flags.logLevel } : {}),
+  });
+  let emulator: EmulatorMode | undefined;
+  let daemon: Daemon | undefined;
+  let hooks: NotificationsHandle | undefined;
+  let servers: DaemonServers | undefined;
+  try {
+    if (flags.emulator)
+      emulator = await (await import("../runner/emulator-mode.js")).startEmulatorMode(logger);
+    const scheduled = !flags.once && !flags.dryRun;
+    const envFile = flags.envFile;
+    const env = envFile ? () => readEnvironment(process.env, resolve(envFile)) : () => process.env;
+    // The status endpoint's and the proxy's addresses are tried before anything starts: a port in use is a
+    // config error (exit 2) before the first login, not a crash in the middle of one.
+    if (scheduled) await checkListenAddresses(flags.config, env());
+    daemon = await startDaemon({
+      configPath: flags.config,
+      ...(envFile ? { env } : {}),
+      logger,
+      schedule: scheduled,
+      ...(emulator ? { transformConfig: emulator.transformConfig, fetch: emulator.fetch } : {}),
+    });
+    if (flags.dryRun) {
+      io.stdout(dryRunReport(daemon.config, Date.now()));
+      if (flags.offline) return EXIT_OK;
+      const doctor = await (await import("./dry-run-doctor.js")).dryRunDoctor(daemon.config, emulator?.fetch);
+      io.stdout(doctor.text);
+      return doctor.ok ? EXIT_OK : EXIT_FAILED;
+    }
+    const running = daemon;
+    const attachHooks = () => {
+      registerConfigSecrets(running.config);
+      hooks?.();
+      const config = running.config.notifications;
+      hooks = config ? attachNotifications(running.events, config, logger) : undefined;
+    };
+    attachHooks();
+    if (flags.once) {
+      // A start-up like any other: stored tokens are checked with Upstox first (verifyOnStart).
+      const summary = await withSignals(io, logger, daemon, () => running.runOnce("catch-up"));
+      await hooks?.settled();
+      if (summary === "stopped") return EXIT_OK;
+      io.stdout(onceReport(summary));
+      return summary.ok ? EXIT_OK : EXIT_FAILED;
+    }
+    // Synchronously, right after start-up: the catch-up's "scheduled" events must find the listener there.
+    logSchedule(running.events, () => running.config, logger);
+    // The status server and the API proxy (issue 11), with the watchdog they share.
+    // Loaded only when configured: most daemons run without them, and every module loaded stays in memory.
+    if (running.config.statusServer || running.config.proxy) {
+      const { startDaemonServers } = await import("../http/daemon-servers.js");
+      servers = await startDaemonServers(running, { logger, ...(emulator ? { fetch: emulator.fetch } : {}) });
+    }
+    await withSignals(io, logger, daemon, () => new Promise<never>(() => {}), attachHooks);
+    return EXIT_OK;
+  } catch (error) {
+    return reportFatal(error, io, logger);
+  } finally {
+    await servers?.close();
+    await daemon?.stop();
+    hooks?.();
+    await emulator?.close();
+    logger.flush?.();
+  }
+}
