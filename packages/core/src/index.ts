@@ -40,6 +40,7 @@ export * from "./redact-config.js";
 export * from "./redact-url.js";
 export * from "./refresh/account-refresher.js";
 export * from "./refresh/events.js";
+export * from "./refresh/morning-policy.js";
 export * from "./refresh/retry-policy.js";
 export * from "./refresh/sink-set.js";
 export * from "./revoke-record.js";

@@ -6,11 +6,13 @@ import {
   type ConfigProblem,
   isEndpointProfilePath,
   loadConfig,
+  type MorningPolicy,
   Secret,
   type SinkSpec,
   type UpstoxConfig,
 } from "@upstox-token/core";
 import { Cron } from "croner";
+import type { AlertsConfig } from "./alerts-schema.js";
 import { configFileError } from "./config-problems.js";
 import type { NotificationsConfig } from "./notifications-schema.js";
 import { DEFAULT_WATCHDOG, type ProxyConfig, type WatchdogConfig } from "./proxy-config.js";
@@ -75,6 +77,10 @@ export interface DaemonConfig {
   /** Check stored tokens with Upstox (profile call) at start-up and after a reload. */
   verifyOnStart: boolean;
   notifications: NotificationsConfig | undefined;
+  /** Alert channels (Telegram, ntfy, Slack, Discord, email); undefined: none. */
+  alerts?: AlertsConfig | undefined;
+  /** When a failing morning escalates and until when it retries; undefined: core's defaults. */
+  morning?: MorningPolicy | undefined;
   statusServer: StatusServerConfig | undefined;
   /** The local API proxy (issue 11); undefined: off. */
   proxy: ProxyConfig | undefined;
@@ -129,6 +135,8 @@ export function resolveDaemonConfig(
     timeoutMs: parsed.timeoutMs,
     verifyOnStart: parsed.verifyOnStart,
     notifications: parsed.notifications,
+    alerts: parsed.alerts,
+    morning: parsed.morning,
     statusServer: parsed.statusServer,
     proxy: parsed.proxy,
     watchdog: parsed.watchdog ?? DEFAULT_WATCHDOG,

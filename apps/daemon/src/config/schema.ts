@@ -1,5 +1,7 @@
 import { credentialProblems, credentialsSchema } from "@upstox-token/core";
 import { z } from "zod";
+import { alertsSchema } from "./alerts-schema.js";
+import { morningSchema } from "./morning-schema.js";
 import { notificationsSchema } from "./notifications-schema.js";
 import { proxySchema, watchdogSchema } from "./proxy-config.js";
 
@@ -234,6 +236,8 @@ export const daemonConfigSchema = z
         "At start-up and after a reload, check each stored token with Upstox (one profile call per account) and log in again when Upstox refuses it. Default true.",
       ),
     notifications: notificationsSchema.optional(),
+    alerts: alertsSchema.optional(),
+    morning: morningSchema.optional(),
     statusServer: statusServerSchema.optional(),
     proxy: proxySchema.optional(),
     watchdog: watchdogSchema.optional(),

@@ -1,6 +1,9 @@
 import {
   AccountRefresher,
   asUpstoxError,
+  defaultMorningPolicy,
+  fallbacksAllowed,
+  nextMorningRetry,
   readNewest,
   type TokenRecord,
   UpstoxTokenError,
@@ -38,6 +41,8 @@ export class DaemonRunner {
   /** One engine per account per config: its single-flight and its sinks' generations live across cycles. */
   #refreshers = new Map<string, AccountRefresher>();
   readonly #reasons = new Map<string, CycleReason>();
+  /** Failed cycles in a row per account (the morning backoff's exponent); a success resets it. */
+  readonly #failures = new Map<string, number>();
   readonly #abort = new AbortController();
   readonly #collector: QuietCollector;
   #resources: RunnerResources;
@@ -176,12 +181,17 @@ export class DaemonRunner {
     const cron = nextRunAt(account.schedule, account.name, now);
     if (outcome.result === "aborted" || outcome.result === "suspended") return null;
     if (outcome.result === "failed") {
+      const failures = (this.#failures.get(account.name) ?? 0) + 1;
+      this.#failures.set(account.name, failures);
       if (outcome.suspended || this.#abort.signal.aborted) return null;
       // A rate limit: exactly when Upstox allows it, never sooner (an earlier try would ask for another OTP).
       if (outcome.retryAt !== undefined) return outcome.retryAt;
-      const again = now + this.config.retry.afterFailureMs;
+      // The morning is not given up early: capped backoff until market open (core's morning policy).
+      const morning = nextMorningRetry(now, failures, this.config.morning ?? defaultMorningPolicy);
+      const again = morning ?? now + this.config.retry.afterFailureMs;
       return cron === null ? again : Math.min(cron, again);
     }
+    this.#failures.delete(account.name);
     return cron;
   }
 
@@ -265,6 +275,8 @@ export class DaemonRunner {
     const outcome = await this.#refresher(account, resources).refresh({
       mode: force ? "force" : "serve-valid",
       verifyStored,
+      // The quiet part of the morning retries the account's own flow; the fallbacks wait for escalateAt.
+      fallbacks: fallbacksAllowed(clock.now(), resources.config.morning ?? defaultMorningPolicy),
       signal,
     });
     return toAccountOutcome(name, outcome, status, clock.now(), {
