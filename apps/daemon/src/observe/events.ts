@@ -25,6 +25,8 @@ export type DaemonEvent =
       at: number;
     }
   | { type: "sink-failed"; account: string; sink: string; error: UpstoxTokenError; at: number }
+  /** Lagging sinks were brought up to date with the stored token (alerts resolve a sink incident on it). */
+  | { type: "sinks-synced"; account: string; sinks: string[]; at: number }
   | {
       type: "waiting-for-lock";
       account: string;

@@ -53,6 +53,7 @@ export function renderRefreshEvent(
       logger.debug({ account, attempts: event.attempts }, "token written to the sinks");
       return;
     case "synced":
+      events.emit({ type: "sinks-synced", account, sinks: event.sinks, at });
       logger.info({ account, sinks: event.sinks }, "brought lagging sinks up to date");
       return;
     case "sink-failed":
