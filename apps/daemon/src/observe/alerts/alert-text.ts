@@ -22,7 +22,7 @@ function nextStep(incident: Incident, ctx: ProblemContext): { next: string; you:
   const { phase, marketOpen } = morningMoments(ctx.now, ctx.morning);
   const inMorning = phase === "quiet" || phase === "escalated";
   const keepsTrying = inMorning
-    ? `It keeps trying, with pauses of at most ${Math.round(ctx.morning.retryMaxMs / 60_000)} min, until market open (${hhmm(marketOpen)} IST), then every so often.`
+    ? `It keeps trying, with pauses of at most ${Math.round(ctx.morning.retryMaxMs / 60_000)} min, until market open (${hhmm(marketOpen)} IST), then less often.`
     : "It tries again later with a pause between tries.";
   const approve =
     ctx.fallbackTo === "token-request"
