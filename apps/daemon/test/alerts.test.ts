@@ -1,8 +1,9 @@
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: ${VAR} is the daemon config's interpolation syntax
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "bun:test";
 import { readFileSync, statSync } from "node:fs";
 import { SecretRedactor, stateLayout, UpstoxTokenError, userKey } from "@upstox-token/core";
 import { DEMO_APP, DEMO_USER, type Emulator, startEmulator } from "@upstox-token/emulator";
-import { validateConfig } from "../src/config/load-config.js";
+import { loadConfigFile, validateConfig } from "../src/config/load-config.js";
 import { problemMessage } from "../src/observe/alerts/alert-text.js";
 import { type AlertsHandle, attachAlerts } from "../src/observe/alerts/attach-alerts.js";
 import { DaemonEvents } from "../src/observe/events.js";
@@ -10,7 +11,7 @@ import { registerConfigSecrets } from "../src/observe/secret-scrub.js";
 import { type Daemon, startDaemon } from "../src/runner/daemon.js";
 import { fakeBotApi } from "./support/capture-server.js";
 import { FakeClock } from "./support/fake-clock.js";
-import { accountEntry, demoAccount, ist, memoryLogger, tempDir } from "./support/helpers.js";
+import { accountEntry, demoAccount, ist, memoryLogger, tempDir, writeConfig } from "./support/helpers.js";
 
 const BOT_TOKEN = "987654:telegram-bot-token-for-tests";
 let emulator: Emulator;
@@ -216,5 +217,65 @@ describe("alert text and sink incidents", () => {
     expect(texts()[0]).toContain("could not be written to redis");
     expect(texts()[0]).toContain("ECONNREFUSED");
     expect(texts()[1]).toContain("resolved (token not written to a sink)");
+  });
+});
+
+describe("alerts config", () => {
+  test("a channel's secret comes from ${VAR}; a missing field is a config error naming it and the fix", async () => {
+    const { dir, cleanup } = tempDir("daemon-alerts-config-");
+    cleanups.push(cleanup);
+    const base = {
+      accounts: [accountEntry(emulator, demoAccount("main"))],
+      sinks: [{ use: "sqlite", options: { path: "tokens.db" } }],
+    };
+    const file = writeConfig(dir, {
+      ...base,
+      alerts: { telegram: { botToken: "${TG_TOKEN}", chatId: 7 }, ntfy: { topic: "upstox-x1" } },
+    });
+    const config = await loadConfigFile({ path: file, env: { TG_TOKEN: "111:from-the-environment" } });
+    expect(config.alerts?.telegram).toEqual({
+      botToken: "111:from-the-environment",
+      chatId: 7,
+      apiBase: "https://api.telegram.org",
+    });
+    expect(config.alerts?.ntfy?.url).toBe("https://ntfy.sh");
+    expect(config.alerts?.attempts).toBe(3);
+
+    const bad = () =>
+      validateConfig(
+        { ...base, alerts: { telegram: { botToken: "x:y" }, slack: { webhookUrl: "not a url" } } },
+        { file: null, baseDir: dir },
+      );
+    expect(bad).toThrow(/alerts\.telegram\.chatId/);
+    expect(bad).toThrow(/alerts\.slack\.webhookUrl: must be an http\(s\) URL/);
+    const early = () =>
+      validateConfig({ ...base, morning: { escalateAt: "10:00" } }, { file: null, baseDir: dir });
+    expect(early).toThrow(/morning\.escalateAt: escalateAt must come before marketOpen/);
+  });
+
+  test("two accounts of one Upstox user share incident.json without overwriting each other", async () => {
+    const { dir, cleanup } = tempDir("daemon-alerts-shared-");
+    cleanups.push(cleanup);
+    const config = validateConfig(
+      {
+        accounts: [accountEntry(emulator, demoAccount("a")), accountEntry(emulator, demoAccount("b"))],
+        sinks: [{ use: "sqlite", options: { path: "tokens.db" } }],
+        alerts: { telegram: { botToken: BOT_TOKEN, chatId: 42, apiBase: api.url } },
+      },
+      { file: null, baseDir: dir },
+    );
+    const events = new DaemonEvents();
+    const alerts = attachAlerts(events, config, { logger: memoryLogger(), stateDir: dir }) as AlertsHandle;
+    cleanups.push(() => alerts.detach());
+    const at = ist("2026-11-23T12:00");
+    const error = new UpstoxTokenError("WRONG_PIN", "refused");
+    events.emit({ type: "refresh-failed", account: "a", error, attempt: 1, willRetry: false, at });
+    events.emit({ type: "refresh-failed", account: "b", error, attempt: 1, willRetry: false, at });
+    events.emit({ type: "refresh-failed", account: "a", error, attempt: 1, willRetry: false, at: at + 1 });
+    await alerts.settled();
+    expect(texts()).toHaveLength(2);
+    const file = stateLayout.incident(dir, userKey({ mobile: DEMO_USER.mobile, clientId: DEMO_APP.apiKey }));
+    const saved = JSON.parse(readFileSync(file, "utf8")).incidents as { account: string }[];
+    expect(saved.map((i) => i.account).sort()).toEqual(["a", "b"]);
   });
 });

@@ -27,14 +27,14 @@ interface IncidentFile {
 /**
  * The open incidents of one Upstox user, in the state folder's `users/<userKey>/incident.json` (0600, by temp
  * file + rename), so a restart neither re-alerts a problem already told nor forgets to say it is resolved.
+ * Read through on every use: two accounts of one user, or two daemons, never overwrite each other's incidents
+ * with a stale copy (the file is tiny and read only when an event concerns alerts).
  */
 export class IncidentStore {
   readonly #path: string;
-  #incidents: Incident[];
 
   constructor(stateDir: string, userKey: string) {
     this.#path = stateLayout.incident(stateDir, userKey);
-    this.#incidents = readIncidents(this.#path);
   }
 
   get path(): string {
@@ -42,31 +42,30 @@ export class IncidentStore {
   }
 
   find(account: string, kind: IncidentKind): Incident | undefined {
-    return this.#incidents.find((i) => i.account === account && i.kind === kind);
+    return readIncidents(this.#path).find((i) => i.account === account && i.kind === kind);
   }
 
   list(account: string): Incident[] {
-    return this.#incidents.filter((i) => i.account === account);
+    return readIncidents(this.#path).filter((i) => i.account === account);
   }
 
   put(incident: Incident): void {
-    this.#incidents = [
-      ...this.#incidents.filter((i) => !(i.account === incident.account && i.kind === incident.kind)),
-      incident,
-    ];
-    this.#save();
+    const others = readIncidents(this.#path).filter(
+      (i) => !(i.account === incident.account && i.kind === incident.kind),
+    );
+    this.#save([...others, incident]);
   }
 
   remove(account: string, kind: IncidentKind): void {
-    const before = this.#incidents.length;
-    this.#incidents = this.#incidents.filter((i) => !(i.account === account && i.kind === kind));
-    if (this.#incidents.length !== before) this.#save();
+    const all = readIncidents(this.#path);
+    const kept = all.filter((i) => !(i.account === account && i.kind === kind));
+    if (kept.length !== all.length) this.#save(kept);
   }
 
-  #save(): void {
+  #save(incidents: Incident[]): void {
     mkdirSync(dirname(this.#path), { recursive: true, mode: 0o700 });
     const temp = `${this.#path}.${process.pid}.tmp`;
-    const file: IncidentFile = { version: 1, incidents: this.#incidents };
+    const file: IncidentFile = { version: 1, incidents };
     writeFileSync(temp, `${JSON.stringify(file, null, 2)}\n`, { mode: 0o600 });
     chmodSync(temp, 0o600);
     renameSync(temp, this.#path);
