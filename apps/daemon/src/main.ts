@@ -215,7 +215,7 @@ async function runDaemon(flags: DaemonFlags, io: MainIo): Promise<number> {
       const previous = alerts;
       previous?.detach();
       void previous?.settled().then(() => previous.delivery.close());
-      alerts = attachAlerts(running.events, running.config, { logger });
+      alerts = attachAlerts(running.events, running.config, { logger, quietMornings: !flags.once });
     };
     attachHooks();
     if (flags.once) {

@@ -110,6 +110,40 @@ test("the fallback chain waits for escalateAt: none before 07:00, the token requ
   expect(fallbacks[0]).toMatchObject({ from: "totp", to: "token-request", at: ist("2026-11-23T07:00") });
 });
 
+test("--once (no schedule) and a manual refresh do not wait: the fallback runs in the quiet morning", async () => {
+  clock = new FakeClock(ist("2026-11-23T04:00"));
+  emulator.inject({
+    path: "/login/open/v6/auth/1fa/otp/generate",
+    status: 503,
+    count: Number.POSITIVE_INFINITY,
+  });
+  const { dir, cleanup } = tempDir("daemon-morning-once-");
+  cleanups.push(cleanup);
+  const config = validateConfig(
+    {
+      accounts: [
+        accountEntry(emulator, demoAccount(), {
+          fallback: ["token-request"],
+          notifierPort: await freePort(),
+          loginTimeoutMs: 500,
+        }),
+      ],
+      sinks: [{ use: "sqlite", options: { path: "tokens.db" } }],
+      lock: { use: "file", path: "locks" },
+      retry: { attempts: 1 },
+    },
+    { file: null, baseDir: dir },
+  );
+  const daemon = await startDaemon({ config, clock, schedule: false, logger: memoryLogger() });
+  cleanups.push(() => daemon.stop());
+  const events: DaemonEvent[] = [];
+  daemon.events.on((event) => {
+    events.push(event);
+  });
+  await daemon.runOnce("catch-up");
+  expect(events.filter((e) => e.type === "fallback")).toHaveLength(1);
+});
+
 test("a morning that works at 03:35 is untouched: one login, next run tomorrow", async () => {
   clock = new FakeClock(ist("2026-11-23T03:35"));
   const { daemon } = await startMorning();

@@ -275,8 +275,12 @@ export class DaemonRunner {
     const outcome = await this.#refresher(account, resources).refresh({
       mode: force ? "force" : "serve-valid",
       verifyStored,
-      // The quiet part of the morning retries the account's own flow; the fallbacks wait for escalateAt.
-      fallbacks: fallbacksAllowed(clock.now(), resources.config.morning ?? defaultMorningPolicy),
+      // The quiet part of the morning retries the account's own flow; the fallbacks wait for escalateAt. Only
+      // a scheduled daemon waits: --once has no later cycle, and a manual refresh has someone awake asking.
+      fallbacks:
+        this.#scheduler === null ||
+        reason === "manual" ||
+        fallbacksAllowed(clock.now(), resources.config.morning ?? defaultMorningPolicy),
       signal,
     });
     return toAccountOutcome(name, outcome, status, clock.now(), {

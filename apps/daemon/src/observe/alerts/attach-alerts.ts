@@ -50,7 +50,13 @@ export interface AlertsHandle {
 export function attachAlerts(
   events: DaemonEvents,
   config: Pick<DaemonConfig, "accounts" | "alerts" | "morning">,
-  options: { logger: Logger; stateDir?: string; sleep?: (ms: number) => Promise<void> },
+  options: {
+    logger: Logger;
+    stateDir?: string;
+    sleep?: (ms: number) => Promise<void>;
+    /** false for --once: there is no later cycle to wait for, so problems are told at once. */
+    quietMornings?: boolean;
+  },
 ): AlertsHandle | undefined {
   const alerts = config.alerts;
   if (!alerts) return undefined;
@@ -72,6 +78,7 @@ export function attachAlerts(
   const tracker = new IncidentTracker({
     storeFor: (account) => stores.get(account),
     morning: () => config.morning ?? defaultMorningPolicy,
+    quietMornings: options.quietMornings !== false,
     send: (message, about) => delivery.enqueue(message, about),
   });
   const detach = events.on((event) => {

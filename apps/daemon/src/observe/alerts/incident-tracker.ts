@@ -12,6 +12,8 @@ export interface TrackerOptions {
   /** The store of the account's Upstox user (state folder), by account name. */
   storeFor: (account: string) => IncidentStore | undefined;
   morning: () => MorningPolicy;
+  /** false (--once): no later cycle will escalate, so every problem is told at once. Default true. */
+  quietMornings?: boolean;
   send: (message: AlertMessage, about: { account: string; kind: IncidentKind }) => void;
 }
 
@@ -98,7 +100,10 @@ export class IncidentTracker {
     if (extra.retryAt !== undefined) incident.retryAt = extra.retryAt;
     const tell =
       incident.notifiedAt === null &&
-      (extra.force === true || TELL_AT_ONCE.has(error.code) || shouldEscalate(at, this.#o.morning()));
+      (extra.force === true ||
+        TELL_AT_ONCE.has(error.code) ||
+        this.#o.quietMornings === false ||
+        shouldEscalate(at, this.#o.morning()));
     if (tell) {
       incident.notifiedAt = at;
       incident.code = error.code;
