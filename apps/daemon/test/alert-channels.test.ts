@@ -130,4 +130,37 @@ describe("alert channels speak each API's real request shape", () => {
     expect(api.requests).toHaveLength(2);
     expect(delivery.counts).toEqual({ sent: 0, lost: 1 });
   });
+
+  test("a channel that cannot be reached is logged by name, never with its URL or token", async () => {
+    const closed = await captureServer();
+    await closed.close();
+    const lines: string[] = [];
+    const logger = {
+      ...silentLogger,
+      warn: (fields: Record<string, unknown>, message?: string) =>
+        lines.push(JSON.stringify({ fields, message })),
+      error: (fields: Record<string, unknown>, message?: string) =>
+        lines.push(JSON.stringify({ fields, message })),
+    };
+    const token = "424242:secret-bot-token-zzzz";
+    const config = alertsSchema.parse({
+      telegram: { botToken: token, chatId: 1, apiBase: closed.url },
+      slack: { webhookUrl: `${closed.url}/services/T1/B1/slacksecret` },
+    });
+    const delivery = new AlertDelivery(alertChannels(config), {
+      attempts: 2,
+      retryDelayMs: 1,
+      timeoutMs: 2_000,
+      logger,
+    });
+    delivery.enqueue(message, { account: "main", kind: "pin-refused" });
+    await delivery.settled();
+    expect(delivery.counts).toEqual({ sent: 0, lost: 2 });
+    expect(lines.some((l) => l.includes('"channel":"telegram"'))).toBe(true);
+    expect(lines.some((l) => l.includes('"channel":"slack"'))).toBe(true);
+    for (const line of lines) {
+      expect(line).not.toContain(token);
+      expect(line).not.toContain("slacksecret");
+    }
+  });
 });
