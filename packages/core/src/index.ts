@@ -41,6 +41,7 @@ export * from "./redact-config.js";
 export * from "./refresh/account-refresher.js";
 export * from "./refresh/events.js";
 export * from "./refresh/flow-dispatch.js";
+export * from "./refresh/morning-policy.js";
 export * from "./refresh/profile-check.js";
 export * from "./refresh/retry-policy.js";
 export * from "./refresh/token-authority.js";

@@ -18,7 +18,7 @@ import { DaemonEvents } from "../observe/event-bus.js";
 import type { AccountResult, CycleReason, RefreshNowOptions, RunSummary } from "./account-result.js";
 import { LastRefreshBook } from "./last-refresh-book.js";
 import { Limiter } from "./limiter.js";
-import { nextRunAfter } from "./next-run.js";
+import { countFailures, fallbacksNow, nextRunAfter } from "./next-run.js";
 import { QuietCollector } from "./quiet-collector.js";
 import { logRefreshEvent } from "./refresh-log.js";
 import { closeResources, type RunnerDeps, type RunnerResources } from "./resources.js";
@@ -41,6 +41,8 @@ export class DaemonRunner {
   /** One engine per account per config: its single-flight and its sinks' generations live across cycles. */
   #refreshers = new Map<string, AccountRefresher>();
   readonly #reasons = new Map<string, CycleReason>();
+  /** Failed cycles in a row per account (the morning backoff's exponent); a success resets it. */
+  readonly #failures = new Map<string, number>();
   readonly #abort = new AbortController();
   readonly #collector: QuietCollector;
   readonly #lastRefresh: LastRefreshBook;
@@ -200,21 +202,18 @@ export class DaemonRunner {
 
   #scheduleAfter(account: ResolvedAccount, outcome: AccountResult): void {
     if (!this.#scheduler || !this.config.accounts.includes(account)) return;
-    const at = nextRunAfter(account, outcome, {
-      now: this.#deps.clock.now(),
+    const now = this.#deps.clock.now();
+    const failures = countFailures(this.#failures, account.name, outcome);
+    const at = nextRunAfter(account, outcome, this.config, {
+      now,
       aborted: this.#abort.signal.aborted,
-      afterFailureMs: this.config.retry.afterFailureMs,
+      failures,
     });
     const status = this.#status.ensure(account.name);
     status.nextRunAt = at;
     this.#scheduler.set(account.name, at);
     if (at !== null) {
-      this.events.emit({
-        type: "scheduled",
-        account: account.name,
-        nextRunAt: at,
-        at: this.#deps.clock.now(),
-      });
+      this.events.emit({ type: "scheduled", account: account.name, nextRunAt: at, at: now });
       this.#deps.logger.debug(
         { account: account.name, nextRunAt: new Date(at).toISOString() },
         "next run scheduled",
@@ -285,6 +284,7 @@ export class DaemonRunner {
     const outcome = await this.#refresher(account, resources).refresh({
       mode: force ? "force" : "serve-valid",
       verifyStored,
+      fallbacks: fallbacksNow(reason, this.#scheduler !== null, this.#deps.clock, resources.config.morning),
       signal,
     });
     this.#lastRefresh.record(account, outcome, reason, resources.sinks.for(name), this.#deps.clock.now());

@@ -8,7 +8,9 @@
 import { z } from "zod";
 import { credentialProblems, credentialsSchema } from "../credentials.js";
 import { DEFAULT_MARGIN_MS } from "../refresh/account-refresher.js";
+import { alertsSchema } from "./alerts-schema.js";
 import { isLoopbackListen } from "./loopback-host.js";
+import { morningSchema } from "./morning-schema.js";
 import { notificationsSchema } from "./notifications-schema.js";
 import { proxySchema, watchdogSchema } from "./proxy-config.js";
 
@@ -257,6 +259,8 @@ export const daemonConfigSchema = z
         "At start-up and after a reload, check each stored token with Upstox (one profile call per account) and log in again when Upstox refuses it. Default true.",
       ),
     notifications: notificationsSchema.optional(),
+    alerts: alertsSchema.optional(),
+    morning: morningSchema.optional(),
     statusServer: statusServerSchema.optional(),
     proxy: proxySchema.optional(),
     watchdog: watchdogSchema.optional(),
