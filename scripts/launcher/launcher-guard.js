@@ -7,6 +7,9 @@
 // - In a checkout, Bun on PATH is preferred (the sources run as they are). The launcher then stays the
 //   parent: it forwards TERM, INT, HUP and QUIT to Bun and exits with Bun's code (128 + the signal's number
 //   when a signal ended it), so a service manager, pm2 or a plain `kill` reaches the program it meant.
+//   Given `--env-file`, Bun is started with `--no-env-file`: Bun would otherwise load ./.env into the
+//   environment by itself, and a real variable wins over the named file, so a PIN corrected in that file never
+//   reached the program (not even on HUP). Without `--env-file` Bun's own .env loading stays as it was.
 // - Under Bun it runs the TypeScript source, under Node the built dist.
 // Only node: built-ins are imported here, and only ones every Node since 14 has.
 import { spawn } from "node:child_process";
@@ -96,10 +99,15 @@ const inCheckout = !fileURLToPath(import.meta.url)
   .split(sep)
   .includes("node_modules");
 
+/** True when the command names its own env file (`--env-file x` or `--env-file=x`). */
+const namesEnvFile = (args) => args.some((arg) => arg === "--env-file" || arg.startsWith("--env-file="));
+
 if (!isBun && inCheckout && process.env.UPSTOX_TOKEN_LAUNCHER_REEXEC !== "1") {
   const bun = bunOnPath();
+  const args = process.argv.slice(2);
   // --no-install: a missing package is an error, never a download from the registry.
-  if (bun) await handOver(bun, ["--no-install", launcher, ...process.argv.slice(2)]);
+  const flags = ["--no-install", ...(namesEnvFile(args) ? ["--no-env-file"] : [])];
+  if (bun) await handOver(bun, [...flags, launcher, ...args]);
 }
 
 const nodeFloor = floorOf(engines.node);

@@ -1,9 +1,17 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { type ChildProcess, spawn } from "node:child_process";
-import { mkdirSync, readdirSync, readFileSync, readlinkSync, realpathSync, symlinkSync } from "node:fs";
+import {
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  realpathSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { join } from "node:path";
 import { type Emulator, startEmulator } from "@upstox-token/emulator";
-import { accountEntry, addUsers, tempDir, writeConfig } from "./support/helpers.js";
+import { accountEntry, addUsers, type TestAccount, tempDir, writeConfig } from "./support/helpers.js";
 
 const ROOT = join(import.meta.dir, "..", "..", "..");
 const LINKED = join(ROOT, "node_modules", ".bin", "upstox-token-daemon");
@@ -64,7 +72,10 @@ async function until(what: string, check: () => boolean, ms = 20_000): Promise<v
 }
 
 /** Starts node_modules/.bin/upstox-token-daemon with Node 20 first on PATH; its own session, no terminal. */
-function startLinked(dir: string): {
+function startLinked(
+  dir: string,
+  options: { args?: string[]; account?: TestAccount } = {},
+): {
   child: ChildProcess;
   lines: Record<string, unknown>[];
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
@@ -74,10 +85,10 @@ function startLinked(dir: string): {
   symlinkSync(NODE!, join(bin, "node"));
   symlinkSync(BUN, join(bin, "bun"));
   const config = writeConfig(dir, {
-    accounts: [accountEntry(emulator, addUsers(emulator, 1, "signals")[0]!)],
+    accounts: [accountEntry(emulator, options.account ?? addUsers(emulator, 1, "signals")[0]!)],
     sinks: [{ use: "sqlite", options: { path: "tokens.db" } }],
   });
-  const child = spawn(LINKED, ["--config", config], {
+  const child = spawn(LINKED, ["--config", config, ...(options.args ?? [])], {
     cwd: dir,
     detached: true,
     stdio: ["ignore", "pipe", "pipe"],
@@ -157,6 +168,39 @@ test.skipIf(!NODE)(
       const end = await exited;
       expect(end.signal === "SIGQUIT" || end.code === 131).toBe(true);
       await until("the Bun child to be gone", () => !alive(runtime!), 5_000);
+    } finally {
+      killGroup(group);
+      cleanup();
+    }
+  },
+  30_000,
+);
+
+test.skipIf(!NODE)(
+  "--env-file wins over a ./.env Bun would load by itself (the launcher starts Bun with --no-env-file)",
+  async () => {
+    const { dir, cleanup } = tempDir("daemon-launcher-env-");
+    let group: number | undefined;
+    try {
+      // ./.env holds a stale, wrong PIN; the named env file the right one. Bun, left alone, loads ./.env into
+      // the environment, and the environment wins over --env-file: the daemon would send the wrong PIN.
+      const [user] = addUsers(emulator, 1, "envfile");
+      writeFileSync(join(dir, ".env"), "ENVFILE_PIN=000000\n", { mode: 0o600 });
+      const secrets = join(dir, "secrets.env");
+      writeFileSync(secrets, `ENVFILE_PIN=${user!.pin}\n`, { mode: 0o600 });
+      const { child, lines } = startLinked(dir, {
+        args: ["--env-file", secrets],
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: the config file's own ${ENV} interpolation
+        account: { ...user!, pin: "${ENVFILE_PIN}" },
+      });
+      group = child.pid;
+      const stored = () => lines.some((l) => l.msg === "new token stored");
+      // The first cycle ends either way: a token, or an error line (a refused PIN is permanent).
+      await until("the first cycle to end", () => stored() || lines.some((l) => Number(l.level) >= 50));
+      expect(JSON.stringify(lines)).not.toContain("WRONG_PIN");
+      expect(stored()).toBe(true);
+      const [runtime] = childrenOf(child.pid!);
+      expect(readFileSync(`/proc/${runtime}/cmdline`, "utf8").split("\0")).toContain("--no-env-file");
     } finally {
       killGroup(group);
       cleanup();

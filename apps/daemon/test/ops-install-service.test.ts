@@ -93,8 +93,9 @@ describe("renderInstallService: systemd", () => {
     expect(path).toBe("/etc/systemd/system/upstox-token-daemon.service");
     const unit = parseUnit(content);
     const service = unit.Service!;
+    // The tests run under Bun: a Bun script with an env file gets --no-env-file (Bun's own ./.env loading off).
     expect(service.ExecStart).toEqual([
-      `${process.execPath} "${join(work, "dist dir", "bin.js")}" --config ${configPath} --env-file ${envFile}`,
+      `${process.execPath} --no-env-file "${join(work, "dist dir", "bin.js")}" --config ${configPath} --env-file ${envFile}`,
     ]);
     expect(service.EnvironmentFile).toBeUndefined();
     expect(service.ExecReload).toEqual(["/bin/kill -HUP $MAINPID"]);
@@ -268,6 +269,7 @@ describe("renderInstallService: launchd", () => {
         EnvironmentVariables: Record<string, string>;
       };
       expect(plist.ProgramArguments.slice(-4)).toEqual(["--config", config, "--env-file", secrets]);
+      if (Bun.which("bun")) expect(plist.ProgramArguments.slice(1, 3)).toEqual(["--no-env-file", DAEMON_BIN]);
       expect(plist.EnvironmentVariables).toEqual({
         UPSTOX_STATE_DIR: stateDir,
         UPSTOX_TOKEN_LOCK_DIR: join(stateDir, "locks"),
@@ -282,6 +284,32 @@ describe("renderInstallService: launchd", () => {
       expect({ status: run.status, stderr: run.stderr }).toEqual({ status: 0, stderr: "" });
       expect(run.stdout).toContain("main (totp) → sqlite");
     },
+  );
+});
+
+test("--no-env-file only where Bun runs a script with an env file: Node, a compiled binary and no env file keep the command", () => {
+  const execStart = (execPath: string, execArgs: string[], withEnvFile: boolean) =>
+    parseUnit(
+      renderInstallService({
+        kind: "systemd-user",
+        configPath,
+        execPath,
+        execArgs,
+        ...(withEnvFile ? { envFile } : {}),
+        home: "/home/someone",
+      }).content,
+    ).Service!.ExecStart![0];
+  expect(execStart("/usr/bin/bun", ["/srv/bin.js"], true)).toBe(
+    `/usr/bin/bun --no-env-file /srv/bin.js --config ${configPath} --env-file ${envFile}`,
+  );
+  expect(execStart("/usr/bin/bun", ["/srv/bin.js"], false)).toBe(
+    `/usr/bin/bun /srv/bin.js --config ${configPath}`,
+  );
+  expect(execStart("/usr/bin/node", ["/srv/bin.js"], true)).toBe(
+    `/usr/bin/node /srv/bin.js --config ${configPath} --env-file ${envFile}`,
+  );
+  expect(execStart("/opt/upstox-token/upstox-token-daemon", [], true)).toBe(
+    `/opt/upstox-token/upstox-token-daemon --config ${configPath} --env-file ${envFile}`,
   );
 });
 
@@ -399,7 +427,9 @@ describe("install-service: units that work for the user's CLI too", () => {
       expect(service.ReadWritePaths).toEqual([
         `${dir} -${join(dir, "db")} -${join(dir, "custom-out")} -/var/tmp/x ${stateDir}`,
       ]);
-      expect(service.ExecStart).toEqual([`${bun} ${DAEMON_BIN} --config ${config} --env-file ${envFile}`]);
+      expect(service.ExecStart).toEqual([
+        `${bun} --no-env-file ${DAEMON_BIN} --config ${config} --env-file ${envFile}`,
+      ]);
       expect(service.ExecReload).toEqual(["/bin/kill -HUP $MAINPID"]);
       expect(result.content).not.toContain("EnvironmentFile");
       expect(result.content.includes("network-online.target")).toBe(kind === "systemd-system");

@@ -1,7 +1,7 @@
 import { existsSync } from "node:fs";
 import { chown, mkdir, readFile, writeFile } from "node:fs/promises";
 import { homedir } from "node:os";
-import { dirname, isAbsolute, join, resolve } from "node:path";
+import { basename, dirname, isAbsolute, join, resolve } from "node:path";
 import { ConfigError } from "@upstox-token/core";
 import { LAUNCHD_LABEL, launchdLogFile, renderLaunchdPlist } from "./launchd-plist.js";
 import { currentProcess, type ServiceExecutable, serviceExecutable } from "./service-runtime.js";
@@ -64,9 +64,13 @@ export function renderInstallService(options: RenderServiceOptions): RenderedSer
   if (options.envFile !== undefined) requireAbsolute(options.envFile, "envFile");
   if (options.stateDir !== undefined) requireAbsolute(options.stateDir, "stateDir");
   const home = options.home ?? homedir();
-  // Secrets reach the daemon through its own --env-file: the same parser as the CLI's and `--once`'s.
+  // Secrets reach the daemon through its own --env-file: the same parser as the CLI's and `--once`'s. Bun
+  // running a script would also load ./.env (the config's folder) by itself, and a variable it loaded wins over
+  // the env file: a PIN corrected there would never be read on reload. So Bun gets --no-env-file then.
+  const bunScript = /^bun(\.exe)?$/i.test(basename(options.execPath)) && (options.execArgs ?? []).length > 0;
   const command = [
     options.execPath,
+    ...(bunScript && options.envFile !== undefined ? ["--no-env-file"] : []),
     ...(options.execArgs ?? []),
     "--config",
     options.configPath,
