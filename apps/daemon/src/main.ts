@@ -85,7 +85,10 @@ export async function runMain(argv: string[], io: MainIo = defaultIo): Promise<n
     .description("print (or --write) a systemd unit or a launchd plist that runs the daemon with this config")
     .option("-c, --config <path>", "config file (default: found in the working directory)")
     .option("--kind <kind>", "systemd-user, systemd-system or launchd (default: this platform's)")
-    .option("--user <name>", "systemd-system: the account the service runs as")
+    .option(
+      "--user <name>",
+      "systemd-system: the account the service runs as (default: you, or sudo's caller)",
+    )
     .option("--env-file <path>", "a KEY=value file (mode 0600) with the secrets the config references")
     .option("--write", "write the file instead of printing it")
     .action(async (options: InstallServiceFlags) => {

@@ -5,7 +5,10 @@ import { tmpdir, userInfo } from "node:os";
 import { join } from "node:path";
 import { ConfigError } from "@upstox-token/core";
 import { installService, LAUNCHD_LABEL, renderInstallService } from "../src/service/install-service.js";
+import { serviceWritablePaths } from "../src/service/service-paths.js";
 import { type RuntimeProbe, serviceExecutable } from "../src/service/service-runtime.js";
+import { currentUserName } from "../src/service/service-user.js";
+import { DAEMON_BIN } from "./support/helpers.js";
 
 let work: string;
 let configPath: string;
@@ -54,6 +57,17 @@ if (!hasSystemdAnalyze)
 if (!hasPlistlib)
   console.warn("ops-install-service: python3 plistlib not found; the plist gets structural checks only");
 
+/** Parses a plist with Python's plistlib (strict XML; what launchd reads). */
+function parsePlist(content: string): unknown {
+  const parsed = spawnSync(
+    "python3",
+    ["-c", "import plistlib,sys,json; print(json.dumps(plistlib.loads(sys.stdin.buffer.read())))"],
+    { input: content, encoding: "utf8" },
+  );
+  expect(parsed.stderr).toBe("");
+  return JSON.parse(parsed.stdout);
+}
+
 /** `systemd-analyze verify` exits 0 even for unknown keys, so its stderr must be empty too. */
 async function verifyUnit(content: string): Promise<void> {
   const dir = await mkdtemp(join(work, "unit-"));
@@ -64,7 +78,8 @@ async function verifyUnit(content: string): Promise<void> {
 }
 
 describe("renderInstallService: systemd", () => {
-  test("a system unit: restart on failure, hardened, secrets from EnvironmentFile, sink folders writable", async () => {
+  test("a system unit: restart on failure, reload by HUP, secrets through --env-file, state and sinks writable", async () => {
+    const stateDir = join(work, "state");
     const { path, content } = renderInstallService({
       kind: "systemd-system",
       configPath,
@@ -73,24 +88,31 @@ describe("renderInstallService: systemd", () => {
       user: userInfo().username,
       envFile,
       readWritePaths: [sinkDir, `${sinkDir}/`],
+      stateDir,
     });
     expect(path).toBe("/etc/systemd/system/upstox-token-daemon.service");
     const unit = parseUnit(content);
     const service = unit.Service!;
+    // The tests run under Bun: a Bun script with an env file gets --no-env-file (Bun's own ./.env loading off).
     expect(service.ExecStart).toEqual([
-      `${process.execPath} "${join(work, "dist dir", "bin.js")}" --config ${configPath}`,
+      `${process.execPath} --no-env-file "${join(work, "dist dir", "bin.js")}" --config ${configPath} --env-file ${envFile}`,
+    ]);
+    expect(service.EnvironmentFile).toBeUndefined();
+    expect(service.ExecReload).toEqual(["/bin/kill -HUP $MAINPID"]);
+    expect(service.Environment).toEqual([
+      `UPSTOX_STATE_DIR=${stateDir}`,
+      `UPSTOX_TOKEN_LOCK_DIR=${join(stateDir, "locks")}`,
     ]);
     expect(service.User).toEqual([userInfo().username]);
-    expect(service.EnvironmentFile).toEqual([envFile]);
     expect(service.Restart).toEqual(["on-failure"]);
     expect(service.RestartPreventExitStatus).toEqual(["2"]);
     expect(service.NoNewPrivileges).toEqual(["yes"]);
     expect(service.ProtectSystem).toEqual(["strict"]);
-    expect(service.PrivateTmp).toEqual(["yes"]);
-    expect(service.ReadWritePaths).toEqual([sinkDir]);
+    expect(service.ReadWritePaths).toEqual([`${sinkDir} ${stateDir}`]);
     expect(service.MemoryDenyWriteExecute).toBeUndefined();
     expect(unit.Install!.WantedBy).toEqual(["multi-user.target"]);
     expect(unit.Unit!.After).toEqual(["network-online.target"]);
+    expect(unit.Unit!.Wants).toEqual(["network-online.target"]);
     if (hasSystemdAnalyze) await verifyUnit(content);
   });
 
@@ -106,7 +128,10 @@ describe("renderInstallService: systemd", () => {
     expect(unit.Service!.User).toBeUndefined();
     expect(unit.Service!.EnvironmentFile).toBeUndefined();
     expect(unit.Service!.ReadWritePaths).toBeUndefined();
+    expect(unit.Service!.ExecReload).toEqual(["/bin/kill -HUP $MAINPID"]);
     expect(unit.Install!.WantedBy).toEqual(["default.target"]);
+    // network-online.target is a system unit: a user manager cannot order on it.
+    expect(content).not.toContain("network-online");
     if (hasSystemdAnalyze) await verifyUnit(content);
   });
 
@@ -135,7 +160,7 @@ describe("renderInstallService: systemd", () => {
     });
     const service = parseUnit(content).Service!;
     expect(service.WorkingDirectory).toEqual([spaced]);
-    expect(service.EnvironmentFile).toEqual([join(spaced, "secrets.env")]);
+    expect(service.ExecStart![0]).toEndWith(`--env-file "${join(spaced, "secrets.env")}"`);
     expect(service.ReadWritePaths).toEqual([`"${spaced}" ${sinkDir}`]);
     if (hasSystemdAnalyze) await verifyUnit(content);
   });
@@ -192,40 +217,100 @@ describe("renderInstallService: launchd", () => {
     }
   });
 
-  test("with an env file, the ProgramArguments really load it and exec the daemon with its arguments intact", async () => {
-    const probe = join(work, "probe dir", "print-env.js");
-    await mkdir(join(work, "probe dir"), { recursive: true });
-    await writeFile(
-      probe,
-      "console.log(JSON.stringify({ pin: process.env.UPSTOX_PIN_CODE, argv: process.argv.slice(2) }));\n",
-    );
-    const { content } = renderInstallService({
-      kind: "launchd",
-      configPath,
-      execPath: process.execPath,
-      execArgs: [probe],
-      envFile,
-    });
-    expect(content).toContain("&quot;$0&quot;");
-    if (!hasPlistlib) return;
-    const args = JSON.parse(
-      spawnSync(
-        "python3",
+  test.skipIf(!hasPlistlib)(
+    "with an env file: the daemon's own --env-file reads it (export, inline comments), state folder set",
+    async () => {
+      const dir = await mkdtemp(join(work, "launchd-"));
+      const secrets = join(dir, "secrets.env");
+      await writeFile(
+        secrets,
         [
-          "-c",
-          "import plistlib,sys,json; print(json.dumps(plistlib.loads(sys.stdin.buffer.read())['ProgramArguments']))",
-        ],
-        {
-          input: content,
-          encoding: "utf8",
-        },
-      ).stdout,
-    ) as string[];
-    // Run exactly what launchd would run.
-    const run = spawnSync(args[0]!, args.slice(1), { encoding: "utf8", env: { PATH: process.env.PATH } });
-    expect(run.stderr).toBe("");
-    expect(JSON.parse(run.stdout)).toEqual({ pin: "12 34$56", argv: ["--config", configPath] });
-  });
+          "# what the daemon needs",
+          "export TEST_PIN=123456   # the Upstox PIN",
+          'TEST_TOTP="JBSWY3DPEHPK3PXP" # base32',
+          "TEST_SECRET='s3cr#t'",
+          "",
+        ].join("\n"),
+        { mode: 0o600 },
+      );
+      const config = join(dir, "upstox-token.config.json");
+      await writeFile(
+        config,
+        JSON.stringify({
+          accounts: [
+            {
+              name: "main",
+              credentials: {
+                mobile: "9876543210",
+                pin: `\${TEST_PIN}`,
+                totpSecret: `\${TEST_TOTP}`,
+                clientId: "app-id",
+                clientSecret: `\${TEST_SECRET}`,
+                redirectUri: "http://127.0.0.1:5055/callback",
+              },
+            },
+          ],
+          sinks: [{ use: "sqlite", options: { path: "tokens.db" } }],
+        }),
+      );
+      const stateDir = join(dir, "state");
+      const { content } = renderInstallService({
+        kind: "launchd",
+        configPath: config,
+        execPath: Bun.which("bun") ?? process.execPath,
+        execArgs: [DAEMON_BIN],
+        envFile: secrets,
+        stateDir,
+        home: "/Users/someone",
+      });
+      expect(content).not.toContain("/bin/sh");
+      const plist = parsePlist(content) as {
+        ProgramArguments: string[];
+        EnvironmentVariables: Record<string, string>;
+      };
+      expect(plist.ProgramArguments.slice(-4)).toEqual(["--config", config, "--env-file", secrets]);
+      if (Bun.which("bun")) expect(plist.ProgramArguments.slice(1, 3)).toEqual(["--no-env-file", DAEMON_BIN]);
+      expect(plist.EnvironmentVariables).toEqual({
+        UPSTOX_STATE_DIR: stateDir,
+        UPSTOX_TOKEN_LOCK_DIR: join(stateDir, "locks"),
+      });
+      // Run what launchd would run, in a bare environment, as a dry run that stays offline.
+      const args = [...plist.ProgramArguments, "--dry-run", "--offline"];
+      const run = spawnSync(args[0]!, args.slice(1), {
+        encoding: "utf8",
+        cwd: dir,
+        env: { PATH: process.env.PATH, HOME: dir, ...plist.EnvironmentVariables },
+      });
+      expect({ status: run.status, stderr: run.stderr }).toEqual({ status: 0, stderr: "" });
+      expect(run.stdout).toContain("main (totp) → sqlite");
+    },
+  );
+});
+
+test("--no-env-file only where Bun runs a script with an env file: Node, a compiled binary and no env file keep the command", () => {
+  const execStart = (execPath: string, execArgs: string[], withEnvFile: boolean) =>
+    parseUnit(
+      renderInstallService({
+        kind: "systemd-user",
+        configPath,
+        execPath,
+        execArgs,
+        ...(withEnvFile ? { envFile } : {}),
+        home: "/home/someone",
+      }).content,
+    ).Service!.ExecStart![0];
+  expect(execStart("/usr/bin/bun", ["/srv/bin.js"], true)).toBe(
+    `/usr/bin/bun --no-env-file /srv/bin.js --config ${configPath} --env-file ${envFile}`,
+  );
+  expect(execStart("/usr/bin/bun", ["/srv/bin.js"], false)).toBe(
+    `/usr/bin/bun /srv/bin.js --config ${configPath}`,
+  );
+  expect(execStart("/usr/bin/node", ["/srv/bin.js"], true)).toBe(
+    `/usr/bin/node /srv/bin.js --config ${configPath} --env-file ${envFile}`,
+  );
+  expect(execStart("/opt/upstox-token/upstox-token-daemon", [], true)).toBe(
+    `/opt/upstox-token/upstox-token-daemon --config ${configPath} --env-file ${envFile}`,
+  );
 });
 
 describe("installService", () => {
@@ -288,7 +373,7 @@ describe("installService", () => {
         out: () => {},
       });
       expect(parseUnit(result.content).Service!.ExecStart![0]).toEndWith(`--config ${configPath}`);
-      expect(parseUnit(result.content).Service!.User).toEqual([userInfo().username]);
+      expect(parseUnit(result.content).Service!.User).toEqual([currentUserName()]);
       await expect(
         installService({
           configPath: "missing.json",
@@ -300,6 +385,134 @@ describe("installService", () => {
     } finally {
       process.chdir(cwd);
     }
+  });
+});
+
+describe("install-service: units that work for the user's CLI too", () => {
+  const bun = Bun.which("bun") ?? process.execPath;
+
+  test("every unit it writes (user and system) passes systemd-analyze verify; state, sinks and custom sinks writable", async () => {
+    const dir = await mkdtemp(join(work, "verify-"));
+    const config = join(dir, "upstox-token.config.json");
+    const raw = {
+      accounts: [],
+      sinks: [
+        { use: "sqlite", options: { path: "db/tokens.db" } },
+        {
+          use: "./my-sink.ts",
+          options: { outDir: join(dir, "custom-out"), statusFile: "/var/tmp/x/s.json" },
+        },
+      ],
+    };
+    await writeFile(config, JSON.stringify(raw));
+    const stateDir = join(dir, "state");
+    for (const kind of ["systemd-user", "systemd-system"] as const) {
+      const result = await installService({
+        kind,
+        configPath: config,
+        execPath: bun,
+        execArgs: [DAEMON_BIN],
+        envFile,
+        readWritePaths: serviceWritablePaths(raw, config, {}),
+        env: { UPSTOX_STATE_DIR: stateDir, HOME: dir },
+        write: false,
+        out: () => {},
+      });
+      const service = parseUnit(result.content).Service!;
+      expect(result.stateDir).toBe(stateDir);
+      expect(service.Environment).toEqual([
+        `UPSTOX_STATE_DIR=${stateDir}`,
+        `UPSTOX_TOKEN_LOCK_DIR=${join(stateDir, "locks")}`,
+      ]);
+      expect(service.ReadWritePaths).toEqual([
+        `${dir} -${join(dir, "db")} -${join(dir, "custom-out")} -/var/tmp/x ${stateDir}`,
+      ]);
+      expect(service.ExecStart).toEqual([
+        `${bun} --no-env-file ${DAEMON_BIN} --config ${config} --env-file ${envFile}`,
+      ]);
+      expect(service.ExecReload).toEqual(["/bin/kill -HUP $MAINPID"]);
+      expect(result.content).not.toContain("EnvironmentFile");
+      expect(result.content.includes("network-online.target")).toBe(kind === "systemd-system");
+      if (hasSystemdAnalyze) await verifyUnit(result.content);
+    }
+  });
+
+  test("--user is checked against the user database, and the paths are that user's, not the installer's", async () => {
+    const other = spawnSync("getent", ["passwd", "daemon"], { encoding: "utf8" }).stdout.split(":");
+    const result = await installService({
+      kind: "systemd-system",
+      configPath,
+      execPath: process.execPath,
+      user: "daemon",
+      env: { UPSTOX_STATE_DIR: join(work, "the-installer's-state"), HOME: "/root" },
+      write: false,
+      out: () => {},
+    });
+    const service = parseUnit(result.content).Service!;
+    expect(service.User).toEqual(["daemon"]);
+    expect(result.stateDir).toBe(join(other[5]!, ".local", "state", "upstox-token"));
+    expect(service.Environment![0]).toBe(`UPSTOX_STATE_DIR=${result.stateDir}`);
+    if (hasSystemdAnalyze) await verifyUnit(result.content);
+
+    const missing = installService({
+      kind: "systemd-system",
+      configPath,
+      execPath: process.execPath,
+      user: "no-such-user-7f3a",
+      write: false,
+      out: () => {},
+    });
+    await expect(missing).rejects.toThrow(ConfigError);
+    await expect(missing).rejects.toThrow(/--user no-such-user-7f3a: no such user/);
+    await expect(
+      installService({ kind: "systemd-user", configPath, user: "daemon", write: false, out: () => {} }),
+    ).rejects.toThrow(/--user is for --kind systemd-system/);
+
+    const cli = spawnSync(
+      "bun",
+      [
+        DAEMON_BIN,
+        "install-service",
+        "--kind",
+        "systemd-system",
+        "--user",
+        "no-such-user-7f3a",
+        "--config",
+        configPath,
+      ],
+      { encoding: "utf8" },
+    );
+    expect(cli.status).toBe(2);
+    expect(cli.stderr).toContain("--user no-such-user-7f3a: no such user on this machine");
+  });
+
+  test("--write creates the state folder (0700) the unit names; printing only says how", async () => {
+    const dir = await mkdtemp(join(work, "state-"));
+    const stateDir = join(dir, "deep", "state");
+    let printed = "";
+    await installService({
+      kind: "systemd-user",
+      configPath,
+      execPath: process.execPath,
+      home: dir,
+      env: { UPSTOX_STATE_DIR: stateDir },
+      write: false,
+      out: (text) => {
+        printed += text;
+      },
+    });
+    expect(printed).toContain(`mkdir -p -m 0700 ${stateDir}`);
+    await expect(stat(stateDir)).rejects.toThrow();
+    await installService({
+      kind: "systemd-user",
+      configPath,
+      execPath: process.execPath,
+      home: dir,
+      env: { UPSTOX_STATE_DIR: stateDir },
+      write: true,
+      out: () => {},
+    });
+    expect((await stat(stateDir)).mode & 0o777).toBe(0o700);
   });
 });
 

@@ -336,11 +336,16 @@ describe("long-running", () => {
     });
     const run = await runDaemon(["install-service", "--kind", "systemd-user", "--config", file], {
       BOT_DIR: botDir,
+      UPSTOX_STATE_DIR: join(d, "state"),
     });
     expect(run.code).toBe(0);
     expect(run.stdout).toContain(file);
-    // Folders that do not exist yet are marked "-", or systemd would refuse to start the unit.
-    expect(run.stdout).toContain(`ReadWritePaths=${d} ${botDir} -${join(d, "data")} -${join(d, "locks")}\n`);
+    // Folders that do not exist yet are marked "-", or systemd would refuse to start the unit; the state
+    // folder is not (the printed next steps create it), so a unit that cannot keep its state never starts.
+    expect(run.stdout).toContain(
+      `ReadWritePaths=${d} ${botDir} -${join(d, "data")} -${join(d, "locks")} ${join(d, "state")}\n`,
+    );
+    expect(run.stdout).toContain(`mkdir -p -m 0700 ${join(d, "state")}`);
     const execStart = /^ExecStart=(\S+)/m.exec(run.stdout)?.[1];
     // The runtime as PATH names it (e.g. /usr/bin/bun), not the npm package's bin/bun.exe behind it.
     expect(execStart).toBe(Bun.which("bun") ?? process.execPath);

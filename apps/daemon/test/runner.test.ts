@@ -356,6 +356,8 @@ describe("the fallback chain", () => {
         sinks: [{ use: "sqlite", options: { path: "tokens.db" } }],
         lock: { use: "file", path: "locks" },
         retry: { attempts: 2, baseMs: 10, maxMs: 20 },
+        // Escalate at once whatever the time of day (the morning's quiet part has its own tests).
+        morning: { escalateAt: "03:30" },
       },
       { file: null, baseDir: dir },
     );
@@ -409,6 +411,7 @@ describe("the fallback chain", () => {
         sinks: [{ use: "sqlite", options: { path: "tokens.db" } }],
         lock: { use: "file", path: "locks" },
         retry: { attempts: 5, baseMs: 10, maxMs: 20 },
+        morning: { escalateAt: "03:30" },
       },
       { file: null, baseDir: dir },
     );

@@ -42,6 +42,7 @@ export * from "./refresh/account-refresher.js";
 export * from "./refresh/events.js";
 export * from "./refresh/flow-dispatch.js";
 export * from "./refresh/lagging-sinks.js";
+export * from "./refresh/morning-policy.js";
 export * from "./refresh/profile-check.js";
 export * from "./refresh/retry-policy.js";
 export * from "./refresh/token-acceptance.js";
@@ -54,6 +55,7 @@ export * from "./secret-redactor.js";
 // Sinks and locks
 export * from "./sink.js";
 export * from "./sink-loader.js";
+export * from "./state/last-refresh.js";
 export * from "./state/state-layout.js";
 export * from "./time-format.js";
 // The token: model, expiry, records

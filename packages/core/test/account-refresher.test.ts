@@ -346,6 +346,36 @@ describe("AccountRefresher", () => {
     expect(c.events.at(-1)).toMatchObject({ type: "failed", permanent: true });
   });
 
+  test("fallbacks: false (the quiet morning) defers the chain: a retryable failure, never a suspension", async () => {
+    let fallbackLogins = 0;
+    const fallbacks = [
+      {
+        flow: "token-request",
+        login: async () => {
+          fallbackLogins++;
+          return fakeToken(50);
+        },
+      },
+    ];
+    const outdated = fails(new UpstoxTokenError("APP_VERSION_OUTDATED", "old", { pin: "not-sent" }), 9, () =>
+      fakeToken(1),
+    );
+    const a = refresher({ login: outdated.login, flow: "totp", fallbacks });
+    const quiet = await a.r.refresh({ fallbacks: false });
+    expect(quiet).toMatchObject({
+      result: "failed",
+      permanent: false,
+      error: { code: "APP_VERSION_OUTDATED" },
+    });
+    expect((quiet as { reason: string }).reason).toContain("deferred");
+    expect(fallbackLogins).toBe(0);
+    // No fallback, and no suspension (in core's vocabulary: a `failed` event with permanent: true).
+    expect(a.events.some((e) => e.type === "fallback" || (e.type === "failed" && e.permanent))).toBe(false);
+    // Escalated: the same failure now runs the fallback in the same cycle.
+    expect(await a.r.refresh({ fallbacks: true })).toMatchObject({ result: "refreshed" });
+    expect(fallbackLogins).toBe(1);
+  });
+
   test("against the emulator: one rejected TOTP then a good one is one login (1 generate, 2 verifies, 1 PIN)", async () => {
     emulator.rejectTotp(1);
     let now = Date.now();

@@ -30,6 +30,7 @@ export async function runInstallService(flags: InstallServiceFlags, io: MainIo):
       ...(flags.user ? { user: flags.user } : {}),
       ...(flags.envFile ? { envFile: flags.envFile } : {}),
       readWritePaths: serviceWritablePaths(await readConfigSource(configPath), configPath, env),
+      env: process.env,
       write: flags.write === true,
       out: io.stdout,
     });

@@ -8,6 +8,7 @@ import {
 import { findConfigFile } from "../config/load-config.js";
 import type { DaemonServers } from "../http/daemon-servers.js";
 import { checkListenAddresses } from "../http/listen-check.js";
+import { type AlertsHandle, attachAlerts } from "../observe/alerts/attach-alerts.js";
 import { createLogger, loadPrettyLogs, wantsPrettyLogs } from "../observe/logger.js";
 import { attachNotifications, type NotificationsHandle } from "../observe/notify.js";
 import { maskTokens } from "../observe/public-error.js";
@@ -45,6 +46,7 @@ export async function runDaemon(flags: DaemonFlags, io: MainIo): Promise<number>
   let emulator: EmulatorMode | undefined;
   let daemon: Daemon | undefined;
   let hooks: NotificationsHandle | undefined;
+  let alerts: AlertsHandle | undefined;
   let servers: DaemonServers | undefined;
   let pidFile: DaemonPidFile | undefined;
   try {
@@ -83,12 +85,18 @@ export async function runDaemon(flags: DaemonFlags, io: MainIo): Promise<number>
       hooks?.();
       const config = running.config.notifications;
       hooks = config ? attachNotifications(running.events, config, logger) : undefined;
+      // Alerts: one message per incident; their state is in the state folder, so re-attaching loses nothing.
+      const previous = alerts;
+      previous?.detach();
+      void previous?.settled().then(() => previous.delivery.close());
+      alerts = attachAlerts(running.events, running.config, { logger, quietMornings: !flags.once });
     };
     attachHooks();
     if (flags.once) {
       // A start-up like any other: stored tokens are checked with Upstox first (verifyOnStart).
       const summary = await withSignals(io, logger, daemon, () => running.runOnce("catch-up"));
       await hooks?.settled();
+      await alerts?.settled();
       if (summary === "stopped") return EXIT_OK;
       // A sink that did not take the token is not caught up after --once exits: say so, and exit 1.
       const lagging = running.config.accounts.flatMap((a) =>
@@ -116,6 +124,10 @@ export async function runDaemon(flags: DaemonFlags, io: MainIo): Promise<number>
     await servers?.close();
     await daemon?.stop();
     hooks?.();
+    alerts?.detach();
+    // A message still being tried gets a few seconds, not the whole retry budget, at shutdown.
+    if (alerts) await Promise.race([alerts.settled(), new Promise((r) => setTimeout(r, 5_000).unref())]);
+    alerts?.delivery.close();
     await emulator?.close();
     pidFile?.release();
     logger.flush?.();

@@ -8,11 +8,12 @@ import {
   type ConfigProblem,
   isEndpointProfilePath,
   loadConfig,
+  type MorningPolicy,
   Secret,
   type SinkSpec,
   type UpstoxConfig,
 } from "@upstox-token/core";
-import type { NotificationsConfig } from "@upstox-token/core/daemon-config";
+import type { AlertsConfig, NotificationsConfig } from "@upstox-token/core/daemon-config";
 import {
   type AccountConfigParsed,
   type DaemonConfigParsed,
@@ -81,6 +82,10 @@ export interface DaemonConfig {
   /** Check stored tokens with Upstox (profile call) at start-up and after a reload. */
   verifyOnStart: boolean;
   notifications: NotificationsConfig | undefined;
+  /** Alert channels (Telegram, ntfy, Slack, Discord, email); undefined: none. */
+  alerts?: AlertsConfig | undefined;
+  /** When a failing morning escalates and until when it retries; undefined: core's defaults. */
+  morning?: MorningPolicy | undefined;
   statusServer: StatusServerConfig | undefined;
   /** The local API proxy (issue 11); undefined: off. */
   proxy: ProxyConfig | undefined;
@@ -139,6 +144,8 @@ export function resolveDaemonConfig(
     timeoutMs: parsed.timeoutMs,
     verifyOnStart: parsed.verifyOnStart,
     notifications: parsed.notifications,
+    alerts: parsed.alerts,
+    morning: parsed.morning,
     statusServer: parsed.statusServer,
     proxy: parsed.proxy,
     watchdog: parsed.watchdog ?? DEFAULT_WATCHDOG,

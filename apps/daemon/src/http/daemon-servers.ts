@@ -15,6 +15,20 @@ export interface DaemonServers {
 }
 
 /**
+ * The page's "refresh now" button: one forced cycle for the account (a cycle already running is joined), in
+ * the background; the page follows it through its live updates.
+ */
+function pressRefresh(daemon: Daemon, given: string | undefined): { status: number; body: unknown } {
+  const names = daemon.config.accounts.map((a) => a.name);
+  const account = given ?? (names.length === 1 ? names[0] : undefined);
+  if (account === undefined || !names.includes(account)) {
+    return { status: 404, body: { error: `name an account: one of ${names.join(", ")}` } };
+  }
+  void daemon.refreshNow(account, "status page button", { force: true, cause: "manual" });
+  return { status: 202, body: { account, started: true } };
+}
+
+/**
  * Starts what the config asks for beside the schedule: the status server (page, JSON, metrics, the dead-token
  * report) and the API proxy, sharing one watchdog. Listeners attach before the first await, so no event of
  * the catch-up is missed.
@@ -62,18 +76,27 @@ export async function startDaemonServers(
         metrics: () => metrics.render() + service.metrics.render() + fleetMetrics(fleet?.get() ?? null),
         now,
         accounts: () => ({
-          ...accountsReport(daemon.status(), board, flows, now()),
+          ...accountsReport(daemon.status(), board, flows, now(), (account) => daemon.lastRefresh(account)),
           ...(fleet ? { fleet: fleet.get() } : {}),
         }),
         ...(fleet ? { fleet: () => fleet.get() } : {}),
         subscribe: (listener) => board.onChange(listener),
         tokenInvalid: (account) => service.reportInvalid(account),
+        refresh: async (account) => pressRefresh(daemon, account),
+        ...(config.statusServer.secret ? { secret: config.statusServer.secret } : {}),
         ...(options.isLoopback ? { isLoopback: options.isLoopback } : {}),
       });
       logger.info(
         { url: statusServer.url },
         "status endpoint: the page at /, /v1/accounts, /healthz, /metrics",
       );
+      if (config.statusServer.secret) {
+        const { remoteUrlForLog } = await import("./status-access.js");
+        logger.warn(
+          { host: config.statusServer.host, url: remoteUrlForLog(statusServer.url) },
+          `status page in remote mode: other devices reach it only at http://<this machine's address>:${config.statusServer.port}/s/<statusServer.secret>/ (bookmark that link on the phone; the secret is not logged)`,
+        );
+      }
     }
     if (config.proxy) {
       const { startProxyServer } = await import("./proxy/proxy-server.js");

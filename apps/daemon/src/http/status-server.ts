@@ -1,19 +1,20 @@
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { closeAfterAnswer, readNodeBody } from "@upstox-token/core/internal";
+import { readNodeBody } from "@upstox-token/core/internal";
 import type { AccountStatus } from "../observe/account-status.js";
 import { PROMETHEUS_CONTENT_TYPE } from "../observe/metrics.js";
 import { maskTokens, type PublicError, publicError } from "../observe/public-error.js";
 import { type FleetState, withFleet } from "./fleet-status.js";
-import { healthReport } from "./health-report.js";
-import { type AccessPolicy, decideAccess, isLoopbackAddress } from "./request-policy.js";
+import { type AccountHealth, type HealthReport, healthReport } from "./health-report.js";
+import { type AccessPolicy, decideAccess, isLoopbackAddress, isLoopbackHost } from "./request-policy.js";
 import { checkRequestShape, refuseConnect } from "./request-shape.js";
+import { csrfRefusal, newCsrfToken, routeRequest } from "./status-access.js";
+import { json, SECURITY_HEADERS, send } from "./status-answer.js";
 import type { AccountsReport } from "./status-page/account-view.js";
 import { ReportStream } from "./status-page/event-stream.js";
 import { renderStatusPage } from "./status-page/page-html.js";
 
-export { type AccountHealth, type HealthReport, healthReport } from "./health-report.js";
-export { maskTokens, type PublicError, publicError };
+export { type AccountHealth, type HealthReport, healthReport, maskTokens, type PublicError, publicError };
 
 export interface StatusServerOptions {
   /** Default 127.0.0.1: the endpoint tells anyone who can reach it which accounts exist. */
@@ -27,6 +28,13 @@ export interface StatusServerOptions {
   accounts?: () => AccountsReport;
   /** Registers a listener called on every change the page should show; returns its removal. */
   subscribe?: (listener: () => void) => () => void;
+  /** POST /v1/refresh: the page's "refresh now" button (CSRF-checked); answers at once, the cycle runs on. */
+  refresh?: (account: string | undefined) => Promise<{ status: number; body: unknown }>;
+  /**
+   * Remote mode: other machines reach everything under /s/<secret>/ (a link to bookmark on the phone), and
+   * nothing else. Without it, only this machine is served, whatever `host` is.
+   */
+  secret?: string;
   /** POST /v1/token/invalid: a program reports that Upstox refused the token (the watchdog decides). */
   tokenInvalid?: (account: string | undefined) => Promise<{ status: number; body: unknown }>;
   /** Tests: which remote addresses count as this machine. */
@@ -43,46 +51,13 @@ export interface StatusServer {
 /** The only body this server reads; anything bigger is refused unread. */
 export const MAX_STATUS_BODY_BYTES = 64 * 1024;
 
-const SECURITY_HEADERS = {
-  "x-content-type-options": "nosniff",
-  "referrer-policy": "no-referrer",
-  "x-frame-options": "DENY",
-};
-
-function hasBody(req: IncomingMessage): boolean {
-  const length = req.headers["content-length"];
-  return (length !== undefined && length !== "0") || req.headers["transfer-encoding"] !== undefined;
-}
-
-function send(
-  req: IncomingMessage,
-  res: ServerResponse,
-  status: number,
-  contentType: string,
-  body: string,
-  extra: Record<string, string> = {},
-): void {
-  // A body we did not read is not drained either: the connection closes once the answer is out.
-  const close = hasBody(req) && !req.complete;
-  res.writeHead(status, {
-    ...SECURITY_HEADERS,
-    "content-type": contentType,
-    "content-length": Buffer.byteLength(body),
-    "cache-control": "no-store",
-    ...(close ? { connection: "close" } : {}),
-    ...extra,
-  });
-  res.end(req.method === "HEAD" ? undefined : body);
-  if (close) closeAfterAnswer(req, res);
-}
-
-const json = (value: unknown) => `${JSON.stringify(value, null, 2)}\n`;
-
 interface RouteContext {
   options: StatusServerOptions;
   stream: ReportStream | undefined;
   policy: AccessPolicy;
-  /** Bound to a loopback address: pages are checked against DNS rebinding too. */
+  /** The page's per-process token for POST /v1/refresh. */
+  csrfToken: string;
+  /** Listening on loopback only: every request must then name a loopback Host (DNS rebinding). */
   localOnly: boolean;
 }
 
@@ -91,6 +66,7 @@ function paths(options: StatusServerOptions): string[] {
     ...(options.accounts ? ["/", "/v1/accounts", "/v1/events"] : []),
     "/healthz",
     "/metrics",
+    ...(options.refresh ? ["POST /v1/refresh"] : []),
     ...(options.tokenInvalid ? ["POST /v1/token/invalid"] : []),
   ];
 }
@@ -102,11 +78,23 @@ async function handle(req: IncomingMessage, res: ServerResponse, ctx: RouteConte
     send(req, res, shape.status, "application/json", json({ error: shape.error }), { connection: "close" });
     return;
   }
-  const path = new URL(req.url ?? "/", "http://localhost").pathname;
+  const routed = routeRequest(new URL(req.url ?? "/", "http://localhost").pathname, options.secret);
+  if (routed.kind === "redirect") {
+    send(req, res, 308, "text/plain", "", { location: routed.location });
+    return;
+  }
+  const isLoopback = ctx.policy.isLoopback ?? isLoopbackAddress;
+  if (routed.kind === "refused" || (!routed.viaSecret && !isLoopback(req.socket.remoteAddress))) {
+    // Other machines see nothing without the secret link, not even which paths exist.
+    send(req, res, 401, "application/json", json({ error: "open the status page's secret link" }));
+    return;
+  }
+  const { path, viaSecret } = routed;
   const page =
     options.accounts !== undefined && (path === "/" || path === "/v1/accounts" || path === "/v1/events");
   const write = options.tokenInvalid !== undefined && path === "/v1/token/invalid";
-  const known = path === "/healthz" || path === "/metrics" || page || write;
+  const refresh = options.refresh !== undefined && path === "/v1/refresh";
+  const known = path === "/healthz" || path === "/metrics" || page || write || refresh;
   if (!known) {
     send(req, res, 404, "application/json", json({ error: "not found", paths: paths(options) }));
     return;
@@ -118,6 +106,31 @@ async function handle(req: IncomingMessage, res: ServerResponse, ctx: RouteConte
     secFetchSite: req.headers["sec-fetch-site"] as string | undefined,
     clientKey: undefined,
   };
+  // Through the secret link the Host is whatever the phone typed; without it, a page that rebinds its DNS name
+  // to 127.0.0.1 still sends its own name, so the page, its data and its button need a loopback Host.
+  if ((page || refresh) && !viaSecret && !isLoopbackHost(facts.host)) {
+    send(
+      req,
+      res,
+      403,
+      "application/json",
+      json({ error: "the Host header must be localhost or a loopback address" }),
+    );
+    return;
+  }
+  if (refresh) {
+    if (req.method !== "POST") {
+      send(req, res, 405, "application/json", json({ error: "method not allowed" }), { allow: "POST" });
+      return;
+    }
+    const refusal = csrfRefusal(req, ctx.csrfToken);
+    if (refusal) {
+      send(req, res, 403, "application/json", json({ error: refusal }));
+      return;
+    }
+    await refreshNow(req, res, options);
+    return;
+  }
   if (write) {
     if (req.method !== "POST") {
       send(req, res, 405, "application/json", json({ error: "method not allowed" }), { allow: "POST" });
@@ -135,8 +148,9 @@ async function handle(req: IncomingMessage, res: ServerResponse, ctx: RouteConte
     send(req, res, 405, "application/json", json({ error: "method not allowed" }), { allow: "GET, HEAD" });
     return;
   }
-  // Every path gets the Host check, /healthz and /metrics too: a rebinding page reads nothing here.
-  if (ctx.localOnly) {
+  // Every path gets the Host check, /healthz and /metrics too: a rebinding page reads nothing here (through
+  // the secret link the Host is whatever the phone typed).
+  if (ctx.localOnly && !viaSecret) {
     const access = decideAccess(
       { ...facts, origin: undefined, secFetchSite: undefined },
       { ...ctx.policy, allowRemote: true },
@@ -173,8 +187,54 @@ async function handle(req: IncomingMessage, res: ServerResponse, ctx: RouteConte
     }
     return;
   }
-  const rendered = renderStatusPage(accounts());
+  const rendered = renderStatusPage(accounts(), {
+    csrfToken: ctx.csrfToken,
+    canRefresh: options.refresh !== undefined,
+  });
   send(req, res, 200, "text/html; charset=utf-8", rendered.html, { "content-security-policy": rendered.csp });
+}
+
+/** `{"account":"main"}` (optional with one account) from a bounded body, or an answer already sent. */
+async function readAccount(
+  req: IncomingMessage,
+  res: ServerResponse,
+): Promise<{ account: string | undefined } | null> {
+  const body = await readNodeBody(req, MAX_STATUS_BODY_BYTES);
+  if (!body.ok) {
+    send(req, res, body.status, "application/json", json({ error: body.error }));
+    return null;
+  }
+  if (body.body.length === 0) return { account: undefined };
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(body.body.toString("utf8"));
+  } catch {
+    send(
+      req,
+      res,
+      400,
+      "application/json",
+      json({ error: 'the body must be JSON such as {"account":"main"}' }),
+    );
+    return null;
+  }
+  const given = (parsed as { account?: unknown } | null)?.account;
+  if (given !== undefined && (typeof given !== "string" || given.length > 64)) {
+    send(req, res, 400, "application/json", json({ error: "account must be an account name (a string)" }));
+    return null;
+  }
+  return { account: given };
+}
+
+async function refreshNow(
+  req: IncomingMessage,
+  res: ServerResponse,
+  options: StatusServerOptions,
+): Promise<void> {
+  const read = await readAccount(req, res);
+  if (!read) return;
+  const answer = await (options.refresh as NonNullable<StatusServerOptions["refresh"]>)(read.account);
+  send(req, res, answer.status, "application/json", json(answer.body));
 }
 
 async function tokenInvalid(
@@ -182,34 +242,11 @@ async function tokenInvalid(
   res: ServerResponse,
   options: StatusServerOptions,
 ): Promise<void> {
-  const body = await readNodeBody(req, MAX_STATUS_BODY_BYTES);
-  if (!body.ok) {
-    send(req, res, body.status, "application/json", json({ error: body.error }));
-    return;
-  }
-  let account: string | undefined;
-  if (body.body.length > 0) {
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(body.body.toString("utf8"));
-    } catch {
-      send(
-        req,
-        res,
-        400,
-        "application/json",
-        json({ error: 'the body must be JSON such as {"account":"main"}' }),
-      );
-      return;
-    }
-    const given = (parsed as { account?: unknown } | null)?.account;
-    if (given !== undefined && (typeof given !== "string" || given.length > 64)) {
-      send(req, res, 400, "application/json", json({ error: "account must be an account name (a string)" }));
-      return;
-    }
-    account = given;
-  }
-  const answer = await (options.tokenInvalid as NonNullable<StatusServerOptions["tokenInvalid"]>)(account);
+  const read = await readAccount(req, res);
+  if (!read) return;
+  const answer = await (options.tokenInvalid as NonNullable<StatusServerOptions["tokenInvalid"]>)(
+    read.account,
+  );
   send(req, res, answer.status, "application/json", json(answer.body));
 }
 
@@ -231,6 +268,7 @@ export async function startStatusServer(options: StatusServerOptions): Promise<S
       allowedOrigins: [],
       ...(options.isLoopback ? { isLoopback: options.isLoopback } : {}),
     },
+    csrfToken: newCsrfToken(),
     localOnly: isLoopbackAddress(host) || host === "localhost",
   };
   const server = createServer((req, res) => {

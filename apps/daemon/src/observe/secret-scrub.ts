@@ -9,8 +9,12 @@ import type { DaemonConfig } from "../config/resolve-config.js";
 export const daemonRedactor = new SecretRedactor();
 
 /** Registers each account's secrets; called when a config is loaded and after each reload. */
-export function registerConfigSecrets(config: Pick<DaemonConfig, "accounts">): void {
+export function registerConfigSecrets(
+  config: Pick<DaemonConfig, "accounts"> & Partial<Pick<DaemonConfig, "statusServer">>,
+): void {
   for (const { upstox } of config.accounts) {
     for (const value of configSecrets(upstox)) daemonRedactor.add(value);
   }
+  // The status page's remote secret opens the page and its refresh button: masked like a PIN.
+  if (config.statusServer?.secret) daemonRedactor.add(config.statusServer.secret);
 }

@@ -6,9 +6,16 @@ export type AccountResult = { account: string } & (
   | { result: "suspended"; error: UpstoxTokenError }
 );
 
-export type CycleReason = "catch-up" | "scheduled" | "manual";
+/** Why a cycle runs: start-up catch-up, the schedule, a person (button, API), or the proxy's watchdog. */
+export type CycleReason = "catch-up" | "scheduled" | "manual" | "watchdog";
 
 export interface RunSummary {
   ok: boolean;
   accounts: AccountResult[];
+}
+
+/** `force` logs in even when a valid token is stored; `cause` is what the status page says (default manual). */
+export interface RefreshNowOptions {
+  force?: boolean;
+  cause?: "manual" | "watchdog";
 }

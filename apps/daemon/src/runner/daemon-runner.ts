@@ -3,6 +3,8 @@
 import {
   type AccountRefresher,
   asUpstoxError,
+  defaultStateDir,
+  type LastRefresh,
   type RefreshOutcome,
   readNewest,
   TokenHolder,
@@ -18,14 +20,15 @@ import {
 } from "../observe/account-status.js";
 import { DaemonEvents } from "../observe/event-bus.js";
 import { createAccountEngine } from "./account-engine.js";
-import type { AccountResult, CycleReason, RunSummary } from "./account-result.js";
+import type { AccountResult, CycleReason, RefreshNowOptions, RunSummary } from "./account-result.js";
+import { LastRefreshBook } from "./last-refresh-book.js";
 import { Limiter } from "./limiter.js";
-import { NextRuns } from "./next-run.js";
+import { countFailures, fallbacksNow, nextRunAfter } from "./next-run.js";
 import { QuietCollector } from "./quiet-collector.js";
 import { logRefreshEvent } from "./refresh-log.js";
 import { closeResources, type RunnerDeps, type RunnerResources } from "./resources.js";
 
-export type { AccountResult, CycleReason, RunSummary } from "./account-result.js";
+export type { AccountResult, CycleReason, RefreshNowOptions, RunSummary } from "./account-result.js";
 
 /**
  * Keeps every account's token fresh: catch-up at start, then the schedule; one refresh cycle per account at a
@@ -45,10 +48,11 @@ export class DaemonRunner {
   /** Tokens the engines of the previous config held, for the new ones (a reload). */
   readonly #carried = new Map<string, TokenRecord>();
   readonly #reasons = new Map<string, CycleReason>();
-  /** When each account's next cycle runs after one ended (the pre-login failures' backoff lives there). */
-  readonly #nextRuns = new NextRuns();
+  /** Failed cycles in a row per account (the morning backoff's exponent); a success resets it. */
+  readonly #failures = new Map<string, number>();
   readonly #abort = new AbortController();
   readonly #collector: QuietCollector;
+  readonly #lastRefresh: LastRefreshBook;
   #resources: RunnerResources;
   #limiter: Limiter;
   #scheduler: { set(account: string, at: number | null): void; clear(): void } | null = null;
@@ -59,6 +63,7 @@ export class DaemonRunner {
     this.#limiter = new Limiter(resources.config.concurrency);
     this.#collector = new QuietCollector(deps.collectGarbage ? { collect: deps.collectGarbage } : {});
     this.#status.retain(resources.config.accounts.map((a) => a.name));
+    this.#lastRefresh = new LastRefreshBook(deps.stateDir ?? defaultStateDir(), this.events, deps.logger);
     this.events.onListenerError((error, event) =>
       deps.logger.warn({ event: event.type, err: String(error) }, "a daemon event listener failed"),
     );
@@ -120,6 +125,16 @@ export class DaemonRunner {
     return (await this.#resources.lock.holder?.(name)) != null;
   }
 
+  /** Reads the state folder's last refresh of every account (at start; a reload reads new ones). */
+  loadLastRefresh(): Promise<void> {
+    return this.#lastRefresh.load(this.config.accounts);
+  }
+
+  /** An account's last stored or served result, this run's or an earlier run's (the status page). */
+  lastRefresh(name: string): LastRefresh | null {
+    return this.#lastRefresh.get(name);
+  }
+
   /** The engine's cycle in flight for the account (its single-flight), if one runs. */
   inFlight(name: string): Promise<RefreshOutcome> | undefined {
     return this.#refreshers.get(name)?.inFlight;
@@ -132,11 +147,12 @@ export class DaemonRunner {
 
   /**
    * One engine cycle for one account, now, through the limiter (the proxy's watchdog calls this when Upstox
-   * refuses the token in use). `force` logs in even when a valid token is stored.
+   * refuses the token in use; the status page's button). `force` logs in even when a valid token is stored;
+   * `cause` is what the status page says about it (default "manual").
    */
-  refreshNow(name: string, reason: string, options: { force?: boolean } = {}): Promise<AccountResult> {
-    this.#deps.logger.info({ account: name, reason }, "refresh requested");
-    return this.runAccount(name, "manual", options);
+  refreshNow(name: string, reason: string, options: RefreshNowOptions = {}): Promise<AccountResult> {
+    this.#deps.logger.info({ account: name, reason, cause: options.cause ?? "manual" }, "refresh requested");
+    return this.runAccount(name, options.cause ?? "manual", options);
   }
 
   /**
@@ -207,6 +223,7 @@ export class DaemonRunner {
     this.#status.retain(resources.config.accounts.map((a) => a.name));
     this.tokens.retain(resources.config.accounts.map((a) => a.name));
     for (const status of this.status()) status.nextRunAt = null;
+    await this.#lastRefresh.load(resources.config.accounts);
     await closeResources(old);
   }
 
@@ -218,30 +235,24 @@ export class DaemonRunner {
   async close(): Promise<void> {
     this.#collector.stop();
     for (const refresher of this.#refreshers.values()) refresher.close();
+    await this.#lastRefresh.flushed();
     await closeResources(this.#resources);
-  }
-
-  #nextRun(account: ResolvedAccount, outcome: AccountResult): number | null {
-    return this.#nextRuns.after(account, outcome, {
-      now: this.#deps.clock.now(),
-      aborted: this.#abort.signal.aborted,
-      afterFailureMs: this.config.retry.afterFailureMs,
-    });
   }
 
   #scheduleAfter(account: ResolvedAccount, outcome: AccountResult): void {
     if (!this.#scheduler || !this.config.accounts.includes(account)) return;
-    const at = this.#nextRun(account, outcome);
+    const now = this.#deps.clock.now();
+    const failures = countFailures(this.#failures, account.name, outcome);
+    const at = nextRunAfter(account, outcome, this.config, {
+      now,
+      aborted: this.#abort.signal.aborted,
+      failures,
+    });
     const status = this.#status.ensure(account.name);
     status.nextRunAt = at;
     this.#scheduler.set(account.name, at);
     if (at !== null) {
-      this.events.emit({
-        type: "scheduled",
-        account: account.name,
-        nextRunAt: at,
-        at: this.#deps.clock.now(),
-      });
+      this.events.emit({ type: "scheduled", account: account.name, nextRunAt: at, at: now });
       this.#deps.logger.debug(
         { account: account.name, nextRunAt: new Date(at).toISOString() },
         "next run scheduled",
@@ -290,11 +301,14 @@ export class DaemonRunner {
     // The profile call once per account at start-up and after a reload: a token Upstox no longer accepts
     // (revoked, or invalidated by a static-IP change) is replaced instead of served until 03:30.
     const verifyStored = resources.config.verifyOnStart && reason === "catch-up";
+    this.#lastRefresh.startCycle(name);
     const outcome = await this.#refresher(account, resources).refresh({
       mode: force ? "force" : "serve-valid",
       verifyStored,
+      fallbacks: fallbacksNow(reason, this.#scheduler !== null, this.#deps.clock, resources.config.morning),
       signal,
     });
+    this.#lastRefresh.record(account, outcome, reason, resources.sinks.for(name), this.#deps.clock.now());
     if (outcome.result === "aborted") {
       this.#deps.logger.warn({ account: name }, "refresh abandoned: shutting down");
     }

@@ -1,4 +1,4 @@
-import type { BuiltinSinks, Logger, TokenHolder, TokenRecord } from "@upstox-token/core";
+import type { BuiltinSinks, LastRefresh, Logger, TokenHolder, TokenRecord } from "@upstox-token/core";
 import { silentLogger } from "@upstox-token/core";
 import { loadConfigFile } from "../config/load-config.js";
 import type { DaemonConfig } from "../config/resolve-config.js";
@@ -6,7 +6,12 @@ import type { AccountStatus, LaggingSinkStatus } from "../observe/account-status
 import type { DaemonEvents } from "../observe/event-bus.js";
 import { builtinSinks } from "./builtin-sinks.js";
 import { type Clock, sleepOn, systemClock } from "./clock.js";
-import { type AccountResult, DaemonRunner, type RunSummary } from "./daemon-runner.js";
+import {
+  type AccountResult,
+  DaemonRunner,
+  type RefreshNowOptions,
+  type RunSummary,
+} from "./daemon-runner.js";
 import type { FleetMode, FleetState, PinStep } from "./fleet-mode.js";
 import { closeResources, prepareResources, type RunnerResources } from "./resources.js";
 import { nextRunAt } from "./schedule.js";
@@ -34,6 +39,8 @@ export interface StartDaemonOptions {
   sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
   random?: () => number;
   builtins?: BuiltinSinks;
+  /** The state folder; default UPSTOX_STATE_DIR, else $XDG_STATE_HOME/upstox-token (core's defaultStateDir). */
+  stateDir?: string;
   /** How long stop() waits for logins in flight to end after aborting them. Default 5000 ms. */
   stopGraceMs?: number;
 }
@@ -55,7 +62,9 @@ export interface Daemon {
    * One engine cycle for one account now, through the limiter (joins a cycle already running for it).
    * `force` logs in even when a stored token looks valid (Upstox refused it, e.g. the proxy saw a 401).
    */
-  refreshNow(account: string, reason: string, options?: { force?: boolean }): Promise<AccountResult>;
+  refreshNow(account: string, reason: string, options?: RefreshNowOptions): Promise<AccountResult>;
+  /** The last stored or served result of an account, kept in the state folder across restarts. */
+  lastRefresh(account: string): LastRefresh | null;
   /** The start-up catch-up (scheduled mode); resolves once every account has had its first cycle. */
   readonly caughtUp: Promise<RunSummary> | null;
   /** The newest stored record of an account (holds its token; never log it): what the proxy injects. */
@@ -106,11 +115,13 @@ export async function startDaemon(options: StartDaemonOptions = {}): Promise<Dae
     logger,
     builtins: options.builtins ?? builtinSinks,
     pinStepFor: (account: string) => pinSteps.get(account),
+    ...(options.stateDir !== undefined ? { stateDir: options.stateDir } : {}),
   };
   const pinSteps = new Map<string, PinStep>();
 
   const resources = await prepareResources(await load(configPath), deps);
   const runner = new DaemonRunner(resources, deps);
+  await runner.loadLastRefresh();
   // Fleet mode (loaded only when configured): due accounts are enqueued on the shared queue, not run here.
   let fleet: FleetMode | undefined;
   try {
@@ -215,6 +226,7 @@ export async function startDaemon(options: StartDaemonOptions = {}): Promise<Dae
     runOnce: (reason = "manual") => (fleet ? fleet.runDay() : runner.runAll(reason)),
     fleetState: async () => (fleet ? fleet.state() : null),
     refreshNow: (account, reason, refreshOptions) => runner.refreshNow(account, reason, refreshOptions),
+    lastRefresh: (account) => runner.lastRefresh(account),
     idle: async () => {
       await runner.settle();
     },

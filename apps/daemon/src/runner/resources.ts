@@ -20,6 +20,8 @@ export interface RunnerDeps {
   random: () => number;
   logger: Logger;
   builtins: BuiltinSinks;
+  /** The state folder (last-refresh.json per Upstox user); default UPSTOX_STATE_DIR or the XDG one. */
+  stateDir?: string;
   /** Runs once the runner has been idle for a while after a burst; default a full garbage collection. */
   collectGarbage?: () => void;
   /** Fleet mode: where an account's PIN step is reported during its current job (runner/fleet-mode.ts). */

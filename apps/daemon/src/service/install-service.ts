@@ -1,14 +1,24 @@
 import { existsSync } from "node:fs";
-import { mkdir, readFile, writeFile } from "node:fs/promises";
-import { homedir, userInfo } from "node:os";
-import { dirname, isAbsolute, join, resolve } from "node:path";
+import { chown, mkdir, readFile, writeFile } from "node:fs/promises";
+import { homedir } from "node:os";
+import { basename, dirname, isAbsolute, join, resolve } from "node:path";
 import { ConfigError } from "@upstox-token/core";
+import { LAUNCHD_LABEL, launchdLogFile, renderLaunchdPlist } from "./launchd-plist.js";
 import { currentProcess, type ServiceExecutable, serviceExecutable } from "./service-runtime.js";
+import {
+  currentUserName,
+  lookupAccount,
+  requireAccount,
+  type ServiceAccount,
+  serviceStateDir,
+} from "./service-user.js";
+import { renderSystemdUnit } from "./systemd-unit.js";
+
+export { LAUNCHD_LABEL };
 
 export type ServiceKind = "systemd-user" | "systemd-system" | "launchd";
 
 export const SERVICE_NAME = "upstox-token-daemon";
-export const LAUNCHD_LABEL = "dev.upstox-token.daemon";
 
 export interface RenderServiceOptions {
   /** Absolute path of the daemon's config file. */
@@ -20,10 +30,16 @@ export interface RenderServiceOptions {
   kind: ServiceKind;
   /** systemd-system: the account the service runs as (never root by default). */
   user?: string;
-  /** A file of KEY=value lines holding the secrets (mode 0600), loaded into the daemon's environment. */
+  /** A file of KEY=value lines holding the secrets (mode 0600), read by the daemon's own `--env-file`. */
   envFile?: string;
   /** Folders the daemon writes (sink files, lock files); everything else is read-only under systemd. */
   readWritePaths?: string[];
+  /**
+   * The state folder the service shares with the user's CLI (UPSTOX_STATE_DIR in the unit, and writable);
+   * the lock folder is `lockDir`, by default `<stateDir>/locks` (UPSTOX_TOKEN_LOCK_DIR).
+   */
+  stateDir?: string;
+  lockDir?: string;
   /** For paths under ~ (launchd logs, user units); default os.homedir(). */
   home?: string;
 }
@@ -31,148 +47,6 @@ export interface RenderServiceOptions {
 export interface RenderedService {
   path: string;
   content: string;
-}
-
-/** systemd's quoting for one word of ExecStart: double quotes, backslash escapes, `%` and `$` doubled. */
-function systemdWord(word: string): string {
-  const escaped = word.replace(/%/g, "%%").replace(/\$/g, "$$$$");
-  return /^[\w@%+=:,./-]+$/.test(escaped)
-    ? escaped
-    : `"${escaped.replace(/\\/g, "\\\\").replace(/"/g, '\\"')}"`;
-}
-
-/** WorkingDirectory= and EnvironmentFile= take the rest of the line as one path: only specifiers (`%`) matter. */
-function systemdPath(path: string): string {
-  return path.replace(/%/g, "%%");
-}
-
-/** ReadWritePaths= is a space-separated list: a path with spaces or quotes is double-quoted. */
-function systemdListPath(path: string): string {
-  if (path.startsWith("-")) return `-${systemdListPath(path.slice(1))}`;
-  const escaped = systemdPath(path);
-  return /[\s"'\\]/.test(escaped) ? `"${escaped.replace(/\\/g, "\\\\").replace(/"/g, '\\"')}"` : escaped;
-}
-
-function xml(text: string): string {
-  return text
-    .replace(/&/g, "&amp;")
-    .replace(/</g, "&lt;")
-    .replace(/>/g, "&gt;")
-    .replace(/"/g, "&quot;")
-    .replace(/'/g, "&apos;");
-}
-
-/** Absolute and once each; a leading "-" (systemd: skip it if missing) is kept. */
-function uniqueAbsolute(paths: string[]): string[] {
-  return [...new Set(paths.map((p) => (p.startsWith("-") ? `-${resolve(p.slice(1))}` : resolve(p))))];
-}
-
-function renderSystemd(options: RenderServiceOptions): string {
-  const system = options.kind === "systemd-system";
-  const command = [options.execPath, ...(options.execArgs ?? []), "--config", options.configPath];
-  const readWrite = uniqueAbsolute(options.readWritePaths ?? []);
-  const lines = [
-    "# Written by `upstox-token-daemon install-service`.",
-    "[Unit]",
-    "Description=upstox-token daemon: keeps Upstox access tokens fresh (they expire at 03:30 IST daily)",
-    "Documentation=https://github.com/upstox-token/upstox-token#run-it-every-day",
-    "Wants=network-online.target",
-    "After=network-online.target",
-    // Restart=on-failure must not give up for good after a burst of failures at boot (no network yet).
-    "StartLimitIntervalSec=0",
-    "",
-    "[Service]",
-    "Type=simple",
-    `ExecStart=${command.map(systemdWord).join(" ")}`,
-    `WorkingDirectory=${systemdPath(dirname(options.configPath))}`,
-  ];
-  if (system && options.user !== undefined) lines.push(`User=${options.user}`);
-  if (options.envFile !== undefined) lines.push(`EnvironmentFile=${systemdPath(options.envFile)}`);
-  lines.push(
-    "Restart=on-failure",
-    "RestartSec=30s",
-    // Exit 2 is a bad config: restarting cannot fix it, so systemd stops and `systemctl status` shows why.
-    "RestartPreventExitStatus=2",
-    "TimeoutStopSec=30s",
-    "UMask=0077",
-    "",
-    "# Hardening. Not MemoryDenyWriteExecute: the JavaScript JIT needs writable executable memory.",
-    "NoNewPrivileges=yes",
-    "PrivateTmp=yes",
-    "ProtectSystem=strict",
-  );
-  if (readWrite.length > 0) {
-    lines.push(`ReadWritePaths=${readWrite.map(systemdListPath).join(" ")}`);
-  }
-  if (system) {
-    lines.push(
-      "ProtectHome=read-only",
-      "ProtectKernelTunables=yes",
-      "ProtectKernelModules=yes",
-      "ProtectControlGroups=yes",
-      "RestrictSUIDSGID=yes",
-      "RestrictNamespaces=yes",
-      "LockPersonality=yes",
-      "RestrictAddressFamilies=AF_UNIX AF_INET AF_INET6",
-    );
-  }
-  lines.push("", "[Install]", `WantedBy=${system ? "multi-user.target" : "default.target"}`, "");
-  return lines.join("\n");
-}
-
-function plistValue(
-  value: string | boolean | number | string[] | Record<string, unknown>,
-  indent: string,
-): string {
-  if (typeof value === "string") return `${indent}<string>${xml(value)}</string>`;
-  if (typeof value === "boolean") return `${indent}<${value}/>`;
-  if (typeof value === "number") return `${indent}<integer>${value}</integer>`;
-  if (Array.isArray(value)) {
-    return [`${indent}<array>`, ...value.map((v) => plistValue(v, `${indent}  `)), `${indent}</array>`].join(
-      "\n",
-    );
-  }
-  return plistDict(value as Record<string, string | boolean | number | string[]>, indent);
-}
-
-function plistDict(entries: Record<string, unknown>, indent: string): string {
-  const body = Object.entries(entries).flatMap(([key, value]) => [
-    `${indent}  <key>${xml(key)}</key>`,
-    plistValue(value as string, `${indent}  `),
-  ]);
-  return [`${indent}<dict>`, ...body, `${indent}</dict>`].join("\n");
-}
-
-function renderLaunchd(options: RenderServiceOptions, home: string): string {
-  const daemon = [options.execPath, ...(options.execArgs ?? []), "--config", options.configPath];
-  // launchd has no EnvironmentFile: a POSIX shell exports the file and execs the daemon. The paths travel as
-  // positional arguments ($0, $@), so nothing is quoted into the script.
-  const programArguments =
-    options.envFile === undefined
-      ? daemon
-      : ["/bin/sh", "-c", 'set -a && . "$0" && set +a && exec "$@"', options.envFile, ...daemon];
-  const log = join(home, "Library", "Logs", `${SERVICE_NAME}.log`);
-  const dict = {
-    Label: LAUNCHD_LABEL,
-    ProgramArguments: programArguments,
-    WorkingDirectory: dirname(options.configPath),
-    RunAtLoad: true,
-    // Restart when it exits with an error; a clean exit (stop, exit 0) stays down.
-    KeepAlive: { SuccessfulExit: false },
-    ThrottleInterval: 30,
-    Umask: 63,
-    StandardOutPath: log,
-    StandardErrorPath: log,
-  };
-  return [
-    '<?xml version="1.0" encoding="UTF-8"?>',
-    '<!DOCTYPE plist PUBLIC "-//Apple//DTD PLIST 1.0//EN" "http://www.apple.com/DTDs/PropertyList-1.0.dtd">',
-    "<!-- Written by `upstox-token-daemon install-service`. -->",
-    '<plist version="1.0">',
-    plistDict(dict, ""),
-    "</plist>",
-    "",
-  ].join("\n");
 }
 
 function requireAbsolute(path: string, what: string): void {
@@ -188,22 +62,56 @@ export function renderInstallService(options: RenderServiceOptions): RenderedSer
   requireAbsolute(options.configPath, "configPath");
   requireAbsolute(options.execPath, "execPath");
   if (options.envFile !== undefined) requireAbsolute(options.envFile, "envFile");
+  if (options.stateDir !== undefined) requireAbsolute(options.stateDir, "stateDir");
   const home = options.home ?? homedir();
+  // Secrets reach the daemon through its own --env-file: the same parser as the CLI's and `--once`'s. Bun
+  // running a script would also load ./.env (the config's folder) by itself, and a variable it loaded wins over
+  // the env file: a PIN corrected there would never be read on reload. So Bun gets --no-env-file then.
+  const bunScript = /^bun(\.exe)?$/i.test(basename(options.execPath)) && (options.execArgs ?? []).length > 0;
+  const command = [
+    options.execPath,
+    ...(bunScript && options.envFile !== undefined ? ["--no-env-file"] : []),
+    ...(options.execArgs ?? []),
+    "--config",
+    options.configPath,
+    ...(options.envFile !== undefined ? ["--env-file", options.envFile] : []),
+  ];
+  const environment: Record<string, string> = {};
+  if (options.stateDir !== undefined) {
+    environment.UPSTOX_STATE_DIR = options.stateDir;
+    environment.UPSTOX_TOKEN_LOCK_DIR = options.lockDir ?? join(options.stateDir, "locks");
+  }
+  const readWritePaths = [
+    ...(options.readWritePaths ?? []),
+    ...(options.stateDir !== undefined ? [options.stateDir] : []),
+  ];
   switch (options.kind) {
     case "systemd-user":
+    case "systemd-system": {
+      const system = options.kind === "systemd-system";
       return {
-        path: join(home, ".config", "systemd", "user", `${SERVICE_NAME}.service`),
-        content: renderSystemd(options),
+        path: system
+          ? join("/etc", "systemd", "system", `${SERVICE_NAME}.service`)
+          : join(home, ".config", "systemd", "user", `${SERVICE_NAME}.service`),
+        content: renderSystemdUnit({
+          system,
+          command,
+          configPath: options.configPath,
+          user: options.user,
+          environment,
+          readWritePaths,
+        }),
       };
-    case "systemd-system":
-      return {
-        path: join("/etc", "systemd", "system", `${SERVICE_NAME}.service`),
-        content: renderSystemd(options),
-      };
+    }
     case "launchd":
       return {
         path: join(home, "Library", "LaunchAgents", `${LAUNCHD_LABEL}.plist`),
-        content: renderLaunchd(options, home),
+        content: renderLaunchdPlist({
+          command,
+          configPath: options.configPath,
+          environment,
+          logFile: launchdLogFile(home, SERVICE_NAME),
+        }),
       };
   }
 }
@@ -223,6 +131,7 @@ export function nextSteps(kind: ServiceKind, path: string): string[] {
       return [
         "systemctl --user daemon-reload",
         `systemctl --user enable --now ${SERVICE_NAME}`,
+        `systemctl --user reload ${SERVICE_NAME}   # after editing the config (SIGHUP)`,
         // Without lingering, user services stop at logout and never see 03:30 IST on a server.
         'loginctl enable-linger "$USER"   # keep it running while you are logged out',
         `journalctl --user -u ${SERVICE_NAME} -f`,
@@ -231,6 +140,7 @@ export function nextSteps(kind: ServiceKind, path: string): string[] {
       return [
         "sudo systemctl daemon-reload",
         `sudo systemctl enable --now ${SERVICE_NAME}`,
+        `sudo systemctl reload ${SERVICE_NAME}   # after editing the config (SIGHUP)`,
         `journalctl -u ${SERVICE_NAME} -f`,
       ];
     case "launchd":
@@ -241,10 +151,14 @@ export function nextSteps(kind: ServiceKind, path: string): string[] {
 export interface InstallServiceOptions extends Omit<RenderServiceOptions, "execPath" | "kind"> {
   kind?: ServiceKind;
   execPath?: string;
-  /** Write the file (creating its folder); otherwise print it. */
+  /** Write the file (creating its folder and the state folder); otherwise print it. */
   write: boolean;
   /** Where the text goes; default stdout. */
   out?: (text: string) => void;
+  /** The installing user's environment (UPSTOX_STATE_DIR, XDG_STATE_HOME, SUDO_USER); default process.env. */
+  env?: Record<string, string | undefined>;
+  /** Tests: the user database (default `getent passwd`). */
+  lookupAccount?: (name: string) => ServiceAccount | null;
 }
 
 export interface InstallServiceResult extends RenderedService {
@@ -252,11 +166,25 @@ export interface InstallServiceResult extends RenderedService {
   written: boolean;
   /** The file already held exactly this content. */
   unchanged: boolean;
+  /** The state folder the unit names (shared with that user's CLI). */
+  stateDir: string;
+}
+
+/** Creates the missing folders of `dir` (0700); as root for another user, hands each new one to that user. */
+async function ensureStateDir(dir: string, owner: ServiceAccount | undefined): Promise<void> {
+  const missing: string[] = [];
+  for (let at = dir; !existsSync(at) && dirname(at) !== at; at = dirname(at)) missing.unshift(at);
+  await mkdir(dir, { recursive: true, mode: 0o700 });
+  const asRoot = typeof process.getuid === "function" && process.getuid() === 0;
+  if (owner && asRoot && owner.uid !== 0) {
+    for (const folder of missing) await chown(folder, owner.uid, owner.gid);
+  }
 }
 
 /** The `install-service` command: renders for the given config, then prints it or writes it with next steps. */
 export async function installService(options: InstallServiceOptions): Promise<InstallServiceResult> {
   const out = options.out ?? ((text: string) => process.stdout.write(text));
+  const env = options.env ?? process.env;
   const configPath = resolve(options.configPath);
   if (!existsSync(configPath)) {
     throw new ConfigError(`the config file ${configPath} does not exist`, {
@@ -265,34 +193,53 @@ export async function installService(options: InstallServiceOptions): Promise<In
     });
   }
   const kind = options.kind ?? defaultServiceKind();
+  if (options.user !== undefined && kind !== "systemd-system") {
+    throw new ConfigError(`--user is for --kind systemd-system; a ${kind} service runs as you`, {
+      field: "--user",
+      hint: "Drop --user, or add --kind systemd-system to install a system service for that account.",
+    });
+  }
   const executable =
     options.execPath === undefined
       ? currentExecutable()
       : { execPath: resolve(options.execPath), execArgs: options.execArgs ?? [] };
-  const user = kind === "systemd-system" ? (options.user ?? userInfo().username) : options.user;
+  const lookup = options.lookupAccount ?? lookupAccount;
+  const me = currentUserName(lookup);
+  // A system unit runs as a named account, never root by default: under sudo, the user who ran sudo.
+  const account =
+    kind === "systemd-system" ? requireAccount(options.user ?? (env.SUDO_USER || me), lookup) : undefined;
+  const stateDir = resolve(options.stateDir ?? serviceStateDir(account, env, me));
   const rendered = renderInstallService({
     ...options,
     ...executable,
     configPath,
     kind,
-    user,
+    user: account?.name,
+    stateDir,
     envFile: options.envFile === undefined ? undefined : resolve(options.envFile),
   });
+  const steps = nextSteps(kind, rendered.path);
   if (!options.write) {
+    if (!existsSync(stateDir)) {
+      const owner =
+        account && account.name !== me ? `sudo install -d -m 0700 -o ${account.name} ` : "mkdir -p -m 0700 ";
+      steps.unshift(`${owner}${stateDir}   # the state folder the service and your CLI share`);
+    }
     out(rendered.content);
     out(`\n# Save it as ${rendered.path} (or run again with --write), then:\n`);
-    for (const step of nextSteps(kind, rendered.path)) out(`#   ${step}\n`);
-    return { ...rendered, kind, written: false, unchanged: false };
+    for (const step of steps) out(`#   ${step}\n`);
+    return { ...rendered, kind, written: false, unchanged: false, stateDir };
   }
+  await ensureStateDir(stateDir, account);
   const previous = await readFile(rendered.path, "utf8").catch(() => null);
   if (previous === rendered.content) {
     out(`${rendered.path} is already up to date.\n`);
-    return { ...rendered, kind, written: false, unchanged: true };
+    return { ...rendered, kind, written: false, unchanged: true, stateDir };
   }
   await mkdir(dirname(rendered.path), { recursive: true });
   // The unit holds no secret (they stay in envFile), so the usual 0644.
   await writeFile(rendered.path, rendered.content, { mode: 0o644 });
   out(`${previous === null ? "Wrote" : "Updated"} ${rendered.path}. Next:\n`);
-  for (const step of nextSteps(kind, rendered.path)) out(`  ${step}\n`);
-  return { ...rendered, kind, written: true, unchanged: false };
+  for (const step of steps) out(`  ${step}\n`);
+  return { ...rendered, kind, written: true, unchanged: false, stateDir };
 }

@@ -1,13 +1,16 @@
 import { existsSync } from "node:fs";
 import { dirname, isAbsolute, resolve } from "node:path";
-import { type ConfigProblem, defaultLockDir } from "@upstox-token/core";
+import type { ConfigProblem } from "@upstox-token/core";
 import { interpolateEnv } from "../config/interpolate.js";
 
 /**
  * The folders a service's daemon writes, for systemd's `ReadWritePaths=` under `ProtectSystem=strict`: the
- * config's folder, every sink's folder (a sink names its file by `options.path`, as the built-in file sinks and
- * the custom-sink example do) and the file lock's folder. Read from the raw config: installing a service must
- * not need the secrets its `${VAR}`s name (a path that uses an unset one is left out).
+ * config's folder, every sink's folder and a configured file lock's folder. A sink's file is any string option
+ * named `path`/`file` or ending in `Path`/`File` (its folder is writable); a folder is one named
+ * `dir`/`directory`/`folder` or ending so (`outDir`): the built-in sinks, the custom-sink example and custom
+ * sinks that follow either naming. The default lock lives in the state folder, which the unit lists itself.
+ * Read from the raw config: installing a service must not need the secrets its `${VAR}`s name (a path that
+ * uses an unset one is left out).
  */
 export function serviceWritablePaths(
   raw: unknown,
@@ -30,16 +33,21 @@ export function serviceWritablePaths(
   ];
   const folders = [baseDir];
   for (const spec of sinkSpecs) {
-    const path = interpolated(asRecord(asRecord(spec).options).path);
-    if (path) folders.push(dirname(path));
+    for (const [key, value] of Object.entries(asRecord(asRecord(spec).options))) {
+      const path = FILE_OPTION.test(key) || FOLDER_OPTION.test(key) ? interpolated(value) : undefined;
+      if (path) folders.push(FOLDER_OPTION.test(key) ? path : dirname(path));
+    }
   }
   const lock = asRecord(config.lock);
-  if (lock.use === undefined || lock.use === "file")
-    folders.push(interpolated(lock.path) ?? defaultLockDir());
+  const lockPath = lock.use === undefined || lock.use === "file" ? interpolated(lock.path) : undefined;
+  if (lockPath) folders.push(lockPath);
   // systemd refuses to start a unit whose ReadWritePaths= is missing, unless it is marked "-" (skip if missing):
   // a sink creates its folder on first write, the lock its own.
   return [...new Set(folders)].map((folder) => (existsSync(folder) ? folder : `-${folder}`));
 }
+
+const FILE_OPTION = /^(path|file)$|(Path|File)$/;
+const FOLDER_OPTION = /^(dir|directory|folder)$|(Dir|Directory|Folder)$/;
 
 function asRecord(value: unknown): Record<string, unknown> {
   return value !== null && typeof value === "object" && !Array.isArray(value)

@@ -1,3 +1,4 @@
+import { join } from "node:path";
 import type { Emulator } from "@upstox-token/emulator";
 import { validateConfig } from "../../src/config/load-config.js";
 import { type DaemonServers, startDaemonServers } from "../../src/http/daemon-servers.js";
@@ -25,6 +26,8 @@ export async function startProxiedDaemon(
     isLoopback?: (address: string | undefined) => boolean;
     login?: boolean;
     server?: "bun" | "node" | "node-http";
+    /** The state folder (last-refresh.json); default a fresh one in the daemon's temp folder. */
+    stateDir?: string;
   } = {},
 ): Promise<ProxiedDaemon> {
   const { dir, cleanup } = tempDir("daemon-proxy-");
@@ -44,7 +47,13 @@ export async function startProxiedDaemon(
   );
   const logger = memoryLogger();
   // Waits (a TOTP window, a backoff) end at once: a wrong TOTP fails in milliseconds, not at the next window.
-  const daemon = await startDaemon({ config, logger, schedule: false, sleep: async () => {} });
+  const daemon = await startDaemon({
+    config,
+    logger,
+    schedule: false,
+    sleep: async () => {},
+    stateDir: options.stateDir ?? join(dir, "state"),
+  });
   const servers = await startDaemonServers(daemon, {
     logger,
     ...(options.isLoopback ? { isLoopback: options.isLoopback } : {}),

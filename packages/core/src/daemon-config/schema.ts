@@ -8,7 +8,10 @@
 import { z } from "zod";
 import { credentialProblems, credentialsSchema } from "../credentials.js";
 import { DEFAULT_MARGIN_MS } from "../refresh/account-refresher.js";
+import { alertsSchema } from "./alerts-schema.js";
 import { fleetSchema } from "./fleet-schema.js";
+import { isLoopbackListen } from "./loopback-host.js";
+import { morningSchema } from "./morning-schema.js";
 import { notificationsSchema } from "./notifications-schema.js";
 import { proxySchema, watchdogSchema } from "./proxy-config.js";
 
@@ -203,11 +206,25 @@ export const paceSchema = z
 
 export const statusServerSchema = z
   .strictObject({
-    host: z.string().min(1).default("127.0.0.1").describe("Listen address. Default 127.0.0.1 (local only)."),
+    host: z
+      .string()
+      .min(1)
+      .default("127.0.0.1")
+      .describe("Listen address. Default 127.0.0.1 (local only); any other needs `secret`."),
     port: z.number().int().min(0).max(65_535).default(9464).describe("Port. Default 9464."),
+    secret: z
+      .string()
+      .regex(
+        /^[A-Za-z0-9._~-]{43,}$/,
+        "must be at least 43 URL-safe characters (32 random bytes), e.g. the output of `openssl rand -hex 32`",
+      )
+      .optional()
+      .describe(
+        `Remote mode (the phone): the page is served at /s/<secret>/ to other machines. Use "\${STATUS_SECRET}" and keep the value in the env file.`,
+      ),
   })
   .describe(
-    "Optional HTTP status server: the status page (/), /v1/accounts, /healthz, /metrics, POST /v1/token/invalid.",
+    "Optional HTTP status server: the status page (/), /v1/accounts, /healthz, /metrics, POST /v1/refresh, POST /v1/token/invalid.",
   );
 
 export const daemonConfigSchema = z
@@ -243,12 +260,22 @@ export const daemonConfigSchema = z
         "At start-up and after a reload, check each stored token with Upstox (one profile call per account) and log in again when Upstox refuses it. Default true.",
       ),
     notifications: notificationsSchema.optional(),
+    alerts: alertsSchema.optional(),
+    morning: morningSchema.optional(),
     statusServer: statusServerSchema.optional(),
     proxy: proxySchema.optional(),
     watchdog: watchdogSchema.optional(),
     fleet: fleetSchema.optional(),
   })
   .superRefine((config, ctx) => {
+    const status = config.statusServer;
+    if (status && !isLoopbackListen(status.host) && status.secret === undefined) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["statusServer", "secret"],
+        message: `is required when statusServer.host is "${status.host}" (reachable beyond this machine): the page and the refresh button would be open to the network. Set it to 32 random bytes (\`openssl rand -hex 32\`, kept in the env file as \${STATUS_SECRET}), or listen on 127.0.0.1`,
+      });
+    }
     const defaultAccount = config.proxy?.defaultAccount;
     if (defaultAccount !== undefined && !config.accounts.some((a) => a.name === defaultAccount)) {
       ctx.addIssue({

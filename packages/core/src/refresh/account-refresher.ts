@@ -86,6 +86,11 @@ export interface RefreshRequest {
   mode?: "serve-valid" | "force";
   /** Check a stored token with Upstox (the profile call) before serving it. */
   verifyStored?: boolean;
+  /**
+   * false: the fallback flows are not run in this cycle (the quiet part of the morning, see morning-policy):
+   * a failure that would have fallen back ends the cycle as a retryable failure, never a suspension.
+   */
+  fallbacks?: boolean;
   signal?: AbortSignal | undefined;
 }
 
@@ -242,7 +247,7 @@ export class AccountRefresher {
         const served = await this.#serveIfUsable(under, { ...request, verifyStored: false });
         if (served) return served.result === "served" && newer ? this.#fromOther(served.record) : served;
       }
-      return await this.#loginWithFallbacks(under, signal);
+      return await this.#loginWithFallbacks(under, signal, request.fallbacks !== false);
     } finally {
       await handle?.release().catch((error: unknown) => {
         (this.#o.logger ?? silentLogger).warn(
@@ -346,11 +351,24 @@ export class AccountRefresher {
   }
 
   /** The account's flow, then each fallback in turn while the previous one failed in a way that allows it. */
-  async #loginWithFallbacks(stored: StoredView, signal: AbortSignal | undefined): Promise<RefreshOutcome> {
+  async #loginWithFallbacks(
+    stored: StoredView,
+    signal: AbortSignal | undefined,
+    fallbacksNow: boolean,
+  ): Promise<RefreshOutcome> {
     const flows = [{ flow: this.#o.flow ?? "primary", login: this.#o.login }, ...(this.#o.fallbacks ?? [])];
     for (const [index, flow] of flows.entries()) {
       const next = flows[index + 1];
       const outcome = await this.#loginLoop(stored, signal, flow.login, next !== undefined);
+      if (next && outcome.result === "failed" && outcome.fallback && !fallbacksNow) {
+        // Deferred, not refused: the fallback runs in a later cycle, so nothing is suspended now.
+        return this.#finish({
+          ...outcome,
+          permanent: false,
+          fallback: false,
+          reason: `${outcome.reason}; the fallback (${next.flow}) is deferred to a later cycle`,
+        });
+      }
       if (!next || outcome.result !== "failed" || !outcome.fallback) return this.#finish(outcome);
       this.#emit({
         type: "fallback",

@@ -30,7 +30,7 @@ export function createWatchdogService(
     {
       holder: daemon.tokens,
       inFlight: (account) => daemon.inFlight(account),
-      refresh: (account, reason) => daemon.refreshNow(account, reason, { force: true }),
+      refresh: (account, reason) => daemon.refreshNow(account, reason, { force: true, cause: "watchdog" }),
       readStored: (account) => daemon.storedRecord(account),
       // The start-up run: its logins may have begun before the proxy listened.
       caughtUp: daemon.caughtUp,

@@ -1,4 +1,4 @@
-import { toIstIso } from "@upstox-token/core";
+import { type LastRefresh, type RefreshCause, toIstIso } from "@upstox-token/core";
 import type { AccountStatus } from "../../observe/account-status.js";
 import { maskTokens, type PublicError, publicError } from "../../observe/public-error.js";
 import type { AccountBoard } from "./account-board.js";
@@ -22,6 +22,8 @@ export interface AccountView {
   last_refresh: {
     at: string;
     at_ms: number;
+    /** Why it ran: start-up, schedule, watchdog, manual; "unknown" for a token another process stored. */
+    cause: RefreshCause | "unknown" | null;
     attempts: number | null;
     logged_in: boolean | null;
     user_id: string | null;
@@ -52,20 +54,31 @@ export const EXPIRING_SOON_MS = 60 * 60_000;
 
 const iso = (ms: number | null) => (ms === null ? null : toIstIso(ms));
 
+/**
+ * The report the page and GET /v1/accounts show. `lastRefresh` is the state folder's memory (this run's and
+ * earlier runs'), so a restarted daemon still says when, why and into which sinks the token was stored.
+ */
 export function accountsReport(
   statuses: AccountStatus[],
   board: AccountBoard,
   flows: (account: string) => string,
   now: number,
+  lastRefresh: (account: string) => LastRefresh | null = () => null,
 ): AccountsReport {
   return {
     now: toIstIso(now),
     now_ms: now,
-    accounts: statuses.map((s) => accountView(s, board, flows(s.account), now)),
+    accounts: statuses.map((s) => accountView(s, board, flows(s.account), now, lastRefresh(s.account))),
   };
 }
 
-function accountView(status: AccountStatus, board: AccountBoard, flow: string, now: number): AccountView {
+function accountView(
+  status: AccountStatus,
+  board: AccountBoard,
+  flow: string,
+  now: number,
+  saved: LastRefresh | null,
+): AccountView {
   const activity = board.get(status.account);
   const valid = status.expiresAt !== null && status.expiresAt > now;
   let state: AccountState;
@@ -76,9 +89,17 @@ function accountView(status: AccountStatus, board: AccountBoard, flow: string, n
   else if ((status.expiresAt as number) - now < EXPIRING_SOON_MS) state = "expiring-soon";
   else state = "valid";
   const success = activity.lastSuccess;
-  const lastAt = status.lastRefreshAt ?? success?.at ?? null;
+  const lastAt = saved?.refreshedAt ?? status.lastRefreshAt ?? success?.at ?? null;
   const names = board.sinkNames(status.account);
   for (const name of activity.sinks.keys()) if (!names.includes(name)) names.push(name);
+  /** A sink's newest known state: this run's events, or the state folder's record of the last result. */
+  const sinkState = (name: string) => {
+    const live = activity.sinks.get(name);
+    const kept = saved?.sinks[name];
+    if (kept && (!live || kept.at > live.at))
+      return { ok: kept.state === "ok", at: kept.at, error: kept.error };
+    return live;
+  };
   return {
     account: status.account,
     state,
@@ -93,8 +114,9 @@ function accountView(status: AccountStatus, board: AccountBoard, flow: string, n
         : {
             at: toIstIso(lastAt),
             at_ms: lastAt,
-            attempts: success?.attempts ?? null,
-            logged_in: success?.loggedIn ?? null,
+            cause: saved?.cause ?? null,
+            attempts: saved?.attempts ?? success?.attempts ?? null,
+            logged_in: saved?.loggedIn ?? success?.loggedIn ?? null,
             user_id: success?.userId ?? null,
             user_name: success?.userName ?? null,
           },
@@ -105,7 +127,7 @@ function accountView(status: AccountStatus, board: AccountBoard, flow: string, n
         ? null
         : { ...publicError(status.lastError), at: toIstIso(status.lastError.at) },
     sinks: names.map((name) => {
-      const s = activity.sinks.get(name);
+      const s = sinkState(name);
       const lagging = status.laggingSinks?.find((l) => l.sink === name);
       if (lagging) {
         return {

@@ -33,7 +33,14 @@ function fleetSection(report: AccountsReport): string {
   return `<section id="fleet"><h2>Fleet</h2><p>this daemon: ${escapeHtml(fleet.holder)} · jobs: ${counts}</p>${active ? `<h3>working now</h3><ul>${active}</ul>` : ""}${held ? `<h3>held (need a person)</h3><ul>${held}</ul>` : ""}</section>\n`;
 }
 
-export function renderStatusPage(report: AccountsReport): StatusPage {
+/**
+ * The page, with the report it starts from. `csrfToken` is this process's token for the "refresh now" button
+ * (sent back in a custom header; a page elsewhere can neither read it nor send that header here).
+ */
+export function renderStatusPage(
+  report: AccountsReport,
+  options: { csrfToken?: string; canRefresh?: boolean } = {},
+): StatusPage {
   const nonce = randomBytes(16).toString("base64");
   const csp = [
     "default-src 'none'",
@@ -51,6 +58,7 @@ export function renderStatusPage(report: AccountsReport): StatusPage {
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="referrer" content="no-referrer">
+${options.canRefresh && options.csrfToken ? `<meta name="upstox-token-csrf" content="${options.csrfToken}">` : ""}
 <title>upstox-token status</title>
 <style nonce="${nonce}">${PAGE_STYLE}</style>
 </head>

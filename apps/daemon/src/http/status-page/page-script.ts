@@ -6,6 +6,13 @@
 export const PAGE_SCRIPT = `
 (function(){
 "use strict";
+var CAUSE={"start-up":"at start-up","schedule":"on schedule","watchdog":"by the watchdog (Upstox refused the token)","manual":"by hand","unknown":"by another process"};
+var csrfMeta=document.querySelector('meta[name="upstox-token-csrf"]');var csrf=csrfMeta?csrfMeta.getAttribute("content"):null;
+var notes={};
+function refreshNow(name,button){button.disabled=true;notes[name]="starting\u2026";render(report);
+fetch("v1/refresh",{method:"POST",cache:"no-store",headers:{"content-type":"application/json","x-upstox-token-csrf":csrf},body:JSON.stringify({account:name})})
+.then(function(r){return r.json().then(function(b){notes[name]=r.ok?"refresh started":"refused: "+(b.error||r.status)})})
+.catch(function(){notes[name]="could not reach the daemon"}).then(function(){render(report)})}
 var LABEL={"valid":"valid","expiring-soon":"expiring soon","refreshing":"refreshing","failed":"failed","needs-attention":"needs attention","waiting":"waiting"};
 var istFmt=new Intl.DateTimeFormat("en-IN",{timeZone:"Asia/Kolkata",day:"2-digit",month:"short",hour:"2-digit",minute:"2-digit",second:"2-digit",hour12:false});
 var localFmt=new Intl.DateTimeFormat(undefined,{day:"2-digit",month:"short",hour:"2-digit",minute:"2-digit",timeZoneName:"short"});
@@ -26,7 +33,7 @@ var dl=el("dl");
 row(dl,"Expires",function(dd){if(a.expires_at_ms==null)dd.textContent="no token yet";else when(dd,a.expires_at_ms)});
 row(dl,"Last refresh",function(dd){var r=a.last_refresh;if(!r){dd.textContent="never";return}
 var w=el("span",null,istFmt.format(r.at_ms)+" IST (");w.appendChild(ticking(r.at_ms));w.appendChild(document.createTextNode(")"));dd.appendChild(w);
-var bits=[a.flow];if(r.attempts!=null)bits.push(r.attempts===1?"1 attempt":r.attempts+" attempts");if(r.logged_in===false)bits.push("token from another instance");
+var bits=[a.flow];if(r.cause)bits.unshift(CAUSE[r.cause]||r.cause);if(r.attempts!=null)bits.push(r.attempts===1?"1 attempt":r.attempts+" attempts");if(r.logged_in===false)bits.push("token from another instance");
 dd.appendChild(el("span","sub",bits.join(" \\u00b7 ")));
 if(r.user_id)dd.appendChild(el("span","sub","profile "+r.user_id+(r.user_name?" \\u00b7 "+r.user_name:"")))});
 row(dl,"Next run",function(dd){if(a.next_run_at_ms==null)dd.textContent=a.state==="needs-attention"?"none until the config is fixed and reloaded":"not scheduled";else when(dd,a.next_run_at_ms)});
@@ -35,6 +42,9 @@ if(a.last_error){var errAt=Date.parse(a.last_error.at);var past=a.last_refresh&&
 var e=el("div",past?"error past":"error");if(past)e.appendChild(el("span","label","Earlier error, since resolved: "));e.appendChild(el("b",null,a.last_error.code+(a.last_error.upstox_code?" ("+a.last_error.upstox_code+")":"")));
 e.appendChild(document.createTextNode(" "+a.last_error.message));e.appendChild(el("span","hint",(a.last_error.hint?"Hint: "+a.last_error.hint+" \\u00b7 ":"")+istFmt.format(errAt)+" IST"));c.appendChild(e)}
 if(a.sinks.length){var s=el("div","sinks");a.sinks.forEach(function(k){var chip=el("span","sink "+k.state,k.name+": "+k.state);if(k.error)chip.title=k.error;s.appendChild(chip)});c.appendChild(s)}
+if(csrf){var act=el("div","actions");var b=el("button","refresh","Refresh now");b.type="button";b.setAttribute("data-refresh",a.account);
+b.disabled=a.state==="refreshing";b.addEventListener("click",function(){refreshNow(a.account,b)});act.appendChild(b);
+if(notes[a.account])act.appendChild(el("span","note",notes[a.account]));c.appendChild(act)}
 return c}
 function render(r){report=r;skew=r.now_ms-Date.now();var main=document.getElementById("accounts");main.replaceChildren.apply(main,r.accounts.map(card));
 var count={};r.accounts.forEach(function(a){count[a.state]=(count[a.state]||0)+1});

@@ -33,6 +33,9 @@ dt{color:var(--muted)}dd{margin:0;min-width:0;overflow-wrap:anywhere}
 .sinks{display:flex;flex-wrap:wrap;gap:6px;margin-top:10px}
 .sink{font-size:12px;padding:2px 8px;border-radius:6px;border:1px solid var(--line)}
 .sink.ok{color:var(--ok)}.sink.failed{color:var(--bad);border-color:var(--bad)}.sink.unknown{color:var(--muted)}.sink.lagging{color:var(--bad);border-style:dashed;border-color:var(--bad)}
+.actions{display:flex;align-items:center;gap:10px;margin-top:12px}
+.refresh{font:inherit;font-size:14px;padding:6px 14px;border-radius:8px;border:1px solid var(--info);background:var(--infobg);color:var(--info);cursor:pointer}
+.refresh:disabled{opacity:.55;cursor:default}.note{color:var(--muted);font-size:13px}
 footer{padding:0 20px 20px;color:var(--muted);font-size:13px}
 footer a{color:inherit}
 `;
