@@ -10,6 +10,10 @@ import { type AccessPolicy, decideAccess, isLoopbackAddress, isLoopbackHost } fr
 import { checkRequestShape, refuseConnect } from "./request-shape.js";
 import { csrfRefusal, newCsrfToken, routeRequest } from "./status-access.js";
 import { json, SECURITY_HEADERS, send } from "./status-answer.js";
+import { answerAccountPost } from "./status-posts.js";
+
+export { MAX_STATUS_BODY_BYTES } from "./status-posts.js";
+
 import type { AccountsReport } from "./status-page/account-view.js";
 import { ReportStream } from "./status-page/event-stream.js";
 import { renderStatusPage } from "./status-page/page-html.js";
@@ -49,7 +53,6 @@ export interface StatusServer {
 }
 
 /** The only body this server reads; anything bigger is refused unread. */
-export const MAX_STATUS_BODY_BYTES = 64 * 1024;
 
 interface RouteContext {
   options: StatusServerOptions;
@@ -128,7 +131,7 @@ async function handle(req: IncomingMessage, res: ServerResponse, ctx: RouteConte
       send(req, res, 403, "application/json", json({ error: refusal }));
       return;
     }
-    await refreshNow(req, res, options);
+    await answerAccountPost(req, res, options.refresh as NonNullable<StatusServerOptions["refresh"]>);
     return;
   }
   if (write) {
@@ -141,7 +144,11 @@ async function handle(req: IncomingMessage, res: ServerResponse, ctx: RouteConte
       send(req, res, access.status, "application/json", json({ error: access.error }));
       return;
     }
-    await tokenInvalid(req, res, options);
+    await answerAccountPost(
+      req,
+      res,
+      options.tokenInvalid as NonNullable<StatusServerOptions["tokenInvalid"]>,
+    );
     return;
   }
   if (req.method !== "GET" && req.method !== "HEAD") {
@@ -192,62 +199,6 @@ async function handle(req: IncomingMessage, res: ServerResponse, ctx: RouteConte
     canRefresh: options.refresh !== undefined,
   });
   send(req, res, 200, "text/html; charset=utf-8", rendered.html, { "content-security-policy": rendered.csp });
-}
-
-/** `{"account":"main"}` (optional with one account) from a bounded body, or an answer already sent. */
-async function readAccount(
-  req: IncomingMessage,
-  res: ServerResponse,
-): Promise<{ account: string | undefined } | null> {
-  const body = await readNodeBody(req, MAX_STATUS_BODY_BYTES);
-  if (!body.ok) {
-    send(req, res, body.status, "application/json", json({ error: body.error }));
-    return null;
-  }
-  if (body.body.length === 0) return { account: undefined };
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(body.body.toString("utf8"));
-  } catch {
-    send(
-      req,
-      res,
-      400,
-      "application/json",
-      json({ error: 'the body must be JSON such as {"account":"main"}' }),
-    );
-    return null;
-  }
-  const given = (parsed as { account?: unknown } | null)?.account;
-  if (given !== undefined && (typeof given !== "string" || given.length > 64)) {
-    send(req, res, 400, "application/json", json({ error: "account must be an account name (a string)" }));
-    return null;
-  }
-  return { account: given };
-}
-
-async function refreshNow(
-  req: IncomingMessage,
-  res: ServerResponse,
-  options: StatusServerOptions,
-): Promise<void> {
-  const read = await readAccount(req, res);
-  if (!read) return;
-  const answer = await (options.refresh as NonNullable<StatusServerOptions["refresh"]>)(read.account);
-  send(req, res, answer.status, "application/json", json(answer.body));
-}
-
-async function tokenInvalid(
-  req: IncomingMessage,
-  res: ServerResponse,
-  options: StatusServerOptions,
-): Promise<void> {
-  const read = await readAccount(req, res);
-  if (!read) return;
-  const answer = await (options.tokenInvalid as NonNullable<StatusServerOptions["tokenInvalid"]>)(
-    read.account,
-  );
-  send(req, res, answer.status, "application/json", json(answer.body));
 }
 
 /**
