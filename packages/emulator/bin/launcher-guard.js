@@ -12,19 +12,15 @@
 //   environment by itself, and a real variable wins over the named file, so a PIN corrected in that file never
 //   reached the program (not even on HUP). Without `--env-file` Bun's own .env loading stays as it was.
 // - Under Bun it runs the TypeScript source, under Node the built dist.
-// Only node: built-ins are imported here, and only ones every Node since 14 has.
-import { spawn } from "node:child_process";
+// Only node: built-ins are imported here, and only ones every Node since 14 has. What only the Node hand-over
+// needs (child_process, os, url) is imported there: under Bun each built-in costs start-up time (`--help`).
 import { existsSync, readFileSync } from "node:fs";
-import { constants } from "node:os";
 import { delimiter, join, sep } from "node:path";
-import { fileURLToPath } from "node:url";
 
 const manifest = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8"));
 const bins = typeof manifest.bin === "string" ? { [manifest.name]: manifest.bin } : (manifest.bin ?? {});
 const NAME = Object.keys(bins)[0] ?? manifest.name;
-const launcher = fileURLToPath(
-  new URL(`../${String(Object.values(bins)[0]).replace(/^\.\//, "")}`, import.meta.url),
-);
+const launcherUrl = new URL(`../${String(Object.values(bins)[0]).replace(/^\.\//, "")}`, import.meta.url);
 const engines = manifest.engines ?? {};
 
 /** The signals a launcher passes on; the rest keep their default action. */
@@ -64,7 +60,9 @@ function inForegroundOfTerminal() {
 }
 
 /** Runs Bun as a child that receives this process's signals; exits as the child did. Never resolves. */
-function handOver(bun, args) {
+async function handOver(bun, args) {
+  const { spawn } = await import("node:child_process");
+  const { constants } = await import("node:os");
   return new Promise(() => {
     const child = spawn(bun, args, {
       stdio: "inherit",
@@ -96,19 +94,19 @@ function handOver(bun, args) {
 }
 
 const isBun = typeof process.versions.bun === "string";
-const inCheckout = !fileURLToPath(import.meta.url)
-  .split(sep)
-  .includes("node_modules");
-
 /** True when the command names its own env file (`--env-file x` or `--env-file=x`). */
 const namesEnvFile = (args) => args.some((arg) => arg === "--env-file" || arg.startsWith("--env-file="));
 
-if (!isBun && inCheckout && process.env.UPSTOX_TOKEN_LAUNCHER_REEXEC !== "1") {
-  const bun = bunOnPath();
+if (!isBun && process.env.UPSTOX_TOKEN_LAUNCHER_REEXEC !== "1") {
+  const { fileURLToPath } = await import("node:url");
+  const inCheckout = !fileURLToPath(import.meta.url)
+    .split(sep)
+    .includes("node_modules");
+  const bun = inCheckout ? bunOnPath() : undefined;
   const args = process.argv.slice(2);
   // --no-install: a missing package is an error, never a download from the registry.
   const flags = ["--no-install", ...(namesEnvFile(args) ? ["--no-env-file"] : [])];
-  if (bun) await handOver(bun, [...flags, launcher, ...args]);
+  if (bun) await handOver(bun, [...flags, fileURLToPath(launcherUrl), ...args]);
 }
 
 const nodeFloor = floorOf(engines.node);
