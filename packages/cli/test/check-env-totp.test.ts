@@ -34,7 +34,8 @@ test("check-env shows an unset variable's default as a value, never '(default de
 
 test("check-env lists UPSTOX_STATE_DIR with the folder in use, and never says '(the default; not set) (optional)'", async () => {
   const result = await runBin(["check-env", "--no-color"], {
-    env: { ...FULL_ENV, XDG_STATE_HOME: "/tmp/xdg-state-probe" },
+    // The default folder: no UPSTOX_STATE_DIR (the test preload sets one for every test; empty is unset).
+    env: { ...FULL_ENV, XDG_STATE_HOME: "/tmp/xdg-state-probe", UPSTOX_STATE_DIR: "" },
   });
   expect(result.stdout).toMatch(/UPSTOX_STATE_DIR\s+\/tmp\/xdg-state-probe\/upstox-token \(default\)/);
   expect(result.stdout).not.toContain("(the default; not set)");
