@@ -227,10 +227,18 @@ describe("modes", () => {
       accounts: [{ name: "demo", credentials }],
       sinks: [{ use: "env", options: { path: ".env" } }, sqlite],
     });
-    const run = await runDaemon(["--once", "--emulator", "--config", file]);
+    const state = join(d, "state");
+    const run = await runDaemon(["--once", "--emulator", "--config", file], { UPSTOX_STATE_DIR: state });
     expect(run.code).toBe(0);
     expect(readFileSync(join(d, ".env"), "utf8")).toMatch(/^UPSTOX_ACCESS_TOKEN=eyJ/m);
     expect(emulator.log).toHaveLength(0);
+    // What the stand-in Upstox taught (the identity it minted) stays in the rehearsal's own state folder: it
+    // never pins, blocks or rate-limits the real account.
+    expect(existsSync(join(state, "users"))).toBe(false);
+    const rehearsal = join(state, "emulator", "users");
+    expect(readdirSync(rehearsal).some((key) => existsSync(join(rehearsal, key, "identity.json")))).toBe(
+      true,
+    );
   });
 });
 

@@ -50,8 +50,14 @@ export async function runDaemon(flags: DaemonFlags, io: MainIo): Promise<number>
   let servers: DaemonServers | undefined;
   let pidFile: DaemonPidFile | undefined;
   try {
-    if (flags.emulator)
-      emulator = await (await import("../runner/emulator-mode.js")).startEmulatorMode(logger);
+    // A rehearsal against the emulator keeps its own state (a PIN it refused, a rate limit, the identity it
+    // learnt): what a stand-in Upstox said must never block or pin the real account.
+    let stateDir: string | undefined;
+    if (flags.emulator) {
+      const mode = await import("../runner/emulator-mode.js");
+      emulator = await mode.startEmulatorMode(logger);
+      stateDir = mode.emulatorStateDir();
+    }
     const scheduled = !flags.once && !flags.dryRun;
     const envFile = flags.envFile;
     const env = envFile ? () => readEnvironment(process.env, resolve(envFile)) : () => process.env;
@@ -67,6 +73,7 @@ export async function runDaemon(flags: DaemonFlags, io: MainIo): Promise<number>
       logger,
       schedule: scheduled,
       ...(emulator ? { transformConfig: emulator.transformConfig, fetch: emulator.fetch } : {}),
+      ...(stateDir ? { stateDir } : {}),
     });
     if (flags.dryRun) {
       io.stdout(dryRunReport(daemon.config, Date.now(), { offline: flags.offline === true }));
@@ -89,7 +96,11 @@ export async function runDaemon(flags: DaemonFlags, io: MainIo): Promise<number>
       const previous = alerts;
       previous?.detach();
       void previous?.settled().then(() => previous.delivery.close());
-      alerts = attachAlerts(running.events, running.config, { logger, quietMornings: !flags.once });
+      alerts = attachAlerts(running.events, running.config, {
+        logger,
+        quietMornings: !flags.once,
+        ...(stateDir ? { stateDir } : {}),
+      });
     };
     attachHooks();
     if (flags.once) {

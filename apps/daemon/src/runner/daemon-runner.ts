@@ -3,7 +3,6 @@
 import {
   type AccountRefresher,
   asUpstoxError,
-  defaultStateDir,
   type LastRefresh,
   type RefreshOutcome,
   readNewest,
@@ -63,7 +62,7 @@ export class DaemonRunner {
     this.#limiter = new Limiter(resources.config.concurrency);
     this.#collector = new QuietCollector(deps.collectGarbage ? { collect: deps.collectGarbage } : {});
     this.#status.retain(resources.config.accounts.map((a) => a.name));
-    this.#lastRefresh = new LastRefreshBook(deps.stateDir ?? defaultStateDir(), this.events, deps.logger);
+    this.#lastRefresh = new LastRefreshBook(resources.stateDir, this.events, deps.logger);
     this.events.onListenerError((error, event) =>
       deps.logger.warn({ event: event.type, err: String(error) }, "a daemon event listener failed"),
     );

@@ -1,4 +1,5 @@
-import type { Logger } from "@upstox-token/core";
+import { join } from "node:path";
+import { defaultStateDir, type Logger } from "@upstox-token/core";
 import type { Emulator } from "@upstox-token/emulator";
 import { type DaemonConfig, withEndpoints } from "../config/resolve-config.js";
 import { pathOf } from "./paced-fetch.js";
@@ -67,4 +68,9 @@ export async function startEmulatorMode(
   };
 
   return { emulator, transformConfig, fetch: approving as typeof fetch, close: () => emulator.close() };
+}
+
+/** --emulator's own state folder (<state>/emulator): never the real account's refused PIN, rate limit or identity. */
+export function emulatorStateDir(env: Record<string, string | undefined> = process.env): string {
+  return join(defaultStateDir(env), "emulator");
 }

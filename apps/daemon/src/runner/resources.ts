@@ -41,7 +41,7 @@ export interface RunnerResources {
 }
 
 export async function prepareResources(config: DaemonConfig, deps: RunnerDeps): Promise<RunnerResources> {
-  const stateDir = defaultStateDir();
+  const stateDir = deps.stateDir ?? defaultStateDir();
   checkTokenRequestIdentity(config, stateDir, deps.logger);
   const sinks = await ConfiguredSinks.create(config, { builtins: deps.builtins, logger: deps.logger });
   // Only a config error is fatal. A sink that cannot be written now (Redis not up yet, a mount not there)
