@@ -41,13 +41,12 @@ export class CommandContext {
     return existsSync(local) ? local : false;
   }
 
-  /** The real environment: under Bun, without what Bun itself loaded from ./.env (see bun-dotenv.ts). */
+  /** The real environment: under Bun, without what Bun itself loaded from ./.env (see core's bun-dotenv.ts). */
   async baseEnv(): Promise<Record<string, string | undefined>> {
     if (!this.#baseEnv) {
-      if (process.versions.bun && this.io.env === process.env) {
-        const { readEnvironment } = await this.core();
-        const { withoutBunDotenv } = await import("./bun-dotenv.js");
-        this.#baseEnv = withoutBunDotenv(this.io.env, process.cwd(), (path) => readEnvironment({}, path));
+      if (this.io.env === process.env) {
+        const { environmentWithoutBunDotenv } = await this.core();
+        this.#baseEnv = environmentWithoutBunDotenv(this.io.env, process.cwd());
       } else {
         this.#baseEnv = this.io.env;
       }

@@ -4,6 +4,7 @@
  */
 
 export * from "@upstox-token/http-body";
+export * from "./bun-dotenv.js";
 export * from "./clock-skew.js";
 export * from "./cookie-jar.js";
 export * from "./did-you-mean.js";
