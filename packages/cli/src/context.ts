@@ -12,14 +12,17 @@ export class CommandContext {
   readonly io: CliIo;
   readonly options: GlobalOptions;
   readonly out: Output;
+  /** The command running (e.g. "generate-token"), for the state folder's record of a token it stored. */
+  readonly commandName: string;
   #logger: Logger | undefined;
   #config: UpstoxConfig | undefined;
   #baseEnv: Record<string, string | undefined> | undefined;
 
-  constructor(io: CliIo, options: GlobalOptions, out: Output) {
+  constructor(io: CliIo, options: GlobalOptions, out: Output, commandName = "") {
     this.io = io;
     this.options = options;
     this.out = out;
+    this.commandName = commandName;
   }
 
   core(): Promise<typeof import("@upstox-token/core/internal")> {

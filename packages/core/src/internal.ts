@@ -24,6 +24,7 @@ export * from "./service-headers.js";
 export * from "./sink-fanout.js";
 export * from "./state/daemon-pid-file.js";
 export * from "./state/identity-memory.js";
+export * from "./state/manual-store-record.js";
 export * from "./state/rate-limit-memory.js";
 export * from "./state/refused-pin.js";
 export * from "./state/state-file.js";
