@@ -49,6 +49,9 @@ test("a token the CLI stored is shown as stored by hand, naming the command, not
   try {
     await daemon.runOnce("catch-up");
     expect((await lastRefresh()).cause).toBe("start-up");
+    // A token is known by its issue time, in whole seconds (the JWT's iat): the CLI's must be a later one.
+    const first = daemon.lastRefresh("main")!.issuedAt;
+    await until("the next second", () => Date.now() >= first + 1_000);
 
     // A person logs in by hand and stores the token in the daemon's sink, with the daemon's state folder.
     const cli = Bun.spawn(["bun", CLI_BIN, "generate-token", "--json", "--sink", "sqlite:tokens.db"], {
