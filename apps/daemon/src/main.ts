@@ -1,5 +1,6 @@
 import { resolve } from "node:path";
 import { readEnvironment } from "@upstox-token/core";
+import { environmentWithoutBunDotenv } from "@upstox-token/core/internal";
 import { Command, CommanderError, Option } from "commander";
 import { defaultIo, EXIT_CONFIG, EXIT_OK, type MainIo } from "./commands/command-io.js";
 import { type InstallServiceFlags, runInstallService } from "./commands/install-service.js";
@@ -71,7 +72,9 @@ export async function runMain(argv: string[], io: MainIo = defaultIo): Promise<n
       if (command.getOptionValueSource("logLevel") === "default" && !fromEnv && !flags.dryRun) {
         let debug = process.env.UPSTOX_DEBUG;
         try {
-          if (flags.envFile) debug = readEnvironment(process.env, resolve(flags.envFile)).UPSTOX_DEBUG;
+          if (flags.envFile) {
+            debug = readEnvironment(environmentWithoutBunDotenv(), resolve(flags.envFile)).UPSTOX_DEBUG;
+          }
         } catch {
           // An unreadable --env-file is reported (exit 2) when the daemon starts.
         }

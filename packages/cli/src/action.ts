@@ -29,7 +29,7 @@ export function actionFactory(io: CliIo, state: RunState): ActionFactory {
       const command = commanderArgs.at(-1) as Command;
       const globals = readGlobalOptions(command);
       const out = new Output(io, { json: globals.json, color: globals.color });
-      const ctx = new CommandContext(io, globals, out);
+      const ctx = new CommandContext(io, globals, out, command.name());
       try {
         state.exitCode = (await body(ctx, command.opts() as Options, command.args.slice())) ?? ExitCode.Ok;
       } catch (error) {

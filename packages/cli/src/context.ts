@@ -12,14 +12,17 @@ export class CommandContext {
   readonly io: CliIo;
   readonly options: GlobalOptions;
   readonly out: Output;
+  /** The command running (e.g. "generate-token"), for the state folder's record of a token it stored. */
+  readonly commandName: string;
   #logger: Logger | undefined;
   #config: UpstoxConfig | undefined;
   #baseEnv: Record<string, string | undefined> | undefined;
 
-  constructor(io: CliIo, options: GlobalOptions, out: Output) {
+  constructor(io: CliIo, options: GlobalOptions, out: Output, commandName = "") {
     this.io = io;
     this.options = options;
     this.out = out;
+    this.commandName = commandName;
   }
 
   core(): Promise<typeof import("@upstox-token/core/internal")> {
@@ -41,13 +44,12 @@ export class CommandContext {
     return existsSync(local) ? local : false;
   }
 
-  /** The real environment: under Bun, without what Bun itself loaded from ./.env (see bun-dotenv.ts). */
+  /** The real environment: under Bun, without what Bun itself loaded from ./.env (see core's bun-dotenv.ts). */
   async baseEnv(): Promise<Record<string, string | undefined>> {
     if (!this.#baseEnv) {
-      if (process.versions.bun && this.io.env === process.env) {
-        const { readEnvironment } = await this.core();
-        const { withoutBunDotenv } = await import("./bun-dotenv.js");
-        this.#baseEnv = withoutBunDotenv(this.io.env, process.cwd(), (path) => readEnvironment({}, path));
+      if (this.io.env === process.env) {
+        const { environmentWithoutBunDotenv } = await this.core();
+        this.#baseEnv = environmentWithoutBunDotenv(this.io.env, process.cwd());
       } else {
         this.#baseEnv = this.io.env;
       }

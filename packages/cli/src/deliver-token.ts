@@ -57,7 +57,8 @@ export async function deliverToken(
 ): Promise<ExitCodeValue> {
   const logger = await ctx.logger();
   const sinks = await openSinks(options.sink ?? [], { cwd: ctx.io.cwd, logger });
-  const { defaultLockDir, defaultStateDir, guardFlowLogin, userStateFor } = await ctx.core();
+  const { defaultLockDir, defaultStateDir, guardFlowLogin, recordManualStore, userStateFor } =
+    await ctx.core();
   const lock = new FileLock({ dir: defaultLockDir(await ctx.baseEnv()), logger });
   try {
     await checkSinks(
@@ -66,7 +67,8 @@ export async function deliverToken(
     );
     const config = await ctx.config();
     // What every process of this Upstox user shares (a refused PIN, a rate limit, its identity), and its lock.
-    const user = userStateFor(defaultStateDir(await ctx.environment()), config, logger);
+    const stateDir = defaultStateDir(await ctx.environment());
+    const user = userStateFor(stateDir, config, logger);
     const refresher = new AccountRefresher({
       account: options.account,
       sinks,
@@ -94,6 +96,25 @@ export async function deliverToken(
     const fromOther = outcome.result === "refreshed" && !outcome.loggedIn;
 
     const failed = outcomes.filter((o) => !o.ok);
+    // A token this command logged in for and stored: the state folder's last refresh says so (cause "manual"),
+    // so the daemon's status page names it. Another process's token keeps that process's record.
+    if (outcome.result === "refreshed" && outcome.loggedIn && failed.length < outcomes.length) {
+      try {
+        await recordManualStore(stateDir, user.key, {
+          account: options.account,
+          record: token,
+          attempts: outcome.attempts,
+          sinks: outcomes,
+          command: `upstox-token ${ctx.commandName}`.trim(),
+          now: Date.now(),
+        });
+      } catch (error) {
+        logger.warn(
+          { err: error instanceof Error ? error.message : String(error) },
+          "could not save the last refresh in the state folder (the token is stored)",
+        );
+      }
+    }
     if (ctx.out.json) {
       ctx.out.result({
         ...tokenJson(token, { reveal: true }),

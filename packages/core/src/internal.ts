@@ -4,6 +4,7 @@
  */
 
 export * from "@upstox-token/http-body";
+export * from "./bun-dotenv.js";
 export * from "./clock-skew.js";
 export * from "./cookie-jar.js";
 export * from "./did-you-mean.js";
@@ -23,6 +24,7 @@ export * from "./service-headers.js";
 export * from "./sink-fanout.js";
 export * from "./state/daemon-pid-file.js";
 export * from "./state/identity-memory.js";
+export * from "./state/manual-store-record.js";
 export * from "./state/rate-limit-memory.js";
 export * from "./state/refused-pin.js";
 export * from "./state/state-file.js";

@@ -1,5 +1,6 @@
 import { resolve } from "node:path";
 import { ConfigError, readEnvironment } from "@upstox-token/core";
+import { environmentWithoutBunDotenv } from "@upstox-token/core/internal";
 import { findConfigFile, readConfigSource } from "../config/load-config.js";
 import { createLogger } from "../observe/logger.js";
 import type { ServiceKind } from "../service/install-service.js";
@@ -23,7 +24,10 @@ export async function runInstallService(flags: InstallServiceFlags, io: MainIo):
     const configPath = findConfigFile({ path: flags.config });
     const { installService } = await import("../service/install-service.js");
     const { serviceWritablePaths } = await import("../service/service-paths.js");
-    const env = flags.envFile ? readEnvironment(process.env, resolve(flags.envFile)) : process.env;
+    // The paths the unit may write come from the --env-file, not from a ./.env Bun loaded by itself.
+    const env = flags.envFile
+      ? readEnvironment(environmentWithoutBunDotenv(), resolve(flags.envFile))
+      : process.env;
     await installService({
       configPath,
       ...(flags.kind ? { kind: flags.kind as ServiceKind } : {}),

@@ -3,6 +3,7 @@ import {
   claimDaemonPidFile,
   type DaemonPidFile,
   defaultStateDir,
+  environmentWithoutBunDotenv,
   readEnvironment,
 } from "@upstox-token/core/internal";
 import { findConfigFile } from "../config/load-config.js";
@@ -60,7 +61,11 @@ export async function runDaemon(flags: DaemonFlags, io: MainIo): Promise<number>
     }
     const scheduled = !flags.once && !flags.dryRun;
     const envFile = flags.envFile;
-    const env = envFile ? () => readEnvironment(process.env, resolve(envFile)) : () => process.env;
+    // Run straight under Bun, ./.env is in process.env before this code runs: without taking it out (once,
+    // here), a stale ./.env would win over --env-file at start and on every reload. The named file is re-read
+    // on every reload, on top of that base.
+    const baseEnv = envFile ? environmentWithoutBunDotenv() : process.env;
+    const env = envFile ? () => readEnvironment(baseEnv, resolve(envFile)) : () => process.env;
     // The status endpoint's and the proxy's addresses are tried before anything starts: a port in use is a
     // config error (exit 2) before the first login, not a crash in the middle of one.
     if (scheduled) await checkListenAddresses(flags.config, env());

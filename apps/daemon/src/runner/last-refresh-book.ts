@@ -104,7 +104,7 @@ export class LastRefreshBook {
     const stored = outcome.result === "refreshed";
     // A served token keeps the story of the refresh that stored it, when this book saw that refresh.
     const same = previous !== undefined && previous.issuedAt === record.issuedAt;
-    const entry: LastRefresh = {
+    let entry: LastRefresh = {
       version: 1,
       account: account.name,
       refreshedAt: stored ? now : same ? previous.refreshedAt : record.issuedAt,
@@ -115,11 +115,30 @@ export class LastRefreshBook {
       expiresAt: record.expiresAt,
       checkedAt: now,
       sinks,
+      ...(same && previous.note !== undefined ? { note: previous.note } : {}),
     };
     this.#byAccount.set(account.name, entry);
     const file = this.fileOf(account);
+    // A token served that this book did not see stored: the state folder may know its story (the CLI records
+    // the tokens it stores, cause "manual"); else it stays "unknown".
+    const ask = !stored && (!same || previous.cause === "unknown");
     this.#writes = this.#writes
-      .then(() => writeLastRefresh(file, entry))
+      .then(async () => {
+        const known = ask ? await readLastRefresh(file) : null;
+        if (known && known.issuedAt === record.issuedAt && known.cause !== "unknown") {
+          const told: LastRefresh = {
+            ...entry,
+            refreshedAt: known.refreshedAt,
+            cause: known.cause,
+            loggedIn: known.loggedIn,
+            attempts: known.attempts,
+            ...(known.note !== undefined ? { note: known.note } : {}),
+          };
+          if (this.#byAccount.get(account.name) === entry) this.#byAccount.set(account.name, told);
+          entry = told;
+        }
+        await writeLastRefresh(file, entry);
+      })
       .catch((error: unknown) =>
         this.#logger.warn(
           { account: account.name, file, err: error instanceof Error ? error.message : String(error) },

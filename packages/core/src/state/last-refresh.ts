@@ -34,6 +34,8 @@ export interface LastRefresh {
   checkedAt: number;
   /** Each sink's state, by sink name. */
   sinks: Record<string, SinkState>;
+  /** Who stored it, when not the daemon's own cycle: e.g. "upstox-token generate-token" (cause "manual"). */
+  note?: string;
 }
 
 function isSinkState(value: unknown): value is SinkState {
@@ -65,6 +67,7 @@ export function parseLastRefresh(text: string): LastRefresh | null {
     typeof value.issuedAt === "number" &&
     typeof value.expiresAt === "number" &&
     typeof value.checkedAt === "number" &&
+    (value.note === undefined || typeof value.note === "string") &&
     typeof value.sinks === "object" &&
     value.sinks !== null &&
     Object.values(value.sinks).every(isSinkState);

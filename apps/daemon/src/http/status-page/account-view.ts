@@ -24,6 +24,8 @@ export interface AccountView {
     at_ms: number;
     /** Why it ran: start-up, schedule, watchdog, manual; "unknown" for a token another process stored. */
     cause: RefreshCause | "unknown" | null;
+    /** Who stored it by hand, e.g. "upstox-token generate-token" (the CLI records the tokens it stores). */
+    note: string | null;
     attempts: number | null;
     logged_in: boolean | null;
     user_id: string | null;
@@ -115,6 +117,7 @@ function accountView(
             at: toIstIso(lastAt),
             at_ms: lastAt,
             cause: saved?.cause ?? null,
+            note: saved?.note ?? null,
             attempts: saved?.attempts ?? success?.attempts ?? null,
             logged_in: saved?.loggedIn ?? success?.loggedIn ?? null,
             user_id: success?.userId ?? null,

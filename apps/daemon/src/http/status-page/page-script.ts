@@ -33,7 +33,7 @@ var dl=el("dl");
 row(dl,"Expires",function(dd){if(a.expires_at_ms==null)dd.textContent="no token yet";else when(dd,a.expires_at_ms)});
 row(dl,"Last refresh",function(dd){var r=a.last_refresh;if(!r){dd.textContent="never";return}
 var w=el("span",null,istFmt.format(r.at_ms)+" IST (");w.appendChild(ticking(r.at_ms));w.appendChild(document.createTextNode(")"));dd.appendChild(w);
-var bits=[a.flow];if(r.cause)bits.unshift(CAUSE[r.cause]||r.cause);if(r.attempts!=null)bits.push(r.attempts===1?"1 attempt":r.attempts+" attempts");if(r.logged_in===false)bits.push("token from another instance");
+var bits=[a.flow];if(r.cause)bits.unshift((CAUSE[r.cause]||r.cause)+(r.note?" ("+r.note+")":""));if(r.attempts!=null)bits.push(r.attempts===1?"1 attempt":r.attempts+" attempts");if(r.logged_in===false)bits.push("token from another instance");
 dd.appendChild(el("span","sub",bits.join(" \\u00b7 ")));
 if(r.user_id)dd.appendChild(el("span","sub","profile "+r.user_id+(r.user_name?" \\u00b7 "+r.user_name:"")))});
 row(dl,"Next run",function(dd){if(a.next_run_at_ms==null)dd.textContent=a.state==="needs-attention"?"none until the config is fixed and reloaded":"not scheduled";else when(dd,a.next_run_at_ms)});
