@@ -204,11 +204,11 @@ http {
   }
 
   // 4. The runtime's floors: bare pass-throughs that add the token and nothing else.
-  const startFloor = async (script: string) => {
+  const startFloor = async (script: string, ...more: string[]) => {
     const port = await freePort();
     const url = `http://127.0.0.1:${port}`;
     children.push(
-      spawn(process.execPath, [join(root, "bench", script), String(port), emulatorUrl, token], {
+      spawn(process.execPath, [join(root, "bench", script), String(port), emulatorUrl, token, ...more], {
         stdio: "ignore",
       }),
     );
@@ -217,12 +217,17 @@ http {
   };
   const bunFloorUrl = await startFloor("proxy-bun-floor-server.ts");
   const nodeFloorUrl = await startFloor("proxy-floor-server.ts");
+  // The proxy's code alone (a fixed token, no daemon around it) on each server kind.
+  const coreNodeUrl = await startFloor("proxy-core-server.ts", "node");
+  const coreBunUrl = await startFloor("proxy-core-server.ts", "bun");
 
   const targets: Record<string, string> = {
     direct: `${emulatorUrl}/v2/user/profile`,
     proxy: `${proxyUrl}/v2/user/profile`,
     "bun-serve-floor": `${bunFloorUrl}/v2/user/profile`,
     "node-http-floor": `${nodeFloorUrl}/v2/user/profile`,
+    "proxy code, node:http": `${coreNodeUrl}/v2/user/profile`,
+    "proxy code, Bun.serve": `${coreBunUrl}/v2/user/profile`,
     ...(nginxUrl ? { nginx: `${nginxUrl}/v2/user/profile` } : {}),
     // The mutation path: a POST the emulator answers 404 (it has no order API); the same small envelope work.
     "direct POST": `${emulatorUrl}/v2/order/place`,
@@ -241,12 +246,12 @@ http {
   for (const [name, url] of Object.entries(targets)) {
     for (let i = 0; i < 300; i++) await once(name, url);
   }
+  // Request by request in turn (one per target, then the next): drift on a shared machine hits every target
+  // alike, so the ratios of one run compare like with like.
   const perRound = Math.ceil(total / rounds);
-  for (let round = 0; round < rounds; round++) {
-    for (const [name, url] of Object.entries(targets)) {
-      const list = samples[name] as number[];
-      for (let i = 0; i < perRound; i++) list.push(await once(name, url));
-    }
+  for (let i = 0; i < perRound * rounds; i++) {
+    for (const [name, url] of Object.entries(targets))
+      (samples[name] as number[]).push(await once(name, url));
   }
 
   const stats = Object.fromEntries(
@@ -269,7 +274,7 @@ http {
   const postAdded = added("proxy POST") as { median: number; p99: number };
   const fmt = (ms: number) => `${(ms * 1000).toFixed(0)} µs`;
   console.log(
-    `keep-alive requests, ${perRound * rounds} per target, ${rounds} interleaved rounds (GET /v2/user/profile; POST /v2/order/place)\n`,
+    `keep-alive requests, ${perRound * rounds} per target, interleaved request by request (GET /v2/user/profile; POST /v2/order/place)\n`,
   );
   console.log("| target | median | p99 | added median | added p99 |");
   console.log("| --- | --- | --- | --- | --- |");

@@ -5,6 +5,7 @@ import { listenBunServe } from "./bun-listener.js";
 import { listenNodeHttp } from "./node-listener.js";
 import { createProxyHandler } from "./proxy-handler.js";
 import type { ProxyMetrics } from "./proxy-metrics.js";
+import { listenBunRaw } from "./raw-listener.js";
 import type { TokenAuthority } from "./token-authority.js";
 import { defaultClient } from "./upstream-request.js";
 import type { TokenWatchdog } from "./watchdog.js";
@@ -18,7 +19,7 @@ export { RENEWED_HEADER } from "./proxy-handler.js";
  * server aborts the first of two pipelined requests and answers neither when its handler awaits (measured:
  * test/proxy-once.test.ts, the issue's "0 bytes answered"). Orders go over node:http in every kind.
  */
-export type ProxyServerKind = "node" | "node-http" | "bun";
+export type ProxyServerKind = "raw" | "node" | "node-http" | "bun";
 
 export interface ProxyServerOptions {
   config: ProxyConfig;
@@ -41,7 +42,7 @@ export interface ProxyServer {
 /** The local API proxy: programs call it like api.upstox.com, without a token; it adds the current one. */
 export async function startProxyServer(options: ProxyServerOptions): Promise<ProxyServer> {
   const { config, logger } = options;
-  const kind = options.server ?? "node";
+  const kind = options.server ?? (typeof Bun !== "undefined" ? "raw" : "node");
   const handle = createProxyHandler({
     config,
     accounts: options.accounts,
@@ -74,6 +75,11 @@ export async function startProxyServer(options: ProxyServerOptions): Promise<Pro
   const split = config.listen.lastIndexOf(":");
   const host = config.listen.slice(0, split).replace(/^\[|\]$/g, "");
   const port = Number(config.listen.slice(split + 1));
+  if (kind === "raw" && typeof Bun !== "undefined") {
+    return listenBunRaw(host, port, handle, after, logger, {
+      requestMs: Math.max(60_000, config.upstreamTimeoutMs * 2),
+    });
+  }
   if (kind === "bun") {
     return listenBunServe(host, port, handle, after, logger, {
       maxBodyBytes: config.maxBodyBytes,
