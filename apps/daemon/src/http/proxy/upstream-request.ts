@@ -125,10 +125,12 @@ async function sendWithFetch(call: UpstreamCall): Promise<UpstreamAnswer> {
   let timer = setTimeout(expire(`no answer from Upstox in ${call.timeoutMs} ms`), call.timeoutMs);
   const onLeave = () => controller.abort(programLeft(true));
   call.signal?.addEventListener("abort", onLeave, { once: true });
-  const headers = new Headers();
-  for (const [name, value] of Object.entries(call.headers)) {
+  const headers: Record<string, string> = {};
+  for (const name in call.headers) {
     if (name === "host" || name === "content-length") continue;
-    for (const v of Array.isArray(value) ? value : [value]) headers.append(name, v);
+    const value = call.headers[name] as string | string[];
+    // What Headers.append does with a repeated name.
+    headers[name] = Array.isArray(value) ? value.join(", ") : value;
   }
   let response: Response;
   try {
