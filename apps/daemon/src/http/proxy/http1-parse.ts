@@ -1,5 +1,5 @@
 /**
- * A strict HTTP/1.1 request parser for the proxy's own front (bun-listener-raw.ts): anything ambiguous is refused
+ * A strict HTTP/1.1 request parser for the proxy's own front (raw-listener.ts): anything ambiguous is refused
  * with a 400 and the connection closed, never guessed at. No obs-fold, no bare CR or LF, no space before a colon,
  * one Content-Length and one Transfer-Encoding at most, never both, "chunked" the only coding.
  */

@@ -13,11 +13,12 @@ import type { TokenWatchdog } from "./watchdog.js";
 export { RENEWED_HEADER } from "./proxy-handler.js";
 
 /**
- * node (the default): node:http's server, which answers pipelined requests in order, with the runtime's fastest
- * client for GET/HEAD/OPTIONS (Bun's native fetch under Bun, node:http under Node). node-http: node:http both
- * ways (what Node runs; tests under Bun). bun: Bun.serve + native fetch, not the default because Bun 1.4.4's
- * server aborts the first of two pipelined requests and answers neither when its handler awaits (measured:
- * test/proxy-once.test.ts, the issue's "0 bytes answered"). Orders go over node:http in every kind.
+ * raw (the default under Bun): the proxy's own HTTP/1.1 front on Bun.listen (raw-listener.ts), one request at a
+ * time per connection, so pipelined requests are answered in order, at close to Bun.serve's cost. node (the
+ * default under Node): node:http's server, with the runtime's fastest client for GET/HEAD/OPTIONS. node-http:
+ * node:http both ways (what Node runs; tests under Bun). bun: Bun.serve + native fetch, never the default because
+ * Bun 1.4.4's server closes the connection without a byte when a pipelined request arrives while an answer is
+ * pending (test/proxy-once.test.ts). Orders go over node:http in every kind.
  */
 export type ProxyServerKind = "raw" | "node" | "node-http" | "bun";
 
