@@ -180,6 +180,29 @@ describe("the proxy's HTTP/1.1 front (Bun.listen)", () => {
     socket.destroy();
   });
 
+  test("a body that drips in is cut at one deadline for the whole body, not one per byte", async () => {
+    const { port } = new URL(listener.url);
+    const started = Date.now();
+    const out = await new Promise<string>((resolve) => {
+      let text = "";
+      const socket = connect(Number(port), "127.0.0.1", () =>
+        socket.write("POST /drip HTTP/1.1\r\nHost: a\r\nContent-Length: 100\r\n\r\n"),
+      );
+      // A byte every 300 ms: each arrives well inside the 2 s limit, the whole body never does.
+      const drip = setInterval(() => socket.write("x"), 300);
+      socket.on("data", (d) => {
+        text += d.toString("latin1");
+      });
+      socket.on("close", () => {
+        clearInterval(drip);
+        resolve(text);
+      });
+      socket.on("error", () => {});
+    });
+    expect(out).toMatch(/^HTTP\/1\.1 400 /);
+    expect(Date.now() - started).toBeLessThan(4_000);
+  });
+
   test("HTTP/1.0 is answered and closed", async () => {
     const out = await exchange("GET /old HTTP/1.0\r\nHost: a\r\nx-id: 1\r\n\r\n");
     expect(out).toMatch(/^HTTP\/1\.1 200 /);

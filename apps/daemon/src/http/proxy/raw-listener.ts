@@ -35,6 +35,7 @@ async function readBody(
     return { ok: false, status: 413, error: `request body larger than ${max} bytes` };
   }
   let continued = false;
+  const deadline = Date.now() + waitMs;
   const chunked: ChunkedState = { pos: 0, size: 0, parts: [], trailers: false };
   for (;;) {
     if (framing.kind === "length") {
@@ -57,7 +58,11 @@ async function readBody(
       continued = true;
       send(s, Buffer.from("HTTP/1.1 100 Continue\r\n\r\n"));
     }
-    if (!(await more(s, waitMs))) return { ok: false, status: 400, error: "the request body was cut off" };
+    // One deadline for the whole body (as node:http's requestTimeout): a drip of bytes does not extend it.
+    const left = deadline - Date.now();
+    if (left <= 0 || !(await more(s, left))) {
+      return { ok: false, status: 400, error: "the request body was cut off" };
+    }
   }
 }
 
@@ -180,7 +185,14 @@ export async function listenBunRaw(
         for (const resolve of c.drained.splice(0)) resolve();
       },
       timeout(s) {
-        if (!s.data.busy) s.end();
+        if (s.data.busy) return;
+        // Idle: say goodbye; a peer that does not close its side in turn is cut at the next timeout.
+        if (s.data.closing) s.terminate();
+        else {
+          s.data.closing = true;
+          s.end();
+          s.timeout(5);
+        }
       },
       error() {},
     },
