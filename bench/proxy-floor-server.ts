@@ -1,6 +1,6 @@
 /**
- * The node:http floor for bench/proxy.ts: the least a Bun program on the proxy's own server (node:http, which
- * answers pipelined requests in order) can do to pass a GET through with a token added (native fetch upstream,
+ * The node:http floor for bench/proxy.ts: the least a Bun program on node:http's server (the proxy's server under
+ * Node; it answers pipelined requests in order) can do to pass a GET through with a token added (native fetch upstream,
  * no policy, no streaming, no metrics). Not a product: the bench runs it beside the `Bun.serve` floor
  * (proxy-bun-floor-server.ts) to show how much of the proxy's added latency is the server it must run on.
  *

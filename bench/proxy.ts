@@ -1,17 +1,18 @@
 /**
  * The API proxy's cost: keep-alive GETs of /v2/user/profile direct to the emulator, through the daemon's proxy,
  * through two bare pass-throughs (bench/proxy-bun-floor-server.ts: `Bun.serve` + `fetch`, the runtime's fastest
- * floor; bench/proxy-floor-server.ts: node:http + `fetch`, the proxy's own server) and through nginx set up as
+ * floor; bench/proxy-floor-server.ts: node:http + `fetch`, the proxy's server under Node), through the proxy's
+ * code alone on node:http and on `Bun.serve` (bench/proxy-core-server.ts) and through nginx set up as
  * the same header-injecting reverse proxy (when nginx is installed; skipped otherwise). Reported as median and
  * p99 latency, the latency each adds to the direct call, and the proxy's added latency as a ratio to the
  * `Bun.serve` floor's (target: within 1.5×) and to nginx's. The mutation path (a POST, which the proxy sends
  * once over a connection of its own) is measured too, against a direct kept-alive POST.
  *
- *   bun bench/proxy.ts [--requests 4000] [--rounds 5]
+ *   bun bench/proxy.ts [--requests 4000]
  *
  * Every part is its own process (emulator, the real daemon with its proxy, nginx); the bench process is only
- * the client: one kept-alive connection per target, requests one after another, targets interleaved round by
- * round so drift on a shared machine hits all three alike.
+ * the client: one kept-alive connection per target, requests one after another, the targets taken in turn
+ * request by request so drift on a shared machine hits them all alike.
  */
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
@@ -26,7 +27,6 @@ import { percentile, ratio, writeResult } from "./stats.js";
 const args = new Map<string, string>();
 for (let i = 2; i < process.argv.length; i += 2) args.set(process.argv[i] ?? "", process.argv[i + 1] ?? "");
 const total = Number(args.get("--requests") ?? 4000);
-const rounds = Number(args.get("--rounds") ?? 5);
 const root = resolve(import.meta.dir, "..");
 
 async function freePort(): Promise<number> {
@@ -204,11 +204,11 @@ http {
   }
 
   // 4. The runtime's floors: bare pass-throughs that add the token and nothing else.
-  const startFloor = async (script: string) => {
+  const startFloor = async (script: string, ...more: string[]) => {
     const port = await freePort();
     const url = `http://127.0.0.1:${port}`;
     children.push(
-      spawn(process.execPath, [join(root, "bench", script), String(port), emulatorUrl, token], {
+      spawn(process.execPath, [join(root, "bench", script), String(port), emulatorUrl, token, ...more], {
         stdio: "ignore",
       }),
     );
@@ -217,12 +217,17 @@ http {
   };
   const bunFloorUrl = await startFloor("proxy-bun-floor-server.ts");
   const nodeFloorUrl = await startFloor("proxy-floor-server.ts");
+  // The proxy's code alone (a fixed token, no daemon around it) on each server kind.
+  const coreNodeUrl = await startFloor("proxy-core-server.ts", "node");
+  const coreBunUrl = await startFloor("proxy-core-server.ts", "bun");
 
   const targets: Record<string, string> = {
     direct: `${emulatorUrl}/v2/user/profile`,
     proxy: `${proxyUrl}/v2/user/profile`,
     "bun-serve-floor": `${bunFloorUrl}/v2/user/profile`,
     "node-http-floor": `${nodeFloorUrl}/v2/user/profile`,
+    "proxy code, node:http": `${coreNodeUrl}/v2/user/profile`,
+    "proxy code, Bun.serve": `${coreBunUrl}/v2/user/profile`,
     ...(nginxUrl ? { nginx: `${nginxUrl}/v2/user/profile` } : {}),
     // The mutation path: a POST the emulator answers 404 (it has no order API); the same small envelope work.
     "direct POST": `${emulatorUrl}/v2/order/place`,
@@ -241,12 +246,11 @@ http {
   for (const [name, url] of Object.entries(targets)) {
     for (let i = 0; i < 300; i++) await once(name, url);
   }
-  const perRound = Math.ceil(total / rounds);
-  for (let round = 0; round < rounds; round++) {
-    for (const [name, url] of Object.entries(targets)) {
-      const list = samples[name] as number[];
-      for (let i = 0; i < perRound; i++) list.push(await once(name, url));
-    }
+  // Request by request in turn (one per target, then the next): drift on a shared machine hits every target
+  // alike, so the ratios of one run compare like with like.
+  for (let i = 0; i < total; i++) {
+    for (const [name, url] of Object.entries(targets))
+      (samples[name] as number[]).push(await once(name, url));
   }
 
   const stats = Object.fromEntries(
@@ -269,7 +273,7 @@ http {
   const postAdded = added("proxy POST") as { median: number; p99: number };
   const fmt = (ms: number) => `${(ms * 1000).toFixed(0)} µs`;
   console.log(
-    `keep-alive requests, ${perRound * rounds} per target, ${rounds} interleaved rounds (GET /v2/user/profile; POST /v2/order/place)\n`,
+    `keep-alive requests, ${total} per target, interleaved request by request (GET /v2/user/profile; POST /v2/order/place)\n`,
   );
   console.log("| target | median | p99 | added median | added p99 |");
   console.log("| --- | --- | --- | --- | --- |");
@@ -296,8 +300,7 @@ http {
     );
   }
   const file = await writeResult("proxy", {
-    requestsPerTarget: perRound * rounds,
-    rounds,
+    requestsPerTarget: total,
     stats,
     proxyAdded,
     floorAdded,

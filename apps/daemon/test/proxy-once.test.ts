@@ -2,6 +2,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, test } from "bun:test
 import { request } from "node:http";
 import { connect } from "node:net";
 import { type Emulator, startEmulator } from "@upstox-token/emulator";
+import type { ProxyServerKind } from "../src/http/proxy/proxy-server.js";
 import { FAULTS, type FaultyUpstream, startFaultyUpstream } from "./support/faulty-upstream.js";
 import { type ProxiedDaemon, startProxiedDaemon } from "./support/proxied-daemon.js";
 
@@ -25,10 +26,7 @@ const METHODS = ["POST", "PUT", "DELETE", "PATCH"] as const;
 const table: { kind: string; fault: string; method: string; sent: number; dup: number; answers: string }[] =
   [];
 
-async function start(
-  kind: "bun" | "node" | "node-http",
-  options: { login?: boolean } = {},
-): Promise<ProxiedDaemon> {
+async function start(kind: ProxyServerKind, options: { login?: boolean } = {}): Promise<ProxiedDaemon> {
   upstream = await startFaultyUpstream();
   running = await startProxiedDaemon(emulator, {
     server: kind,
@@ -97,7 +95,7 @@ describe("what Bun's own clients do on a broken connection (measured here, the r
   });
 });
 
-for (const kind of ["node", "node-http", "bun"] as const) {
+for (const kind of ["raw", "node", "node-http", "bun"] as const) {
   describe(`proxy on ${kind}: a mutation is sent at most once`, () => {
     test("POST, PUT, DELETE, PATCH under every connection fault reach the upstream exactly once", async () => {
       const proxied = await start(kind);

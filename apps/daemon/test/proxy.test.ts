@@ -3,6 +3,7 @@ import { createServer, request, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { gzipSync } from "node:zlib";
 import { DEMO_USER, type Emulator, startEmulator } from "@upstox-token/emulator";
+import type { ProxyServerKind } from "../src/http/proxy/proxy-server.js";
 import { hashClientKey } from "../src/http/request-policy.js";
 import { addUsers, demoAccount, loginCount } from "./support/helpers.js";
 import { type ProxiedDaemon, revokeAtEmulator, startProxiedDaemon } from "./support/proxied-daemon.js";
@@ -25,7 +26,7 @@ afterEach(async () => {
   emulator.clearFaults();
 });
 
-let serverKind: "bun" | "node" | "node-http" = "node";
+let serverKind: ProxyServerKind = "raw";
 
 async function start(options: Parameters<typeof startProxiedDaemon>[1] = {}): Promise<ProxiedDaemon> {
   running = await startProxiedDaemon(emulator, { server: serverKind, ...options });
@@ -59,7 +60,7 @@ function profileCalls(): number {
 }
 
 // Every way the proxy can run: node:http with native fetch (the default), node:http both ways (Node's), Bun.serve.
-for (const kind of ["node", "node-http", "bun"] as const) {
+for (const kind of ["raw", "node", "node-http", "bun"] as const) {
   describe(`proxy on ${kind}`, () => {
     beforeAll(() => {
       serverKind = kind;

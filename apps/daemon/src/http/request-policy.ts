@@ -8,12 +8,25 @@ import { isIP } from "node:net";
  */
 
 /** 127.0.0.0/8, ::1 and the IPv4-mapped forms of 127/8. */
+/** The last address answered: a kept-alive program asks from the same one every time. */
+let lastAddress: { address: string; loopback: boolean } | undefined;
+
 export function isLoopbackAddress(address: string | undefined): boolean {
   if (!address) return false;
+  if (lastAddress?.address === address) return lastAddress.loopback;
+  const loopback = isLoopbackText(address);
+  lastAddress = { address, loopback };
+  return loopback;
+}
+
+function isLoopbackText(address: string): boolean {
   const plain = address.startsWith("::ffff:") ? address.slice(7) : address;
   if (isIP(plain) === 4) return plain.startsWith("127.");
   return plain === "::1" || plain === "0:0:0:0:0:0:0:1";
 }
+
+/** The last Host parsed: a program sends the same one every time, and the proxy asks twice per request. */
+let lastHost: { host: string; parsed: { name: string; port: number | undefined } | undefined } | undefined;
 
 /**
  * A Host header split into name and port, or undefined when it is not one (RFC 9110 §7.2: uri-host [":" port]).
@@ -21,6 +34,13 @@ export function isLoopbackAddress(address: string | undefined): boolean {
  */
 export function parseHost(host: string | undefined): { name: string; port: number | undefined } | undefined {
   if (host === undefined) return undefined;
+  if (lastHost?.host === host) return lastHost.parsed;
+  const parsed = parseHostText(host);
+  lastHost = { host, parsed: parsed && Object.freeze(parsed) };
+  return lastHost.parsed;
+}
+
+function parseHostText(host: string): { name: string; port: number | undefined } | undefined {
   const match = /^(?:\[([0-9a-fA-F:.]+)\]|([A-Za-z0-9._~-]+))(?::(\d{1,5}))?$/.exec(host.trim());
   if (!match) return undefined;
   const port = match[3] === undefined ? undefined : Number(match[3]);

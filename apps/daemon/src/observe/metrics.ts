@@ -20,9 +20,16 @@ export function escapeLabelValue(value: string): string {
   return value.replace(/\\/g, "\\\\").replace(/"/g, '\\"').replace(/\n/g, "\\n");
 }
 
+/** Rendered label sets of label objects a caller reuses (the proxy's per-request series). */
+const rendered = new WeakMap<Labels, string>();
+
 function labelSet(labels: Labels): string {
+  const known = rendered.get(labels);
+  if (known !== undefined) return known;
   const parts = Object.entries(labels).map(([name, value]) => `${name}="${escapeLabelValue(value)}"`);
-  return parts.length === 0 ? "" : `{${parts.join(",")}}`;
+  const text = parts.length === 0 ? "" : `{${parts.join(",")}}`;
+  rendered.set(labels, text);
+  return text;
 }
 
 function formatValue(value: number): string {

@@ -2,6 +2,7 @@ import { join } from "node:path";
 import type { Emulator } from "@upstox-token/emulator";
 import { validateConfig } from "../../src/config/load-config.js";
 import { type DaemonServers, startDaemonServers } from "../../src/http/daemon-servers.js";
+import type { ProxyServerKind } from "../../src/http/proxy/proxy-server.js";
 import { type Daemon, startDaemon } from "../../src/runner/daemon.js";
 import { accountEntry, demoAccount, memoryLogger, type TestAccount, tempDir } from "./helpers.js";
 
@@ -25,7 +26,7 @@ export async function startProxiedDaemon(
     extra?: Record<string, unknown>;
     isLoopback?: (address: string | undefined) => boolean;
     login?: boolean;
-    server?: "bun" | "node" | "node-http";
+    server?: ProxyServerKind;
     /** The state folder (last-refresh.json); default a fresh one in the daemon's temp folder. */
     stateDir?: string;
   } = {},

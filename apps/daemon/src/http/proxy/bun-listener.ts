@@ -76,8 +76,8 @@ function internalError(): Response {
 
 /**
  * The proxy on Bun.serve: its native server costs less per request than Bun's node:http layer (bench/proxy.ts),
- * but Bun 1.4.4 aborts the first of two pipelined requests and answers neither when the handler awaits, so it
- * is not the default (ProxyServerKind).
+ * but Bun 1.4.4 closes the connection without a byte when a pipelined request arrives while an answer is
+ * pending (uWS refuses async pipelining), so it is not the default (ProxyServerKind; raw-listener.ts is).
  */
 export async function listenBunServe(
   host: string,

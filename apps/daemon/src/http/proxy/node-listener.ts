@@ -28,7 +28,7 @@ function writeReply(req: IncomingMessage, res: ServerResponse, reply: ProxyReply
   return undefined;
 }
 
-/** The proxy on node:http (the default, under Node and Bun): pipelined requests answered in order, streams with back-pressure. */
+/** The proxy on node:http (the default under Node): pipelined requests answered in order, streams with back-pressure. */
 export async function listenNodeHttp(
   host: string,
   port: number,

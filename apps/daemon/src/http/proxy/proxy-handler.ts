@@ -13,7 +13,7 @@ import {
   sendUpstream,
   type UpstreamAnswer,
   UpstreamError,
-  upstreamUrl,
+  upstreamUrlText,
 } from "./upstream-request.js";
 import type { TokenWatchdog } from "./watchdog.js";
 
@@ -217,7 +217,7 @@ export function createProxyHandler(options: ProxyHandlerOptions): (ex: ProxyExch
       const answer = await sendUpstream(
         {
           method: ex.method,
-          url: upstreamUrl(ex.target, account.apiBase, config.upstreams),
+          url: upstreamUrlText(ex.target, account.apiBase, config.upstreams),
           headers: upstreamRequestHeaders(ex.headers, with_.token, body.body.length),
           body: body.body,
           timeoutMs: config.upstreamTimeoutMs,

@@ -6,12 +6,32 @@ export class ProxyMetrics {
   readonly #latency = new HistogramFamily([0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]);
   readonly #refreshes = new CounterFamily();
 
+  /** One frozen label object per series, so its label set is rendered once (metrics.ts), not per request. */
+  readonly #labels = new Map<string, Readonly<Record<string, string>>>();
+
+  #series(key: string, make: () => Record<string, string>): Record<string, string> {
+    let labels = this.#labels.get(key);
+    if (!labels) {
+      labels = Object.freeze(make());
+      this.#labels.set(key, labels);
+    }
+    return labels as Record<string, string>;
+  }
+
   request(account: string, method: string, status: number): void {
-    this.#requests.inc({ account, method, status: String(status) });
+    const labels = this.#series(`r\0${account}\0${method}\0${status}`, () => ({
+      account,
+      method,
+      status: String(status),
+    }));
+    this.#requests.inc(labels);
   }
 
   upstreamLatency(account: string, seconds: number): void {
-    this.#latency.observe({ account }, seconds);
+    this.#latency.observe(
+      this.#series(`l\0${account}`, () => ({ account })),
+      seconds,
+    );
   }
 
   watchdogRefresh(account: string, outcome: "renewed" | "failed"): void {

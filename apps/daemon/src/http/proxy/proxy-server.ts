@@ -5,6 +5,7 @@ import { listenBunServe } from "./bun-listener.js";
 import { listenNodeHttp } from "./node-listener.js";
 import { createProxyHandler } from "./proxy-handler.js";
 import type { ProxyMetrics } from "./proxy-metrics.js";
+import { listenBunRaw } from "./raw-listener.js";
 import type { TokenAuthority } from "./token-authority.js";
 import { defaultClient } from "./upstream-request.js";
 import type { TokenWatchdog } from "./watchdog.js";
@@ -12,13 +13,14 @@ import type { TokenWatchdog } from "./watchdog.js";
 export { RENEWED_HEADER } from "./proxy-handler.js";
 
 /**
- * node (the default): node:http's server, which answers pipelined requests in order, with the runtime's fastest
- * client for GET/HEAD/OPTIONS (Bun's native fetch under Bun, node:http under Node). node-http: node:http both
- * ways (what Node runs; tests under Bun). bun: Bun.serve + native fetch, not the default because Bun 1.4.4's
- * server aborts the first of two pipelined requests and answers neither when its handler awaits (measured:
- * test/proxy-once.test.ts, the issue's "0 bytes answered"). Orders go over node:http in every kind.
+ * raw (the default under Bun): the proxy's own HTTP/1.1 front on Bun.listen (raw-listener.ts), one request at a
+ * time per connection, so pipelined requests are answered in order, at close to Bun.serve's cost. node (the
+ * default under Node): node:http's server, with the runtime's fastest client for GET/HEAD/OPTIONS. node-http:
+ * node:http both ways (what Node runs; tests under Bun). bun: Bun.serve + native fetch, never the default because
+ * Bun 1.4.4's server closes the connection without a byte when a pipelined request arrives while an answer is
+ * pending (test/proxy-once.test.ts). Orders go over node:http in every kind.
  */
-export type ProxyServerKind = "node" | "node-http" | "bun";
+export type ProxyServerKind = "raw" | "node" | "node-http" | "bun";
 
 export interface ProxyServerOptions {
   config: ProxyConfig;
@@ -41,7 +43,7 @@ export interface ProxyServer {
 /** The local API proxy: programs call it like api.upstox.com, without a token; it adds the current one. */
 export async function startProxyServer(options: ProxyServerOptions): Promise<ProxyServer> {
   const { config, logger } = options;
-  const kind = options.server ?? "node";
+  const kind = options.server ?? (typeof Bun !== "undefined" ? "raw" : "node");
   const handle = createProxyHandler({
     config,
     accounts: options.accounts,
@@ -74,6 +76,11 @@ export async function startProxyServer(options: ProxyServerOptions): Promise<Pro
   const split = config.listen.lastIndexOf(":");
   const host = config.listen.slice(0, split).replace(/^\[|\]$/g, "");
   const port = Number(config.listen.slice(split + 1));
+  if (kind === "raw" && typeof Bun !== "undefined") {
+    return listenBunRaw(host, port, handle, after, logger, {
+      requestMs: Math.max(60_000, config.upstreamTimeoutMs * 2),
+    });
+  }
   if (kind === "bun") {
     return listenBunServe(host, port, handle, after, logger, {
       maxBodyBytes: config.maxBodyBytes,

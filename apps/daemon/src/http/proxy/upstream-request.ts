@@ -30,7 +30,8 @@ const agents = {
 
 export interface UpstreamCall {
   method: string;
-  url: URL;
+  /** A URL, or its text when already known good (upstreamUrl's: a checked origin-form target on a configured base). */
+  url: URL | string;
   headers: Record<string, string | string[]>;
   body: Buffer;
   timeoutMs: number;
@@ -125,10 +126,12 @@ async function sendWithFetch(call: UpstreamCall): Promise<UpstreamAnswer> {
   let timer = setTimeout(expire(`no answer from Upstox in ${call.timeoutMs} ms`), call.timeoutMs);
   const onLeave = () => controller.abort(programLeft(true));
   call.signal?.addEventListener("abort", onLeave, { once: true });
-  const headers = new Headers();
-  for (const [name, value] of Object.entries(call.headers)) {
+  const headers: Record<string, string> = {};
+  for (const name in call.headers) {
     if (name === "host" || name === "content-length") continue;
-    for (const v of Array.isArray(value) ? value : [value]) headers.append(name, v);
+    const value = call.headers[name] as string | string[];
+    // What Headers.append does with a repeated name.
+    headers[name] = Array.isArray(value) ? value.join(", ") : value;
   }
   let response: Response;
   try {
@@ -192,15 +195,16 @@ async function sendWithFetch(call: UpstreamCall): Promise<UpstreamAnswer> {
 }
 
 function sendWithNodeHttp(call: UpstreamCall, fresh: boolean): Promise<UpstreamAnswer> {
-  const https = call.url.protocol === "https:";
+  const url = typeof call.url === "string" ? new URL(call.url) : call.url;
+  const https = url.protocol === "https:";
   const send = https ? httpsRequest : httpRequest;
   if (call.signal?.aborted) return Promise.reject(programLeft(false));
   return new Promise((resolve, reject) => {
     // Set once a connection exists: from then on the request may have reached Upstox.
     let connected = false;
-    const req = send(call.url, {
+    const req = send(url, {
       method: call.method,
-      headers: { ...call.headers, host: call.url.host },
+      headers: { ...call.headers, host: url.host },
       agent: fresh ? false : https ? agents.https : agents.http,
       timeout: call.timeoutMs,
     });
@@ -253,6 +257,18 @@ export function upstreamUrl(
   apiBase: string,
   upstreams: Readonly<Record<string, string>>,
 ): URL {
+  return new URL(upstreamUrlText(pathAndQuery, apiBase, upstreams));
+}
+
+/**
+ * upstreamUrl as text, not parsed again per request: the target passed checkTarget (origin-form, escapes
+ * well formed) and every base is an http(s) origin the config schema checked, so the text is a valid URL.
+ */
+export function upstreamUrlText(
+  pathAndQuery: string,
+  apiBase: string,
+  upstreams: Readonly<Record<string, string>>,
+): string {
   const path = pathAndQuery.split("?")[0] ?? "/";
   let base = apiBase;
   let best = -1;
@@ -262,5 +278,5 @@ export function upstreamUrl(
       base = target;
     }
   }
-  return new URL(`${base.replace(/\/+$/, "")}${pathAndQuery}`);
+  return `${base.replace(/\/+$/, "")}${pathAndQuery}`;
 }
