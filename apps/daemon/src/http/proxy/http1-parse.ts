@@ -44,12 +44,13 @@ export function parseHead(buf: Buffer, maxHeadBytes: number): HeadResult {
   // RFC 9112 §2.2: empty lines before the request line are ignored.
   while (buf[start] === 13 && buf[start + 1] === 10) start += 2;
   const end = buf.indexOf("\r\n\r\n", start, "latin1");
+  // The limit counts from the buffer's first byte (leading empty lines too: they cannot grow the buffer without
+  // end), to the head's last line. Incomplete, it is refused only once no ending could bring it within the limit
+  // (the last 3 bytes may begin the CRLFCRLF): the same bytes give the same answer in one read or in many.
   if (end < 0) {
-    return buf.length - start > maxHeadBytes
-      ? refused(431, "request head too large")
-      : { kind: "incomplete" };
+    return buf.length - 3 > maxHeadBytes ? refused(431, "request head too large") : { kind: "incomplete" };
   }
-  if (end - start > maxHeadBytes) return refused(431, "request head too large");
+  if (end > maxHeadBytes) return refused(431, "request head too large");
   const lines = buf.toString("latin1", start, end).split("\r\n");
   const line = REQUEST_LINE.exec(lines[0] ?? "");
   if (!line) return refused(400, "malformed request line");
@@ -126,7 +127,8 @@ export function decodeChunked(buf: Buffer, state: ChunkedState, maxBytes: number
   for (;;) {
     const eol = buf.indexOf("\r\n", state.pos, "latin1");
     if (eol < 0) {
-      return buf.length - state.pos > MAX_LINE
+      // A line of MAX_LINE bytes may still have its CR here and its LF to come.
+      return buf.length - state.pos > MAX_LINE + 1
         ? { kind: "refused", status: 400, error: "bad chunk" }
         : { kind: "incomplete" };
     }
@@ -145,6 +147,7 @@ export function decodeChunked(buf: Buffer, state: ChunkedState, maxBytes: number
       state.pos = eol + 2;
       continue;
     }
+    if (line.length > MAX_LINE) return { kind: "refused", status: 400, error: "bad chunk" };
     const match = CHUNK_SIZE.exec(line);
     if (!match) return { kind: "refused", status: 400, error: "bad chunk size" };
     const size = Number.parseInt(match[1] as string, 16);
