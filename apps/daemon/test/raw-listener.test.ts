@@ -69,7 +69,7 @@ describe("the proxy's HTTP/1.1 parser refuses anything ambiguous", () => {
   });
 
   test("chunked bodies: decoded across reads, extensions and trailers allowed, bad framing and the cap refused", () => {
-    const state = () => ({ pos: 0, size: 0, parts: [] as [number, number][], trailers: false });
+    const state = () => ({ pos: 0, size: 0, parts: [] as [number, number][], trailers: false, extra: 0 });
     const s = state();
     const whole = Buffer.from("3;ext=1\r\nabc\r\n2\r\nde\r\n0\r\nX-T: 1\r\n\r\nNEXT");
     expect(decodeChunked(whole.subarray(0, 12), s, 100).kind).toBe("incomplete");

@@ -112,6 +112,8 @@ export interface ChunkedState {
   parts: [number, number][];
   /** In the trailer section (after the last chunk). */
   trailers: boolean;
+  /** Bytes of chunk extensions and trailers so far: capped, as they are read and dropped, never body bytes. */
+  extra: number;
 }
 
 export type ChunkedResult =
@@ -121,6 +123,10 @@ export type ChunkedResult =
 
 const CHUNK_SIZE = /^([0-9A-Fa-f]{1,8})[ \t]*(;[\t\x20-\x7e\x80-\xff]*)?$/;
 const MAX_LINE = 4096;
+/** Chunk extensions and trailers together (node:http caps extensions alike): past it, a body of a few bytes could
+ * hold the connection's buffer growing until the body's deadline. */
+const MAX_EXTRA = 16 * 1024;
+const tooMuch = { kind: "refused", status: 400, error: "chunk extensions or trailers too large" } as const;
 
 /** Decodes a chunked body starting at `state.pos` in `buf` (its bytes from the body's first byte on). */
 export function decodeChunked(buf: Buffer, state: ChunkedState, maxBytes: number): ChunkedResult {
@@ -144,6 +150,8 @@ export function decodeChunked(buf: Buffer, state: ChunkedState, maxBytes: number
       if (line.length > MAX_LINE || !FIELD_VALUE.test(line) || line.indexOf(":") <= 0) {
         return { kind: "refused", status: 400, error: "bad trailer" };
       }
+      if (state.extra + line.length + 2 > MAX_EXTRA) return tooMuch;
+      state.extra += line.length + 2;
       state.pos = eol + 2;
       continue;
     }
@@ -151,7 +159,10 @@ export function decodeChunked(buf: Buffer, state: ChunkedState, maxBytes: number
     const match = CHUNK_SIZE.exec(line);
     if (!match) return { kind: "refused", status: 400, error: "bad chunk size" };
     const size = Number.parseInt(match[1] as string, 16);
+    const extra = line.length - (match[1] as string).length;
+    if (state.extra + extra > MAX_EXTRA) return tooMuch;
     if (size === 0) {
+      state.extra += extra;
       state.trailers = true;
       state.pos = eol + 2;
       continue;
@@ -163,6 +174,7 @@ export function decodeChunked(buf: Buffer, state: ChunkedState, maxBytes: number
     if (buf.length < dataEnd + 2) return { kind: "incomplete" };
     if (buf[dataEnd] !== 13 || buf[dataEnd + 1] !== 10)
       return { kind: "refused", status: 400, error: "bad chunk" };
+    state.extra += extra;
     state.parts.push([eol + 2, dataEnd]);
     state.size += size;
     state.pos = dataEnd + 2;

@@ -36,7 +36,7 @@ async function readBody(
   }
   let continued = false;
   const deadline = Date.now() + waitMs;
-  const chunked: ChunkedState = { pos: 0, size: 0, parts: [], trailers: false };
+  const chunked: ChunkedState = { pos: 0, size: 0, parts: [], trailers: false, extra: 0 };
   for (;;) {
     if (framing.kind === "length") {
       if (c.buf.length >= framing.length) {
