@@ -9,6 +9,7 @@ import {
 } from "../src/http/proxy/http1-parse.js";
 import type { ProxyExchange } from "../src/http/proxy/proxy-exchange.js";
 import { listenBunRaw } from "../src/http/proxy/raw-listener.js";
+import { answers, BODY_MAX, converse, type Forwarded, model, pipeline } from "./support/fuzz-conversation.js";
 import { chunkedCase, int, mutate, pick, rng, valid } from "./support/http1-fuzz.js";
 
 /**
@@ -192,73 +193,7 @@ describe("fuzz: the HTTP/1.1 parser", () => {
 const SOCKET_CASES = 200;
 const noop = () => {};
 const quiet = { debug: noop, info: noop, warn: noop, error: noop };
-const BODY_MAX = 1024;
 const HANG_MS = 5_000;
-
-interface Forwarded {
-  method: string;
-  target: string;
-  id: string | undefined;
-  body: string;
-}
-
-/**
- * What a strict server must do with `buf` on one connection, read as the client framed it: the requests it
- * forwards (bodies read whole), and how it stops (a refusal's status, a close after HTTP/1.0 or
- * Connection: close, or waiting for bytes that never come).
- */
-function model(buf: Buffer) {
-  const forwarded: Forwarded[] = [];
-  let pos = 0;
-  for (;;) {
-    if (pos === buf.length) return { forwarded, refused: undefined, closes: false };
-    const parsed = parseHead(buf.subarray(pos), 16 * 1024);
-    if (parsed.kind === "incomplete") return { forwarded, refused: undefined, closes: false };
-    if (parsed.kind === "refused") return { forwarded, refused: parsed.status, closes: true };
-    const { head } = parsed;
-    const at = pos + head.size;
-    let body = Buffer.alloc(0);
-    if (head.framing.kind === "length") {
-      if (head.framing.length > BODY_MAX) return { forwarded, refused: 413, closes: true };
-      if (buf.length - at < head.framing.length) return { forwarded, refused: undefined, closes: false };
-      body = buf.subarray(at, at + head.framing.length);
-      pos = at + head.framing.length;
-    } else if (head.framing.kind === "chunked") {
-      const r = decodeChunked(buf.subarray(at), fresh(), BODY_MAX);
-      if (r.kind === "refused") return { forwarded, refused: r.status, closes: true };
-      if (r.kind === "incomplete") return { forwarded, refused: undefined, closes: false };
-      body = r.body;
-      pos = at + r.end;
-    } else pos = at;
-    forwarded.push({
-      method: head.method,
-      target: head.target,
-      id: head.headers["x-id"],
-      body: body.toString("latin1"),
-    });
-    if (!head.keepAlive) return { forwarded, refused: undefined, closes: true };
-  }
-}
-
-/** The complete answers in `text` (100 Continue skipped); HEAD answers carry no body. */
-function answers(text: string, methods: string[]) {
-  const out: { status: number; body: string; close: boolean }[] = [];
-  let pos = 0;
-  for (;;) {
-    const end = text.indexOf("\r\n\r\n", pos);
-    if (end < 0) return out;
-    const head = text.slice(pos, end);
-    const status = Number(/^HTTP\/1\.1 (\d{3})/.exec(head)?.[1]);
-    if (status === 100) {
-      pos = end + 4;
-      continue;
-    }
-    const length = methods[out.length] === "HEAD" ? 0 : Number(/content-length: (\d+)/i.exec(head)?.[1]);
-    if (text.length < end + 4 + length) return out;
-    out.push({ status, body: text.slice(end + 4, end + 4 + length), close: /connection: close/i.test(head) });
-    pos = end + 4 + length;
-  }
-}
 
 describe("fuzz: the proxy's HTTP/1.1 front on real sockets", () => {
   test(`${SOCKET_CASES} connections of pipelined valid and mutated requests in random pieces`, async () => {
@@ -277,7 +212,7 @@ describe("fuzz: the proxy's HTTP/1.1 front on real sockets", () => {
         const seen = {
           method: ex.method,
           target: ex.target,
-          id: ex.headers["x-id"],
+          id: ex.headers["x-id"] as string | undefined,
           body: body.body.toString("latin1"),
         };
         forwarded.push(seen);
@@ -292,65 +227,13 @@ describe("fuzz: the proxy's HTTP/1.1 front on real sockets", () => {
     const totals = { requests: 0, forwarded: 0, refused: 0, ambiguous: 0, mutated: 0 };
     try {
       for (let c = 0; c < SOCKET_CASES; c++) {
-        // 1-6 requests, each valid or mutated; ids in the order they were written.
-        const sent: { id: string; mutated: boolean; ambiguous: boolean; http10: boolean }[] = [];
-        let text = "";
-        const count = 1 + int(r, 6);
-        for (let i = 0; i < count; i++) {
-          const id = `c${c}-${i}`;
-          let req = valid(r, id);
-          const http10 = req.includes("HTTP/1.0");
-          let mutated = false;
-          let ambiguous = false;
-          if (r() < 0.35) {
-            const m = mutate(r, req);
-            req = m.text;
-            mutated = true;
-            ambiguous = m.ambiguous;
-          }
-          sent.push({ id, mutated, ambiguous, http10 });
-          text += req;
-        }
+        const { sent, text } = pipeline(r, `c${c}`);
         const buf = bytes(text);
         const want = model(buf);
-        const expected = want.forwarded.length + (want.refused ? 1 : 0);
-        const methods = want.forwarded.map((f) => f.method);
+        const { expected, methods } = want;
         forwarded.length = 0;
 
-        const { received, hung } = await new Promise<{ received: string; hung: boolean }>((resolve) => {
-          let received = "";
-          let ended = false;
-          const socket = connect(port, "127.0.0.1", async () => {
-            // Random pieces, each in its own turn of the event loop so the server reads them apart.
-            for (let at = 0; at < buf.length; ) {
-              const n = r() < 0.2 ? buf.length : 1 + int(r, 48);
-              socket.write(buf.subarray(at, at + n));
-              at += n;
-              await new Promise((resolve) => setImmediate(resolve));
-            }
-            check();
-          });
-          const timer = setTimeout(() => {
-            socket.destroy();
-            resolve({ received, hung: true });
-          }, HANG_MS);
-          // Once every answer the model expects is in: a server that keeps the connection gets the client's FIN.
-          const check = () => {
-            if (!ended && !want.closes && answers(received, methods).length >= expected) {
-              ended = true;
-              socket.end();
-            }
-          };
-          socket.on("data", (d) => {
-            received += d.toString("latin1");
-            check();
-          });
-          socket.on("error", () => {});
-          socket.on("close", () => {
-            clearTimeout(timer);
-            resolve({ received, hung: false });
-          });
-        });
+        const { received, hung } = await converse(port, buf, r, want, HANG_MS);
         if (pending > 0) await new Promise<void>((resolve) => (settled = resolve));
         settled = undefined;
 

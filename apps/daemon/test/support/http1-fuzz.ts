@@ -45,7 +45,14 @@ export interface Generated {
 }
 
 /** A valid request carrying `x-id: id`: GET, POST with Content-Length, POST chunked, or HTTP/1.0. */
-export function valid(r: Rng, id: string): string {
+export function valid(r: Rng, id: string, to?: { path: string; idHeader: string }): string {
+  const text = request(r, id);
+  return to
+    ? text.replace(/ \/\S* HTTP/, ` ${to.path} HTTP`).replace(/\r\nx-id: /, `\r\n${to.idHeader}: `)
+    : text;
+}
+
+function request(r: Rng, id: string): string {
   const kind = int(r, 4);
   const extra = r() < 0.3 ? "Accept: */*\r\nX-Multi: 1\r\nx-multi: 2\r\n" : "";
   const lead = r() < 0.05 ? "\r\n" : "";
