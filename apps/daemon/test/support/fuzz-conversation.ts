@@ -1,6 +1,6 @@
 import { connect } from "node:net";
 import { decodeChunked, parseHead } from "../../src/http/proxy/http1-parse.js";
-import { int, mutate, type Rng, valid } from "./http1-fuzz.js";
+import { int, mutate, type Rng, type Target, valid } from "./http1-fuzz.js";
 
 /** One fuzzed connection to the proxy's HTTP/1.1 front: what is written, what a strict server must do with it. */
 
@@ -14,7 +14,7 @@ export interface Sent {
 }
 
 /** 1-6 requests, each valid or (35%) mutated, ids `${prefix}-n` in the order written. */
-export function pipeline(r: Rng, prefix: string, to?: { path: string; idHeader: string }) {
+export function pipeline(r: Rng, prefix: string, to?: Target) {
   const sent: Sent[] = [];
   let text = "";
   const count = 1 + int(r, 6);
@@ -48,7 +48,7 @@ export interface Forwarded {
  * forwards (bodies read whole), and how it stops (a refusal's status, a close after HTTP/1.0 or
  * Connection: close, or waiting for bytes that never come).
  */
-function frame(buf: Buffer) {
+function frame(buf: Buffer, idHeader: string) {
   const forwarded: Forwarded[] = [];
   let pos = 0;
   for (;;) {
@@ -78,15 +78,15 @@ function frame(buf: Buffer) {
     forwarded.push({
       method: head.method,
       target: head.target,
-      id: head.headers["x-id"],
+      id: head.headers[idHeader],
       body: body.toString("latin1"),
     });
     if (!head.keepAlive) return { forwarded, refused: undefined, closes: true };
   }
 }
 
-export function model(buf: Buffer) {
-  const framed = frame(buf);
+export function model(buf: Buffer, idHeader = "x-id") {
+  const framed = frame(buf, idHeader);
   const expected = framed.forwarded.length + (framed.refused ? 1 : 0);
   return { ...framed, expected, methods: framed.forwarded.map((f) => f.method) };
 }

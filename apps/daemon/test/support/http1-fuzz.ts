@@ -44,11 +44,21 @@ export interface Generated {
   mutated: boolean;
 }
 
+/** Where the requests go when not to the bare listener: the real proxy wants its paths and a loopback Host. */
+export interface Target {
+  path: string;
+  idHeader: string;
+  host: string;
+}
+
 /** A valid request carrying `x-id: id`: GET, POST with Content-Length, POST chunked, or HTTP/1.0. */
-export function valid(r: Rng, id: string, to?: { path: string; idHeader: string }): string {
+export function valid(r: Rng, id: string, to?: Target): string {
   const text = request(r, id);
   return to
-    ? text.replace(/ \/\S* HTTP/, ` ${to.path} HTTP`).replace(/\r\nx-id: /, `\r\n${to.idHeader}: `)
+    ? text
+        .replace(/ \/\S* HTTP/, ` ${to.path} HTTP`)
+        .replace(/\r\nx-id: /, `\r\n${to.idHeader}: `)
+        .replace(/\r\nHost: a\r\n/, `\r\nHost: ${to.host}\r\n`)
     : text;
 }
 
