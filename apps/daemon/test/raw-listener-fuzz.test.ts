@@ -174,11 +174,17 @@ describe("fuzz: the HTTP/1.1 parser", () => {
     expect(checkChunked(fine, 1024, r)).toMatchObject({ kind: "done" });
   });
 
-  test("the 431 edge: a head of exactly the limit is accepted whole and in every split", () => {
+  test("the 431 edge: a head of exactly the limit is accepted whole and in every split; empty lines count", () => {
     const text = "GET / HTTP/1.1\r\nHost: a\r\n\r\n";
     const max = text.length - 4;
     expect(checkHead(bytes(text), max).kind).toBe("head");
     expect(checkHead(bytes(text), max - 1).kind).toBe("refused");
+    // Empty lines before a request count: without end they would grow the buffer until the head's deadline.
+    expect(parseHead(bytes("\r\n".repeat(10_000)), 16 * 1024)).toMatchObject({
+      kind: "refused",
+      status: 431,
+    });
+    expect(checkHead(bytes(`${"\r\n".repeat(20)}${text}`), 16 * 1024).kind).toBe("head");
   });
 
   test("the chunk-line edge: a size line of 4096 bytes is the same whole and split", () => {
