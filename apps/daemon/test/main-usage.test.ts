@@ -8,6 +8,7 @@ import { type Emulator, startEmulator } from "@upstox-token/emulator";
 import manifest from "../package.json" with { type: "json" };
 import { type MainIo, runMain } from "../src/main.js";
 import { createLogger } from "../src/observe/logger.js";
+import { runDaemon } from "./support/daemon-process.js";
 import {
   accountEntry,
   DAEMON_BIN,
@@ -49,20 +50,6 @@ function memoryIo(): MainIo & { out: string; err: string } {
     process: { on: () => process, off: () => process } as unknown as MainIo["process"],
   };
   return io;
-}
-
-async function runDaemon(args: string[], env: Record<string, string> = {}) {
-  const child = Bun.spawn(["bun", DAEMON_BIN, ...args], {
-    env: { ...process.env, UPSTOX_TOKEN_LOG_LEVEL: "info", ...env },
-    stdout: "pipe",
-    stderr: "pipe",
-  });
-  const [stdout, stderr, code] = await Promise.all([
-    new Response(child.stdout).text(),
-    new Response(child.stderr).text(),
-    child.exited,
-  ]);
-  return { code, stdout, stderr };
 }
 
 const STACK_FRAME = /\n\s+at /;

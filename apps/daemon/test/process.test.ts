@@ -5,15 +5,8 @@ import { createSinkFromSpec, silentLogger } from "@upstox-token/core";
 import { type Emulator, startEmulator } from "@upstox-token/emulator";
 import { startRedisServer, type TestRedisServer } from "@upstox-token/sink-test-suite/redis-server";
 import { builtinSinks } from "../src/runner/builtin-sinks.js";
-import {
-  accountEntry,
-  addUsers,
-  DAEMON_BIN,
-  demoAccount,
-  loginCount,
-  tempDir,
-  writeConfig,
-} from "./support/helpers.js";
+import { runDaemon, spawnDaemon } from "./support/daemon-process.js";
+import { accountEntry, addUsers, demoAccount, loginCount, tempDir, writeConfig } from "./support/helpers.js";
 
 let emulator: Emulator;
 const cleanups: (() => void | Promise<void>)[] = [];
@@ -34,32 +27,6 @@ function dir(): string {
   const t = tempDir("daemon-process-");
   cleanups.push(t.cleanup);
   return t.dir;
-}
-
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-  ms: number;
-}
-
-function spawnDaemon(args: string[], env: Record<string, string> = {}) {
-  return Bun.spawn(["bun", DAEMON_BIN, ...args], {
-    env: { ...process.env, UPSTOX_TOKEN_LOG_LEVEL: "info", ...env },
-    stdout: "pipe",
-    stderr: "pipe",
-  });
-}
-
-async function runDaemon(args: string[], env: Record<string, string> = {}): Promise<Run> {
-  const started = Date.now();
-  const child = spawnDaemon(args, env);
-  const [stdout, stderr, code] = await Promise.all([
-    new Response(child.stdout).text(),
-    new Response(child.stderr).text(),
-    child.exited,
-  ]);
-  return { code, stdout, stderr, ms: Date.now() - started };
 }
 
 const sqlite = { use: "sqlite", options: { path: "tokens.db" } };

@@ -3,15 +3,9 @@ import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { hostname } from "node:os";
 import { configKey, stateLayout, userStateFor } from "@upstox-token/core/internal";
 import { DEMO_APP, DEMO_USER, type Emulator, startEmulator } from "@upstox-token/emulator";
-import {
-  accountEntry,
-  addUsers,
-  DAEMON_BIN,
-  demoAccount,
-  loginCount,
-  tempDir,
-  writeConfig,
-} from "./support/helpers.js";
+import { runDaemon, spawnDaemon } from "./support/daemon-process.js";
+import { accountEntry, addUsers, demoAccount, loginCount, tempDir, writeConfig } from "./support/helpers.js";
+import { until as waitUntil } from "./support/wait.js";
 
 let emulator: Emulator;
 const cleanups: (() => void | Promise<void>)[] = [];
@@ -34,32 +28,8 @@ function dir(): string {
 /** The state folder this test runs with (test/support/isolated-state.ts). */
 const stateDir = () => process.env.UPSTOX_STATE_DIR!;
 
-function spawnDaemon(args: string[]) {
-  return Bun.spawn(["bun", DAEMON_BIN, ...args], {
-    env: { ...process.env, UPSTOX_TOKEN_LOG_LEVEL: "info" },
-    stdout: "pipe",
-    stderr: "pipe",
-  });
-}
-
-async function runDaemon(args: string[]) {
-  const started = Date.now();
-  const child = spawnDaemon(args);
-  const [stdout, stderr, code] = await Promise.all([
-    new Response(child.stdout).text(),
-    new Response(child.stderr).text(),
-    child.exited,
-  ]);
-  return { code, stdout, stderr, ms: Date.now() - started };
-}
-
-async function until(condition: () => boolean, what: string, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await Bun.sleep(20);
-  }
-}
+/** This file's waits: 15 s, polled every 20 ms. */
+const until = (condition: () => boolean, what: string) => waitUntil(condition, what, 15_000, 20);
 
 const sqlite = { use: "sqlite", options: { path: "tokens.db" } };
 
