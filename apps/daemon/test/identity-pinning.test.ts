@@ -1,13 +1,13 @@
 import { Database } from "bun:sqlite";
 import { afterAll, beforeAll, beforeEach, expect, test } from "bun:test";
 import { existsSync } from "node:fs";
-import { createServer } from "node:net";
 import { join } from "node:path";
 import { ConfigError, userStateFor } from "@upstox-token/core/internal";
 import { DEMO_USER, type Emulator, startEmulator } from "@upstox-token/emulator";
 import { validateConfig } from "../src/config/load-config.js";
 import { startDaemon } from "../src/runner/daemon.js";
 import { addUsers, DAEMON_BIN, memoryLogger, tempDir, writeConfig } from "./support/helpers.js";
+import { freePort, until } from "./support/wait.js";
 
 let emulator: Emulator;
 beforeAll(async () => {
@@ -15,22 +15,6 @@ beforeAll(async () => {
 });
 afterAll(() => emulator.close());
 beforeEach(() => emulator.clearLog());
-
-const freePort = () =>
-  new Promise<number>((resolve) => {
-    const server = createServer().listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-
-async function until(condition: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await Bun.sleep(10);
-  }
-}
 
 function storedTokens(file: string): string[] {
   if (!existsSync(file)) return [];

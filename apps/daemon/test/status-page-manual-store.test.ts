@@ -5,6 +5,7 @@ import { validateConfig } from "../src/config/load-config.js";
 import { startDaemonServers } from "../src/http/daemon-servers.js";
 import { startDaemon } from "../src/runner/daemon.js";
 import { accountEntry, demoAccount, loginCount, memoryLogger, tempDir } from "./support/helpers.js";
+import { waitFor as until } from "./support/wait.js";
 
 /** The CLI by path: the daemon does not depend on the CLI package, the test only runs its executable. */
 const CLI_BIN = join(import.meta.dir, "..", "..", "..", "packages", "cli", "src", "bin.ts");
@@ -14,14 +15,6 @@ beforeAll(async () => {
   emulator = await startEmulator({ otpRateLimit: null });
 });
 afterAll(() => emulator.close());
-
-async function until(what: string, check: () => boolean | Promise<boolean>, ms = 15_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await Bun.sleep(20);
-  }
-}
 
 test("a token the CLI stored is shown as stored by hand, naming the command, not 'by another process'", async () => {
   const { dir, cleanup } = tempDir("daemon-manual-store-");

@@ -18,6 +18,7 @@ import {
   writeConfig,
 } from "./support/helpers.js";
 import { revokeAtEmulator } from "./support/proxied-daemon.js";
+import { waitFor as until } from "./support/wait.js";
 
 let emulator: Emulator;
 const cleanups: (() => void | Promise<void>)[] = [];
@@ -100,14 +101,6 @@ async function csrfOf(pageUrl: string): Promise<string> {
   const token = /<meta name="upstox-token-csrf" content="([^"]+)">/.exec(html)?.[1];
   if (!token) throw new Error("no CSRF token in the page");
   return token;
-}
-
-async function until(what: string, check: () => boolean | Promise<boolean>, ms = 15_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await Bun.sleep(20);
-  }
 }
 
 describe("the status page tells the truth after a restart", () => {
