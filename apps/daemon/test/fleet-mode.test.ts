@@ -6,7 +6,8 @@ import {
   type TestRedisServer,
 } from "@upstox-token/sink-test-suite/redis-server";
 import { loadConfigFile } from "../src/config/load-config.js";
-import { accountEntry, addUsers, DAEMON_BIN, tempDir, writeConfig } from "./support/helpers.js";
+import { spawnDaemon as spawnDaemonProcess } from "./support/daemon-process.js";
+import { accountEntry, addUsers, tempDir, writeConfig } from "./support/helpers.js";
 
 let emulator: Emulator;
 let redis: TestRedisServer;
@@ -22,13 +23,9 @@ afterAll(async () => {
   await redis.stop();
 });
 
-function spawnDaemon(args: string[], env: Record<string, string>) {
-  return Bun.spawn(["bun", DAEMON_BIN, ...args], {
-    env: { ...process.env, UPSTOX_TOKEN_LOG_LEVEL: "warn", ...env },
-    stdout: "pipe",
-    stderr: "pipe",
-  });
-}
+/** The daemon with warn logs (support/daemon-process.ts: this process's environment, then `env`). */
+const spawnDaemon = (args: string[], env: Record<string, string>) =>
+  spawnDaemonProcess(args, { UPSTOX_TOKEN_LOG_LEVEL: "warn", ...env });
 
 describe("fleet mode (one BullMQ queue on one Redis)", () => {
   test("two daemons --once share the accounts: each logged in exactly once, both exit 0", async () => {

@@ -1,24 +1,21 @@
-import { afterAll, afterEach, beforeAll, expect, test } from "bun:test";
+import { afterAll, beforeAll, expect, test } from "bun:test";
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { createSinkFromSpec, silentLogger, type TokenSink } from "@upstox-token/core";
 import { type Emulator, startEmulator } from "@upstox-token/emulator";
 import { startRedisServer, type TestRedisServer } from "@upstox-token/sink-test-suite/redis-server";
 import { builtinSinks } from "../src/runner/builtin-sinks.js";
+import { cleanupsAfterEach } from "./support/cleanups.js";
 import { accountEntry, DAEMON_BIN, demoAccount, tempDir, writeConfig } from "./support/helpers.js";
 
 let emulator: Emulator;
-const cleanups: (() => void | Promise<void>)[] = [];
+const cleanups = cleanupsAfterEach(() => emulator.reset());
 
 beforeAll(async () => {
   emulator = await startEmulator();
 });
 afterAll(async () => {
   await emulator.close();
-});
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-  emulator.reset();
 });
 
 function folder(): string {

@@ -1,41 +1,27 @@
 // The daemon's command line as an operator meets it: --version, usage errors that exit 2 without a stack trace,
 // a status port in use refused before any login, the next run logged, terminal logs in IST, and a --dry-run that
 // says each warning once.
-import { afterAll, afterEach, beforeAll, describe, expect, test } from "bun:test";
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { createServer, type Server } from "node:net";
 import { Writable } from "node:stream";
 import { type Emulator, startEmulator } from "@upstox-token/emulator";
 import manifest from "../package.json" with { type: "json" };
 import { type MainIo, runMain } from "../src/main.js";
 import { createLogger } from "../src/observe/logger.js";
+import { cleanupsAfterEach, trackedTempDir } from "./support/cleanups.js";
 import { runDaemon } from "./support/daemon-process.js";
-import {
-  accountEntry,
-  DAEMON_BIN,
-  demoAccount,
-  loginCount,
-  tempDir,
-  writeConfig,
-} from "./support/helpers.js";
+import { accountEntry, DAEMON_BIN, demoAccount, loginCount, writeConfig } from "./support/helpers.js";
 
 let emulator: Emulator;
-const cleanups: (() => void | Promise<void>)[] = [];
+const cleanups = cleanupsAfterEach(() => emulator.reset());
 beforeAll(async () => {
   emulator = await startEmulator();
 });
 afterAll(async () => {
   await emulator.close();
 });
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-  emulator.reset();
-});
 
-function dir(): string {
-  const t = tempDir("daemon-main-");
-  cleanups.push(t.cleanup);
-  return t.dir;
-}
+const dir = () => trackedTempDir(cleanups, "daemon-main-");
 
 function memoryIo(): MainIo & { out: string; err: string } {
   const io = {

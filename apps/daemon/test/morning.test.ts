@@ -1,26 +1,25 @@
-import { afterAll, afterEach, beforeAll, expect, test } from "bun:test";
-import { createServer } from "node:net";
+import { afterAll, beforeAll, expect, test } from "bun:test";
 import { type Emulator, startEmulator } from "@upstox-token/emulator";
 import { validateConfig } from "../src/config/load-config.js";
 import type { DaemonEvent } from "../src/observe/event-bus.js";
 import { type Daemon, startDaemon } from "../src/runner/daemon.js";
+import { cleanupsAfterEach } from "./support/cleanups.js";
 import { FakeClock } from "./support/fake-clock.js";
 import { accountEntry, demoAccount, ist, loginCount, memoryLogger, tempDir } from "./support/helpers.js";
+import { freePort } from "./support/wait.js";
 
 let emulator: Emulator;
 let clock: FakeClock | undefined;
-const cleanups: (() => void | Promise<void>)[] = [];
+const cleanups = cleanupsAfterEach(() => {
+  clock = undefined;
+  emulator.reset();
+});
 
 beforeAll(async () => {
   emulator = await startEmulator({ now: () => (clock ? clock.now() : Date.now()) });
 });
 afterAll(async () => {
   await emulator.close();
-});
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-  clock = undefined;
-  emulator.reset();
 });
 
 async function startMorning(extra: Record<string, unknown> = {}, accountExtra: Record<string, unknown> = {}) {
@@ -43,15 +42,6 @@ async function startMorning(extra: Record<string, unknown> = {}, accountExtra: R
     events.push(event);
   });
   return { daemon, events };
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer().listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 const cycleEnds = (events: DaemonEvent[]) =>

@@ -1,15 +1,20 @@
-import { afterAll, afterEach, beforeAll, describe, expect, test } from "bun:test";
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { chmodSync, existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { createSinkFromSpec, silentLogger } from "@upstox-token/core";
 import { type Emulator, startEmulator } from "@upstox-token/emulator";
 import { startRedisServer, type TestRedisServer } from "@upstox-token/sink-test-suite/redis-server";
 import { builtinSinks } from "../src/runner/builtin-sinks.js";
+import { cleanupsAfterEach, trackedTempDir } from "./support/cleanups.js";
 import { runDaemon, spawnDaemon } from "./support/daemon-process.js";
-import { accountEntry, addUsers, demoAccount, loginCount, tempDir, writeConfig } from "./support/helpers.js";
+import { accountEntry, addUsers, demoAccount, loginCount, writeConfig } from "./support/helpers.js";
+import { injectOtpRateLimit } from "./support/otp-rate-limit.js";
 
 let emulator: Emulator;
-const cleanups: (() => void | Promise<void>)[] = [];
+const cleanups = cleanupsAfterEach(() => {
+  emulator.reset();
+  emulator.setLatency(0);
+});
 
 beforeAll(async () => {
   emulator = await startEmulator();
@@ -17,17 +22,8 @@ beforeAll(async () => {
 afterAll(async () => {
   await emulator.close();
 });
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-  emulator.reset();
-  emulator.setLatency(0);
-});
 
-function dir(): string {
-  const t = tempDir("daemon-process-");
-  cleanups.push(t.cleanup);
-  return t.dir;
-}
+const dir = () => trackedTempDir(cleanups, "daemon-process-");
 
 const sqlite = { use: "sqlite", options: { path: "tokens.db" } };
 
@@ -159,19 +155,7 @@ describe("modes", () => {
   });
 
   test("--once under an OTP rate limit: one OTP request, RATE_LIMITED with the next try time, exit 1 at once", async () => {
-    emulator.inject({
-      path: "/login/open/v6/auth/1fa/otp/generate",
-      status: 200,
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({
-        success: false,
-        data: null,
-        error: {
-          code: 1017069,
-          message: "You have exceeded the OTP request limit. Please try after 10 minutes.",
-        },
-      }),
-    });
+    injectOtpRateLimit(emulator);
     const file = writeConfig(dir(), { accounts: [accountEntry(emulator, demoAccount())], sinks: [sqlite] });
     const run = await runDaemon(["--once", "--config", file]);
     expect(run.code).toBe(1);

@@ -1,6 +1,5 @@
-import { afterAll, afterEach, beforeAll, describe, expect, test } from "bun:test";
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { readFileSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { join } from "node:path";
 import { FileLock, msUntilNextTotpWindow, upstoxExpiryMs, userKey } from "@upstox-token/core";
 import { DEMO_APP, DEMO_USER, type Emulator, startEmulator } from "@upstox-token/emulator";
@@ -9,6 +8,7 @@ import type { DaemonEvent } from "../src/observe/event-bus.js";
 import { attachNotifications } from "../src/observe/notify.js";
 import { type Daemon, startDaemon } from "../src/runner/daemon.js";
 import { startEmulatorMode } from "../src/runner/emulator-mode.js";
+import { cleanupsAfterEach } from "./support/cleanups.js";
 import { FakeClock } from "./support/fake-clock.js";
 import {
   accountEntry,
@@ -21,21 +21,21 @@ import {
   tempDir,
   writeConfig,
 } from "./support/helpers.js";
+import { injectOtpRateLimit } from "./support/otp-rate-limit.js";
+import { freePort } from "./support/wait.js";
 
 let emulator: Emulator;
 let clock: FakeClock | undefined;
-const cleanups: (() => void | Promise<void>)[] = [];
+const cleanups = cleanupsAfterEach(() => {
+  clock = undefined;
+  emulator.reset();
+});
 
 beforeAll(async () => {
   emulator = await startEmulator({ now: () => (clock ? clock.now() : Date.now()) });
 });
 afterAll(async () => {
   await emulator.close();
-});
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-  clock = undefined;
-  emulator.reset();
 });
 
 async function until(condition: () => boolean, timeoutMs = 10_000): Promise<void> {
@@ -267,20 +267,7 @@ describe("failures", () => {
       accounts: [accountEntry(emulator, demoAccount())],
       retry: { attempts: 5, baseMs: 10, maxMs: 20 },
     });
-    emulator.inject({
-      path: "/login/open/v6/auth/1fa/otp/generate",
-      status: 200,
-      body: JSON.stringify({
-        success: false,
-        data: null,
-        error: {
-          code: 1017069,
-          message: "You have exceeded the OTP request limit. Please try after 10 minutes.",
-        },
-      }),
-      headers: { "content-type": "application/json" },
-      count: 1,
-    });
+    injectOtpRateLimit(emulator, { count: 1 });
     const logger = memoryLogger();
     const { daemon, events } = await start({ config, clock, schedule: true, logger });
     const first = await daemon.caughtUp!;
@@ -334,12 +321,7 @@ describe("failures", () => {
 
 describe("the fallback chain", () => {
   test("headless login out of attempts: the token request runs in the same cycle, onFallback fires, the token is stored", async () => {
-    const port = await new Promise<number>((resolve) => {
-      const server = createServer().listen(0, "127.0.0.1", () => {
-        const { port } = server.address() as { port: number };
-        server.close(() => resolve(port));
-      });
-    });
+    const port = await freePort();
     const mode = await startEmulatorMode(memoryLogger());
     cleanups.push(() => mode.close());
     mode.emulator.inject({
@@ -392,12 +374,7 @@ describe("the fallback chain", () => {
   });
 
   test("a Cloudflare-blocked headless login: BLOCKED, no retry loop, the token request runs in the same cycle", async () => {
-    const port = await new Promise<number>((resolve) => {
-      const server = createServer().listen(0, "127.0.0.1", () => {
-        const { port } = server.address() as { port: number };
-        server.close(() => resolve(port));
-      });
-    });
+    const port = await freePort();
     const mode = await startEmulatorMode(memoryLogger());
     cleanups.push(() => mode.close());
     // Every login-service request gets the firewall's challenge page; the public API (v3 request) does not.
@@ -563,12 +540,7 @@ describe("reload and stop", () => {
 
 describe("other flows", () => {
   test("token-request flow under --emulator: the notifier receives the approved token", async () => {
-    const port = await new Promise<number>((resolve) => {
-      const server = createServer().listen(0, "127.0.0.1", () => {
-        const { port } = server.address() as { port: number };
-        server.close(() => resolve(port));
-      });
-    });
+    const port = await freePort();
     const mode = await startEmulatorMode(memoryLogger());
     cleanups.push(() => mode.close());
     const { dir, cleanup } = tempDir("daemon-flow-");

@@ -1,29 +1,25 @@
-import { afterAll, afterEach, beforeAll, describe, expect, test } from "bun:test";
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { hostname } from "node:os";
 import { configKey, stateLayout, userStateFor } from "@upstox-token/core/internal";
 import { DEMO_APP, DEMO_USER, type Emulator, startEmulator } from "@upstox-token/emulator";
+import { cleanupsAfterEach, trackedTempDir } from "./support/cleanups.js";
 import { runDaemon, spawnDaemon } from "./support/daemon-process.js";
-import { accountEntry, addUsers, demoAccount, loginCount, tempDir, writeConfig } from "./support/helpers.js";
+import { accountEntry, addUsers, demoAccount, loginCount, writeConfig } from "./support/helpers.js";
+import { injectOtpRateLimit } from "./support/otp-rate-limit.js";
 import { until as waitUntil } from "./support/wait.js";
 
 let emulator: Emulator;
-const cleanups: (() => void | Promise<void>)[] = [];
+const cleanups = cleanupsAfterEach(() => {
+  emulator.reset();
+  emulator.setLatency(0);
+});
 beforeAll(async () => {
   emulator = await startEmulator();
 });
 afterAll(() => emulator.close());
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-  emulator.reset();
-  emulator.setLatency(0);
-});
 
-function dir(): string {
-  const t = tempDir("daemon-state-");
-  cleanups.push(t.cleanup);
-  return t.dir;
-}
+const dir = () => trackedTempDir(cleanups, "daemon-state-");
 
 /** The state folder this test runs with (test/support/isolated-state.ts). */
 const stateDir = () => process.env.UPSTOX_STATE_DIR!;
@@ -73,19 +69,7 @@ describe("a rate limit holds for every process of the user", () => {
       accounts: [accountEntry(emulator, demoAccount("main"))],
       sinks: [sqlite],
     });
-    emulator.inject({
-      path: "/login/open/v6/auth/1fa/otp/generate",
-      status: 200,
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({
-        success: false,
-        data: null,
-        error: {
-          code: 1017069,
-          message: "You have exceeded the OTP request limit. Please try after 10 minutes.",
-        },
-      }),
-    });
+    injectOtpRateLimit(emulator);
     const first = await runDaemon(["--once", "--config", file]);
     expect(first.code).toBe(1);
     expect(first.stdout).toContain("RATE_LIMITED");
