@@ -1,13 +1,11 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { join } from "node:path";
-import { DEMO_APP, DEMO_USER, type Emulator, startEmulator } from "@upstox-token/emulator";
+import { type Emulator, startEmulator } from "@upstox-token/emulator";
 import { validateConfig } from "../src/config/load-config.js";
 import type { DaemonEvent } from "../src/observe/event-bus.js";
 import { startDaemon } from "../src/runner/daemon.js";
+import { spawnCliGenerateToken } from "./support/cli-process.js";
 import { accountEntry, demoAccount, loginCount, memoryLogger, tempDir } from "./support/helpers.js";
-
-/** The CLI by path: the daemon does not depend on the CLI package, the test only runs its executable. */
-const CLI_BIN = join(import.meta.dir, "..", "..", "..", "packages", "cli", "src", "bin.ts");
 
 let emulator: Emulator;
 beforeAll(async () => {
@@ -46,26 +44,10 @@ test("a CLI generate-token started while the daemon logs in the same account wai
     const run = daemon.runOnce();
     await until(() => emulator.steps("otp-generate").length === 1);
 
-    const cli = Bun.spawn(["bun", CLI_BIN, "generate-token", "--json", "--sink", "sqlite:tokens.db"], {
+    const cli = spawnCliGenerateToken(emulator, {
       cwd: dir,
-      env: {
-        PATH: process.env.PATH ?? "",
-        HOME: process.env.HOME ?? "",
-        NO_COLOR: "1",
-        UPSTOX_TOKEN_LOCK_DIR: lockDir,
-        UPSTOX_STATE_DIR: process.env.UPSTOX_STATE_DIR ?? "",
-        UPSTOX_API_BASE: emulator.apiBase,
-        UPSTOX_SERVICE_BASE: emulator.serviceBase,
-        UPSTOX_USERNAME: DEMO_USER.mobile,
-        UPSTOX_PIN_CODE: DEMO_USER.pin,
-        UPSTOX_TOTP_SECRET: DEMO_USER.totpSecret,
-        UPSTOX_CLIENT_ID: DEMO_APP.apiKey,
-        UPSTOX_CLIENT_SECRET: DEMO_APP.apiSecret,
-        UPSTOX_REDIRECT_URI: DEMO_APP.redirectUri,
-      },
-      stdout: "pipe",
-      stderr: "pipe",
-      stdin: "ignore",
+      lockDir,
+      stateDir: process.env.UPSTOX_STATE_DIR ?? "",
     });
     const [stdout, stderr, code] = await Promise.all([
       new Response(cli.stdout).text(),

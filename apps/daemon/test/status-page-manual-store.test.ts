@@ -1,14 +1,12 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { join } from "node:path";
-import { DEMO_APP, DEMO_USER, type Emulator, startEmulator } from "@upstox-token/emulator";
+import { type Emulator, startEmulator } from "@upstox-token/emulator";
 import { validateConfig } from "../src/config/load-config.js";
 import { startDaemonServers } from "../src/http/daemon-servers.js";
 import { startDaemon } from "../src/runner/daemon.js";
+import { spawnCliGenerateToken } from "./support/cli-process.js";
 import { accountEntry, demoAccount, loginCount, memoryLogger, tempDir } from "./support/helpers.js";
 import { waitFor as until } from "./support/wait.js";
-
-/** The CLI by path: the daemon does not depend on the CLI package, the test only runs its executable. */
-const CLI_BIN = join(import.meta.dir, "..", "..", "..", "packages", "cli", "src", "bin.ts");
 
 let emulator: Emulator;
 beforeAll(async () => {
@@ -47,26 +45,10 @@ test("a token the CLI stored is shown as stored by hand, naming the command, not
     await until("the next second", () => Date.now() >= first + 1_000);
 
     // A person logs in by hand and stores the token in the daemon's sink, with the daemon's state folder.
-    const cli = Bun.spawn(["bun", CLI_BIN, "generate-token", "--json", "--sink", "sqlite:tokens.db"], {
+    const cli = spawnCliGenerateToken(emulator, {
       cwd: dir,
-      env: {
-        PATH: process.env.PATH ?? "",
-        HOME: process.env.HOME ?? "",
-        NO_COLOR: "1",
-        UPSTOX_TOKEN_LOCK_DIR: join(dir, "locks"),
-        UPSTOX_STATE_DIR: stateDir,
-        UPSTOX_API_BASE: emulator.apiBase,
-        UPSTOX_SERVICE_BASE: emulator.serviceBase,
-        UPSTOX_USERNAME: DEMO_USER.mobile,
-        UPSTOX_PIN_CODE: DEMO_USER.pin,
-        UPSTOX_TOTP_SECRET: DEMO_USER.totpSecret,
-        UPSTOX_CLIENT_ID: DEMO_APP.apiKey,
-        UPSTOX_CLIENT_SECRET: DEMO_APP.apiSecret,
-        UPSTOX_REDIRECT_URI: DEMO_APP.redirectUri,
-      },
-      stdout: "pipe",
-      stderr: "pipe",
-      stdin: "ignore",
+      lockDir: join(dir, "locks"),
+      stateDir: stateDir,
     });
     const [stderr, code] = await Promise.all([new Response(cli.stderr).text(), cli.exited]);
     expect(code, stderr).toBe(0);
