@@ -6,6 +6,7 @@ import { type Emulator, startEmulator } from "@upstox-token/emulator";
 import { startRedisServer, type TestRedisServer } from "@upstox-token/sink-test-suite/redis-server";
 import { builtinSinks } from "../src/runner/builtin-sinks.js";
 import { cleanupsAfterEach } from "./support/cleanups.js";
+import { collectJsonLines, spawnDaemon } from "./support/daemon-process.js";
 import { accountEntry, DAEMON_BIN, demoAccount, tempDir, writeConfig } from "./support/helpers.js";
 
 let emulator: Emulator;
@@ -49,22 +50,7 @@ function runDaemon(dir: string, file: string) {
     stderr: "pipe",
   });
   const lines: Record<string, unknown>[] = [];
-  void (async () => {
-    const decoder = new TextDecoder();
-    let buffered = "";
-    for await (const chunk of child.stderr) {
-      buffered += decoder.decode(chunk);
-      const parts = buffered.split("\n");
-      buffered = parts.pop() ?? "";
-      for (const part of parts) {
-        try {
-          if (part.trim()) lines.push(JSON.parse(part) as Record<string, unknown>);
-        } catch {
-          lines.push({ msg: part });
-        }
-      }
-    }
-  })();
+  void collectJsonLines(child.stderr, lines, (part) => ({ msg: part }));
   cleanups.push(async () => {
     child.kill("SIGTERM");
     await child.exited;
@@ -189,15 +175,9 @@ test('a token exchange answering "access_token":"not-a-jwt" is stored nowhere (S
     accounts: [accountEntry(emulator, demoAccount("main"))],
     sinks: [{ use: "env", options: { path: "app.env" } }, sqliteSpec],
   });
-  const child = Bun.spawn(["bun", DAEMON_BIN, "--once", "--config", file], {
-    env: {
-      ...process.env,
-      UPSTOX_TOKEN_LOG_LEVEL: "info",
-      UPSTOX_TOKEN_LOCK_DIR: join(dir, "locks"),
-      UPSTOX_STATE_DIR: join(dir, "state"),
-    },
-    stdout: "pipe",
-    stderr: "pipe",
+  const child = spawnDaemon(["--once", "--config", file], {
+    UPSTOX_TOKEN_LOCK_DIR: join(dir, "locks"),
+    UPSTOX_STATE_DIR: join(dir, "state"),
   });
   const [stderr, code] = await Promise.all([new Response(child.stderr).text(), child.exited]);
   expect(code).toBe(1);

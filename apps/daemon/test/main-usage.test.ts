@@ -9,8 +9,8 @@ import manifest from "../package.json" with { type: "json" };
 import { type MainIo, runMain } from "../src/main.js";
 import { createLogger } from "../src/observe/logger.js";
 import { cleanupsAfterEach, trackedTempDir } from "./support/cleanups.js";
-import { runDaemon } from "./support/daemon-process.js";
-import { accountEntry, DAEMON_BIN, demoAccount, loginCount, writeConfig } from "./support/helpers.js";
+import { collectJsonLines, runDaemon, spawnDaemon } from "./support/daemon-process.js";
+import { accountEntry, demoAccount, loginCount, writeConfig } from "./support/helpers.js";
 
 let emulator: Emulator;
 const cleanups = cleanupsAfterEach(() => emulator.reset());
@@ -117,26 +117,13 @@ describe("start-up", () => {
       accounts: [accountEntry(emulator, demoAccount("alpha"))],
       sinks: [{ use: "sqlite", options: { path: "t.db" } }],
     });
-    const child = Bun.spawn(["bun", DAEMON_BIN, "--config", file], {
-      env: { ...process.env, UPSTOX_TOKEN_LOG_LEVEL: "info" },
-      stdout: "pipe",
-      stderr: "pipe",
-    });
+    const child = spawnDaemon(["--config", file]);
     cleanups.push(async () => {
       child.kill("SIGTERM");
       await child.exited;
     });
     const lines: Record<string, unknown>[] = [];
-    void (async () => {
-      const decoder = new TextDecoder();
-      let buffered = "";
-      for await (const chunk of child.stderr) {
-        buffered += decoder.decode(chunk);
-        const parts = buffered.split("\n");
-        buffered = parts.pop() ?? "";
-        for (const part of parts) if (part.trim()) lines.push(JSON.parse(part) as Record<string, unknown>);
-      }
-    })();
+    void collectJsonLines(child.stderr, lines);
     const index = async (predicate: (line: Record<string, unknown>) => boolean) => {
       for (let i = 0; i < 400; i++) {
         const at = lines.findIndex(predicate);

@@ -6,7 +6,7 @@ import { type Emulator, startEmulator } from "@upstox-token/emulator";
 import { startRedisServer, type TestRedisServer } from "@upstox-token/sink-test-suite/redis-server";
 import { builtinSinks } from "../src/runner/builtin-sinks.js";
 import { cleanupsAfterEach, trackedTempDir } from "./support/cleanups.js";
-import { runDaemon, spawnDaemon } from "./support/daemon-process.js";
+import { collectJsonLines, runDaemon, spawnDaemon } from "./support/daemon-process.js";
 import { accountEntry, addUsers, demoAccount, loginCount, writeConfig } from "./support/helpers.js";
 import { injectOtpRateLimit } from "./support/otp-rate-limit.js";
 
@@ -232,16 +232,7 @@ describe("long-running", () => {
     const file = writeConfig(d, { ...base, accounts: [accountEntry(emulator, demoAccount("first"))] });
     const child = spawnDaemon(["--config", file]);
     const lines: Record<string, unknown>[] = [];
-    const reader = (async () => {
-      const decoder = new TextDecoder();
-      let buffered = "";
-      for await (const chunk of child.stderr) {
-        buffered += decoder.decode(chunk);
-        const parts = buffered.split("\n");
-        buffered = parts.pop() ?? "";
-        for (const part of parts) if (part.trim()) lines.push(JSON.parse(part) as Record<string, unknown>);
-      }
-    })();
+    const reader = collectJsonLines(child.stderr, lines);
     const waitFor = async (msg: string) => {
       for (let i = 0; i < 200; i++) {
         const found = lines.find((l) => String(l.msg).includes(msg));

@@ -31,3 +31,33 @@ export async function runDaemon(args: string[], env: Record<string, string> = {}
   ]);
   return { code, stdout, stderr, ms: Date.now() - started };
 }
+
+/**
+ * Reads a daemon's JSON log lines from `stream` into `lines` until it ends. A line that is not JSON throws,
+ * unless `unparsable` says what to keep for it; blank lines are skipped.
+ */
+export async function collectJsonLines(
+  stream: ReadableStream<Uint8Array>,
+  lines: Record<string, unknown>[],
+  unparsable?: (line: string) => Record<string, unknown>,
+): Promise<void> {
+  const decoder = new TextDecoder();
+  let buffered = "";
+  for await (const chunk of stream) {
+    buffered += decoder.decode(chunk);
+    const parts = buffered.split("\n");
+    buffered = parts.pop() ?? "";
+    for (const part of parts) {
+      if (!part.trim()) continue;
+      if (!unparsable) {
+        lines.push(JSON.parse(part) as Record<string, unknown>);
+        continue;
+      }
+      try {
+        lines.push(JSON.parse(part) as Record<string, unknown>);
+      } catch {
+        lines.push(unparsable(part));
+      }
+    }
+  }
+}
