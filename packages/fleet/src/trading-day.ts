@@ -1,5 +1,6 @@
+import { IST_OFFSET_MS } from "@upstox-token/core";
+
 /** Upstox tokens die at 03:30 IST; a refresh belongs to the trading day whose 03:30 it follows. */
-const IST_OFFSET_MS = 330 * 60_000;
 const EXPIRY_MS = 210 * 60_000;
 
 /** The trading day (YYYY-MM-DD, IST) a refresh at `now` belongs to: the IST date of `now − 03:30`. */

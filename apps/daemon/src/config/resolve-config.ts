@@ -6,6 +6,7 @@ import {
   CONFIG_KEY_VARIABLES,
   ConfigError,
   type ConfigProblem,
+  IST_OFFSET_MS,
   isEndpointProfilePath,
   loadConfig,
   type MorningPolicy,
@@ -178,7 +179,7 @@ function resolveSchedule(
   try {
     const cron = new Cron(schedule.cron, { ...cronZone(schedule.timezone), paused: true });
     const early = cron.nextRuns(7).find((run) => {
-      const ist = new Date(run.getTime() + 5.5 * 3_600_000);
+      const ist = new Date(run.getTime() + IST_OFFSET_MS);
       return ist.getUTCHours() * 60 + ist.getUTCMinutes() < 3 * 60 + 30;
     });
     if (early) {

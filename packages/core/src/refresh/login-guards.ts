@@ -1,6 +1,7 @@
 import { isUpstoxTokenError, UpstoxTokenError } from "../errors.js";
 import { type Logger, silentLogger } from "../logger.js";
 import type { UserState } from "../state/user-state.js";
+import { formatIst } from "../time-format.js";
 import type { LoginAttempt } from "./account-refresher.js";
 
 export interface LoginGuardOptions {
@@ -52,9 +53,7 @@ export function learnIdentityFrom(login: LoginAttempt, o: LoginGuardOptions): Lo
 }
 
 /** "2026-12-08 06:30 IST" (the minute; the CLI's and the daemon's wording). */
-function istMinute(ms: number): string {
-  return `${new Date(ms + 5.5 * 3_600_000).toISOString().slice(0, 16).replace("T", " ")} IST`;
-}
+const istMinute = (ms: number): string => formatIst(ms, { seconds: false });
 
 /** Throws when another process already learnt that this login must not be tried now. Sends nothing. */
 export function checkBeforeHeadlessLogin(pin: string | undefined, o: LoginGuardOptions): void {

@@ -1,3 +1,5 @@
+import { IST_OFFSET_MS } from "../expiry.js";
+
 /**
  * The morning: from the 03:30 IST expiry until market open, the account has no usable token and the person
  * is (usually) asleep. A failure early in the morning is not given up on: the daemon keeps trying with a
@@ -23,7 +25,6 @@ export const defaultMorningPolicy: MorningPolicy = {
   retryMaxMs: 15 * 60_000,
 };
 
-const IST_OFFSET_MS = 330 * 60_000;
 const DAY_MS = 86_400_000;
 /** The token of the day before dies at 03:30 IST: the morning starts there. */
 const EXPIRY_MINUTE = 3 * 60 + 30;
