@@ -1,6 +1,6 @@
-import { chmodSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
-import { dirname } from "node:path";
 import { stateLayout } from "@upstox-token/core";
+import { readStateFile, writeStateFile } from "@upstox-token/core/internal";
+import { z } from "zod";
 
 export type IncidentKind = "login-failing" | "pin-refused" | "blocked" | "rate-limited" | "sink-lagging";
 
@@ -63,25 +63,21 @@ export class IncidentStore {
   }
 
   #save(incidents: Incident[]): void {
-    mkdirSync(dirname(this.#path), { recursive: true, mode: 0o700 });
-    const temp = `${this.#path}.${process.pid}.tmp`;
-    const file: IncidentFile = { version: 1, incidents };
-    writeFileSync(temp, `${JSON.stringify(file, null, 2)}\n`, { mode: 0o600 });
-    chmodSync(temp, 0o600);
-    renameSync(temp, this.#path);
+    writeStateFile(this.#path, { version: 1, incidents } satisfies IncidentFile);
   }
 }
 
+/** The file's shape; entries that are not incidents are dropped, the rest kept as they are. */
+const incidentFileSchema = z.object({
+  version: z.literal(1),
+  incidents: z.array(z.unknown()),
+});
+
 function readIncidents(path: string): Incident[] {
-  try {
-    const parsed = JSON.parse(readFileSync(path, "utf8")) as Partial<IncidentFile>;
-    return Array.isArray(parsed.incidents)
-      ? parsed.incidents.filter(
-          (i): i is Incident => typeof i?.account === "string" && typeof i?.kind === "string",
-        )
-      : [];
-  } catch {
-    // Missing or unreadable: no open incident (at worst one problem is told again).
-    return [];
-  }
+  // Missing or unreadable: no open incident (at worst one problem is told again).
+  const parsed = readStateFile(path, incidentFileSchema);
+  return (parsed?.incidents ?? []).filter(
+    (i): i is Incident =>
+      typeof (i as Incident | null)?.account === "string" && typeof (i as Incident | null)?.kind === "string",
+  );
 }
