@@ -1,6 +1,5 @@
-import { randomBytes } from "node:crypto";
-import { chmod, mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
-import { dirname } from "node:path";
+import { readFile } from "node:fs/promises";
+import { writeStateFile } from "./state-file.js";
 
 /** Why a refresh cycle ran: the status page says it, so a person can tell a 03:35 run from a button press. */
 export const REFRESH_CAUSES = ["start-up", "schedule", "watchdog", "manual"] as const;
@@ -82,16 +81,7 @@ export async function readLastRefresh(file: string): Promise<LastRefresh | null>
   }
 }
 
-/** Writes the file 0600 (folder 0700) by temp file + rename: a reader never sees half of it. */
+/** Writes the file 0600 (folder 0700) by temp file + rename (core's state-file writer): never half of it. */
 export async function writeLastRefresh(file: string, value: LastRefresh): Promise<void> {
-  await mkdir(dirname(file), { recursive: true, mode: 0o700 });
-  const temp = `${file}.${randomBytes(6).toString("hex")}.tmp`;
-  try {
-    await writeFile(temp, `${JSON.stringify(value, null, 2)}\n`, { mode: 0o600 });
-    await chmod(temp, 0o600);
-    await rename(temp, file);
-  } catch (error) {
-    await rm(temp, { force: true });
-    throw error;
-  }
+  writeStateFile(file, { ...value });
 }
