@@ -34,11 +34,13 @@ const MAX_BUFFERED_ANSWER_BYTES = 8 * 1024 * 1024;
 
 export interface ProxyHandlerOptions {
   config: ProxyConfig;
+  /** The accounts and their API hosts now (changes on a config reload). */
   accounts: () => { name: string; apiBase: string }[];
   authority: TokenAuthority;
   watchdog?: TokenWatchdog | undefined;
   logger: Logger;
   metrics?: ProxyMetrics | undefined;
+  /** Tests: which remote addresses count as this machine. */
   isLoopback?: AccessPolicy["isLoopback"];
   client: HttpClientKind;
 }

@@ -1,14 +1,8 @@
-import type { Logger } from "@upstox-token/core";
-import type { ProxyConfig } from "@upstox-token/core/daemon-config";
-import type { AccessPolicy } from "../request-policy.js";
 import { listenBunServe } from "./bun-listener.js";
 import { listenNodeHttp } from "./node-listener.js";
-import { createProxyHandler } from "./proxy-handler.js";
-import type { ProxyMetrics } from "./proxy-metrics.js";
+import { createProxyHandler, type ProxyHandlerOptions } from "./proxy-handler.js";
 import { listenBunRaw } from "./raw-listener.js";
-import type { TokenAuthority } from "./token-authority.js";
 import { defaultClient } from "./upstream-request.js";
-import type { TokenWatchdog } from "./watchdog.js";
 
 export { RENEWED_HEADER } from "./proxy-handler.js";
 
@@ -22,16 +16,8 @@ export { RENEWED_HEADER } from "./proxy-handler.js";
  */
 export type ProxyServerKind = "raw" | "node" | "node-http" | "bun";
 
-export interface ProxyServerOptions {
-  config: ProxyConfig;
-  /** The accounts and their API hosts now (changes on a config reload). */
-  accounts: () => { name: string; apiBase: string }[];
-  authority: TokenAuthority;
-  watchdog?: TokenWatchdog | undefined;
-  logger: Logger;
-  metrics?: ProxyMetrics | undefined;
-  /** Tests: which remote addresses count as this machine. */
-  isLoopback?: AccessPolicy["isLoopback"];
+/** The handler's options (its HTTP client follows from the server kind), and which server. */
+export interface ProxyServerOptions extends Omit<ProxyHandlerOptions, "client"> {
   server?: ProxyServerKind;
 }
 
