@@ -34,7 +34,6 @@ const MAX_BUFFERED_ANSWER_BYTES = 8 * 1024 * 1024;
 
 export interface ProxyHandlerOptions {
   config: ProxyConfig;
-  /** The accounts and their API hosts now (changes on a config reload). */
   accounts: () => { name: string; apiBase: string }[];
   authority: TokenAuthority;
   watchdog?: TokenWatchdog | undefined;
